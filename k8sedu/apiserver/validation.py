@@ -1,0 +1,140 @@
+"""Validation, with the API server's own error texts.
+
+Mirrors ``pkg/apis/core/validation`` and apimachinery's ``util/validation``:
+each function returns a list of ``FieldError``; an empty list means valid.
+The API server turns a non-empty list into an Invalid error and stores
+nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from k8sedu.apiserver.errors import FieldError
+
+DNS1035_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
+DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+DNS1123_SUBDOMAIN_FMT = DNS1123_LABEL_FMT + r"(\." + DNS1123_LABEL_FMT + ")*"
+
+DNS1035_MSG = ("a DNS-1035 label must consist of lower case alphanumeric characters or '-', "
+               "start with an alphabetic character, and end with an alphanumeric character "
+               "(e.g. 'my-name',  or 'abc-123', regex used for validation is '" + DNS1035_FMT + "')")
+DNS1123_LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters "
+                     "or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  "
+                     "or '123-abc', regex used for validation is '" + DNS1123_LABEL_FMT + "')")
+DNS1123_SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+                         "characters, '-' or '.', and must start and end with an alphanumeric character "
+                         "(e.g. 'example.com', regex used for validation is '" + DNS1123_SUBDOMAIN_FMT + "')")
+
+
+def _name_errors(value: str, path: str, fmt: str, msg: str, max_len: int) -> list[FieldError]:
+    errs = []
+    if len(value) > max_len:
+        errs.append(FieldError(path, "Invalid value", f"must be no more than {max_len} characters", value))
+    if not re.fullmatch(fmt, value):
+        errs.append(FieldError(path, "Invalid value", msg, value))
+    return errs
+
+
+def dns1035_label(value: str, path: str) -> list[FieldError]:
+    """Service names and port names' cousins: ``[a-z]([-a-z0-9]*[a-z0-9])?``, <= 63."""
+    return _name_errors(value, path, DNS1035_FMT, DNS1035_MSG, 63)
+
+
+def dns1123_label(value: str, path: str) -> list[FieldError]:
+    """Namespace names and port names: ``[a-z0-9]([-a-z0-9]*[a-z0-9])?``, <= 63."""
+    return _name_errors(value, path, DNS1123_LABEL_FMT, DNS1123_LABEL_MSG, 63)
+
+
+def dns1123_subdomain(value: str, path: str) -> list[FieldError]:
+    """Pod, Deployment and Ingress names: dot-separated labels, <= 253."""
+    return _name_errors(value, path, DNS1123_SUBDOMAIN_FMT, DNS1123_SUBDOMAIN_MSG, 253)
+
+
+NAME_RULES = {
+    "Service": dns1035_label,
+    "Namespace": dns1123_label,
+}
+
+
+def validate_name(obj: Any) -> list[FieldError]:
+    """Check ``metadata.name`` with the rule of the object's kind."""
+    name = obj.metadata.name
+    if not name:
+        return [FieldError("metadata.name", "Required value", "name or generateName is required")]
+    return NAME_RULES.get(obj.kind, dns1123_subdomain)(name, "metadata.name")
+
+
+def validate_service(svc: Any) -> list[FieldError]:
+    """Check a defaulted Service's spec (the checks of ``ValidateService`` we model)."""
+    spec = svc.spec
+    errs: list[FieldError] = []
+    if spec.type not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+        errs.append(FieldError("spec.type", "Unsupported value",
+                               f'"{spec.type}": supported values: "ClusterIP", "ExternalName", '
+                               '"LoadBalancer", "NodePort"'))
+    needs_ports = spec.type != "ExternalName" and spec.cluster_ip != "None"
+    if needs_ports and not spec.ports:
+        errs.append(FieldError("spec.ports", "Required value"))
+    errs += _port_errors(spec.ports)
+    return errs
+
+
+def _port_errors(ports) -> list[FieldError]:
+    errs: list[FieldError] = []
+    seen_names: set[str] = set()
+    seen_ports: set[tuple[str, int]] = set()
+    for i, port in enumerate(ports):
+        path = f"spec.ports[{i}]"
+        if len(ports) > 1 and not port.name:
+            errs.append(FieldError(f"{path}.name", "Required value"))
+        elif port.name:
+            errs += dns1123_label(port.name, f"{path}.name")
+            if port.name in seen_names:
+                errs.append(FieldError(f"{path}.name", "Duplicate value", f'"{port.name}"'))
+            seen_names.add(port.name)
+        if not 1 <= port.port <= 65535:
+            errs.append(FieldError(f"{path}.port", "Invalid value",
+                                   "must be between 1 and 65535, inclusive", port.port))
+        if port.protocol not in ("TCP", "UDP", "SCTP"):
+            errs.append(FieldError(f"{path}.protocol", "Unsupported value",
+                                   f'"{port.protocol}": supported values: "SCTP", "TCP", "UDP"'))
+        if isinstance(port.target_port, int) and not 1 <= port.target_port <= 65535:
+            errs.append(FieldError(f"{path}.targetPort", "Invalid value",
+                                   "must be between 1 and 65535, inclusive", port.target_port))
+        key = (port.protocol, port.port)
+        if key in seen_ports:
+            errs.append(FieldError(path, "Duplicate value",
+                                   f"{{Port:{port.port}, Protocol:\"{port.protocol}\"}}"))
+        seen_ports.add(key)
+    return errs
+
+
+def validate_deployment(dep: Any) -> list[FieldError]:
+    """Check replicas, selector and that the selector matches the template labels."""
+    errs: list[FieldError] = []
+    spec = dep.spec
+    if spec.replicas < 0:
+        errs.append(FieldError("spec.replicas", "Invalid value",
+                               "must be greater than or equal to 0", spec.replicas))
+    if not spec.selector.match_labels:
+        errs.append(FieldError("spec.selector", "Required value"))
+    elif not spec.selector.matches(spec.template.metadata.labels):
+        shown = "map[string]string{" + ", ".join(
+            f'"{k}":"{v}"' for k, v in spec.template.metadata.labels.items()) + "}"
+        errs.append(FieldError("spec.template.metadata.labels", "Invalid value",
+                               "`selector` does not match template `labels`", _Raw(shown)))
+    if not spec.template.spec.containers:
+        errs.append(FieldError("spec.template.spec.containers", "Required value"))
+    return errs
+
+
+class _Raw:
+    """A value printed bare in an error body (Go's %v of a map)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text

@@ -1,0 +1,54 @@
+"""Simulated time: one clock and one timer heap for the whole cluster.
+
+Real controllers run concurrently against a wall clock; the model replaces
+that with a discrete-event scheduler, as simpy's ``Environment`` does. Delayed
+work (a container starting, a readiness probe passing, a pod finishing its
+termination) goes on a heap ordered by ``(time, priority, seq)``, so runs are
+reproducible: two timers due at the same moment fire in the order they were
+scheduled.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(order=True)
+class Timer:
+    time: float
+    priority: int
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    label: str = field(compare=False, default="")
+
+
+class Clock:
+    """The cluster's simulated clock, in seconds since the cluster was created."""
+
+    def __init__(self) -> None:
+        self.now: float = 0.0
+        self._heap: list[Timer] = []
+        self._seq = 0
+
+    def call_later(self, delay: float, callback: Callable[[], None], label: str = "", priority: int = 0) -> Timer:
+        """Run ``callback`` once ``delay`` simulated seconds have passed."""
+        if delay < 0:
+            raise ValueError(f"delay must be >= 0, got {delay}")
+        self._seq += 1
+        timer = Timer(self.now + delay, priority, self._seq, callback, label)
+        heapq.heappush(self._heap, timer)
+        return timer
+
+    def next_due(self, until: float) -> Timer | None:
+        """Pop the earliest timer due at or before ``until`` and move time to it."""
+        if not self._heap or self._heap[0].time > until:
+            return None
+        timer = heapq.heappop(self._heap)
+        self.now = max(self.now, timer.time)
+        return timer
+
+    def pending(self) -> list[Timer]:
+        """The timers still waiting, earliest first."""
+        return sorted(self._heap)

@@ -1,0 +1,1 @@
+"""Controllers of kube-controller-manager (and the scheduler), one module each."""

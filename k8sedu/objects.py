@@ -1,0 +1,510 @@
+"""API objects: the plain data the Kubernetes API server stores.
+
+Every object is a frozen dataclass whose fields carry the real API field names
+(in snake_case: ``spec.clusterIP`` is ``spec.cluster_ip``), with the same
+``metadata`` / ``spec`` / ``status`` split. Nothing here has behaviour beyond
+small read-only helpers: controllers change objects with
+``dataclasses.replace``, never by assigning fields, so an object read from the
+store can be shared safely. Collections are tuples, and label maps are
+read-only mappings (see ``frozen``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Iterator, Mapping, Optional, Union
+
+
+class FrozenDict(Mapping):
+    """A read-only, hashable mapping with sorted keys: labels, selectors, annotations."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Optional[Mapping[str, str]] = None):
+        self._data = {k: data[k] for k in sorted(data)} if data else {}
+        self._hash = hash(tuple(self._data.items()))
+
+    def __getitem__(self, key: str) -> str:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._data) == dict(other)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+Labels = Mapping[str, str]
+
+EMPTY: Labels = FrozenDict()
+
+
+def frozen(mapping: Optional[Mapping[str, str]] = None) -> Labels:
+    """Return a read-only copy of ``mapping`` with its keys sorted.
+
+    Examples
+    --------
+    >>> frozen({"b": "2", "a": "1"})
+    {'a': '1', 'b': '2'}
+    """
+    if isinstance(mapping, FrozenDict):
+        return mapping
+    return FrozenDict(mapping) if mapping else EMPTY
+
+
+# ---------------------------------------------------------------- metadata
+
+@dataclass(frozen=True)
+class OwnerReference:
+    """metadata.ownerReferences[]: who created this object and will clean it up."""
+
+    api_version: str
+    kind: str
+    name: str
+    uid: str
+    controller: bool = True
+
+
+@dataclass(frozen=True)
+class ObjectMeta:
+    """metadata: identity, labels and lifecycle timestamps (simulated seconds)."""
+
+    name: str = ""
+    namespace: str = ""
+    generate_name: str = ""
+    uid: str = ""
+    resource_version: str = ""
+    generation: int = 0
+    creation_timestamp: Optional[float] = None
+    deletion_timestamp: Optional[float] = None
+    deletion_grace_period_seconds: Optional[int] = None
+    labels: Labels = EMPTY
+    annotations: Labels = EMPTY
+    owner_references: tuple[OwnerReference, ...] = ()
+
+
+@dataclass(frozen=True)
+class LabelSelector:
+    """A map-based label selector (``matchLabels``)."""
+
+    match_labels: Labels = EMPTY
+
+    def matches(self, labels: Labels) -> bool:
+        """Return True if every ``key=value`` of the selector is in ``labels``."""
+        return selector_matches(self.match_labels, labels)
+
+
+def selector_matches(selector: Labels, labels: Labels) -> bool:
+    """Return True if ``labels`` carry every pair of a non-empty ``selector``.
+
+    An empty selector selects nothing here, as a Service without a selector
+    gets no endpoints from the controllers.
+
+    Examples
+    --------
+    >>> selector_matches({"app": "web"}, {"app": "web", "tier": "fe"})
+    True
+    >>> selector_matches({}, {"app": "web"})
+    False
+    """
+    if not selector:
+        return False
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+# ---------------------------------------------------------------- namespaces and nodes
+
+@dataclass(frozen=True)
+class Namespace:
+    """A Namespace (v1)."""
+
+    metadata: ObjectMeta
+    api_version: str = "v1"
+    kind: str = "Namespace"
+
+
+@dataclass(frozen=True)
+class Taint:
+    key: str
+    effect: str
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    pod_cidr: str = ""
+    pod_cidrs: tuple[str, ...] = ()
+    taints: tuple[Taint, ...] = ()
+    unschedulable: bool = False
+
+
+@dataclass(frozen=True)
+class NodeAddress:
+    type: str  # "InternalIP", "ExternalIP" or "Hostname"
+    address: str
+
+
+@dataclass(frozen=True)
+class NodeCondition:
+    type: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NodeSystemInfo:
+    kubelet_version: str = "v1.32.2"
+    os_image: str = "Debian GNU/Linux 12 (bookworm)"
+    kernel_version: str = "6.8.0-1017-gcp"
+    container_runtime_version: str = "containerd://2.0.2"
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    addresses: tuple[NodeAddress, ...] = ()
+    conditions: tuple[NodeCondition, ...] = ()
+    node_info: NodeSystemInfo = NodeSystemInfo()
+
+
+@dataclass(frozen=True)
+class Node:
+    """A Node (v1): a machine that runs a kubelet and a kube-proxy."""
+
+    metadata: ObjectMeta
+    spec: NodeSpec = NodeSpec()
+    status: NodeStatus = NodeStatus()
+    api_version: str = "v1"
+    kind: str = "Node"
+
+    def address(self, kind: str = "InternalIP") -> str:
+        """Return the node's first address of type ``kind``, or ''."""
+        return next((a.address for a in self.status.addresses if a.type == kind), "")
+
+    @property
+    def ready(self) -> bool:
+        return any(c.type == "Ready" and c.status == "True" for c in self.status.conditions)
+
+
+# ---------------------------------------------------------------- pods
+
+@dataclass(frozen=True)
+class ContainerPort:
+    container_port: int
+    name: str = ""
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
+class HTTPGetAction:
+    port: Union[int, str]
+    path: str = "/"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A readiness probe: the kubelet marks the pod Ready once it passes."""
+
+    http_get: Optional[HTTPGetAction] = None
+    initial_delay_seconds: int = 0
+    period_seconds: int = 10
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str
+    ports: tuple[ContainerPort, ...] = ()
+    readiness_probe: Optional[Probe] = None
+
+
+@dataclass(frozen=True)
+class PodSpec:
+    containers: tuple[Container, ...] = ()
+    node_name: str = ""
+    hostname: str = ""
+    subdomain: str = ""
+    dns_policy: str = "ClusterFirst"
+    termination_grace_period_seconds: int = 30
+    tolerations: tuple[Taint, ...] = ()
+
+
+@dataclass(frozen=True)
+class PodCondition:
+    type: str  # PodScheduled, Initialized, ContainersReady, Ready
+    status: str  # "True" / "False"
+
+
+@dataclass(frozen=True)
+class ContainerStatus:
+    name: str
+    image: str
+    ready: bool = False
+    started: bool = False
+    restart_count: int = 0
+    state: str = "waiting"  # waiting | running | terminated
+    reason: str = "ContainerCreating"
+
+
+@dataclass(frozen=True)
+class PodStatus:
+    phase: str = "Pending"
+    conditions: tuple[PodCondition, ...] = ()
+    host_ip: str = ""
+    pod_ip: str = ""
+    pod_ips: tuple[str, ...] = ()
+    start_time: Optional[float] = None
+    container_statuses: tuple[ContainerStatus, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pod:
+    """A Pod (v1): one or more containers sharing an IP on one node."""
+
+    metadata: ObjectMeta
+    spec: PodSpec = PodSpec()
+    status: PodStatus = PodStatus()
+    api_version: str = "v1"
+    kind: str = "Pod"
+
+    @property
+    def ready(self) -> bool:
+        """True when the pod's Ready condition is True."""
+        return any(c.type == "Ready" and c.status == "True" for c in self.status.conditions)
+
+    @property
+    def terminating(self) -> bool:
+        return self.metadata.deletion_timestamp is not None
+
+
+@dataclass(frozen=True)
+class PodTemplateSpec:
+    metadata: ObjectMeta = ObjectMeta()
+    spec: PodSpec = PodSpec()
+
+
+# ---------------------------------------------------------------- workloads
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    selector: LabelSelector
+    template: PodTemplateSpec
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class DeploymentStatus:
+    observed_generation: int = 0
+    replicas: int = 0
+    updated_replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """A Deployment (apps/v1): keeps one ReplicaSet per pod template."""
+
+    metadata: ObjectMeta
+    spec: DeploymentSpec
+    status: DeploymentStatus = DeploymentStatus()
+    api_version: str = "apps/v1"
+    kind: str = "Deployment"
+
+
+@dataclass(frozen=True)
+class ReplicaSetSpec:
+    selector: LabelSelector
+    template: PodTemplateSpec
+    replicas: int = 1
+
+
+@dataclass(frozen=True)
+class ReplicaSetStatus:
+    observed_generation: int = 0
+    replicas: int = 0
+    fully_labeled_replicas: int = 0
+    ready_replicas: int = 0
+    available_replicas: int = 0
+
+
+@dataclass(frozen=True)
+class ReplicaSet:
+    """A ReplicaSet (apps/v1): keeps ``replicas`` pods of one template alive."""
+
+    metadata: ObjectMeta
+    spec: ReplicaSetSpec
+    status: ReplicaSetStatus = ReplicaSetStatus()
+    api_version: str = "apps/v1"
+    kind: str = "ReplicaSet"
+
+
+# ---------------------------------------------------------------- services
+
+@dataclass(frozen=True)
+class ServicePort:
+    port: int
+    target_port: Union[int, str] = 0
+    name: str = ""
+    protocol: str = "TCP"
+    node_port: int = 0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    ports: tuple[ServicePort, ...] = ()
+    selector: Labels = EMPTY
+    type: str = "ClusterIP"
+    cluster_ip: str = ""
+    cluster_ips: tuple[str, ...] = ()
+    session_affinity: str = "None"
+    external_name: str = ""
+    external_traffic_policy: str = ""
+    internal_traffic_policy: str = "Cluster"
+    ip_families: tuple[str, ...] = ()
+    ip_family_policy: str = ""
+    publish_not_ready_addresses: bool = False
+
+
+@dataclass(frozen=True)
+class LoadBalancerIngress:
+    ip: str = ""
+    hostname: str = ""
+
+
+@dataclass(frozen=True)
+class LoadBalancerStatus:
+    ingress: tuple[LoadBalancerIngress, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    load_balancer: LoadBalancerStatus = LoadBalancerStatus()
+
+
+@dataclass(frozen=True)
+class Service:
+    """A Service (v1): a stable virtual IP and DNS name in front of pods."""
+
+    metadata: ObjectMeta
+    spec: ServiceSpec = ServiceSpec()
+    status: ServiceStatus = ServiceStatus()
+    api_version: str = "v1"
+    kind: str = "Service"
+
+    @property
+    def headless(self) -> bool:
+        return self.spec.cluster_ip == "None"
+
+
+# ---------------------------------------------------------------- endpoints
+
+@dataclass(frozen=True)
+class ObjectReference:
+    kind: str
+    name: str
+    namespace: str = ""
+    uid: str = ""
+
+
+@dataclass(frozen=True)
+class EndpointConditions:
+    """discovery.k8s.io/v1 endpoint conditions. None means "unknown"."""
+
+    ready: Optional[bool] = None
+    serving: Optional[bool] = None
+    terminating: Optional[bool] = None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    addresses: tuple[str, ...]
+    conditions: EndpointConditions = EndpointConditions()
+    hostname: str = ""
+    target_ref: Optional[ObjectReference] = None
+    node_name: str = ""
+    zone: str = ""
+
+
+@dataclass(frozen=True)
+class EndpointPort:
+    port: int
+    name: str = ""
+    protocol: str = "TCP"
+
+
+@dataclass(frozen=True)
+class EndpointSlice:
+    """An EndpointSlice (discovery.k8s.io/v1): a slice of a Service's backends."""
+
+    metadata: ObjectMeta
+    address_type: str = "IPv4"
+    endpoints: tuple[Endpoint, ...] = ()
+    ports: tuple[EndpointPort, ...] = ()
+    api_version: str = "discovery.k8s.io/v1"
+    kind: str = "EndpointSlice"
+
+
+@dataclass(frozen=True)
+class EndpointAddress:
+    ip: str
+    hostname: str = ""
+    node_name: str = ""
+    target_ref: Optional[ObjectReference] = None
+
+
+@dataclass(frozen=True)
+class EndpointSubset:
+    addresses: tuple[EndpointAddress, ...] = ()
+    not_ready_addresses: tuple[EndpointAddress, ...] = ()
+    ports: tuple[EndpointPort, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """The legacy Endpoints (v1) object, named like its Service."""
+
+    metadata: ObjectMeta
+    subsets: tuple[EndpointSubset, ...] = ()
+    api_version: str = "v1"
+    kind: str = "Endpoints"
+
+
+# ---------------------------------------------------------------- resource names
+
+@dataclass(frozen=True)
+class Resource:
+    """How the API names a kind: plural resource, group and short names."""
+
+    kind: str
+    plural: str
+    group: str = ""
+    namespaced: bool = True
+    short_names: tuple[str, ...] = field(default=())
+
+    @property
+    def qualified(self) -> str:
+        """``deployments.apps``: the name kubectl uses in messages."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+RESOURCES: tuple[Resource, ...] = (
+    Resource("Namespace", "namespaces", namespaced=False, short_names=("ns",)),
+    Resource("Node", "nodes", namespaced=False, short_names=("no",)),
+    Resource("Pod", "pods", short_names=("po",)),
+    Resource("Service", "services", short_names=("svc",)),
+    Resource("Endpoints", "endpoints", short_names=("ep",)),
+    Resource("EndpointSlice", "endpointslices", group="discovery.k8s.io"),
+    Resource("Deployment", "deployments", group="apps", short_names=("deploy",)),
+    Resource("ReplicaSet", "replicasets", group="apps", short_names=("rs",)),
+)
+
+RESOURCE_BY_KIND: Mapping[str, Resource] = MappingProxyType({r.kind: r for r in RESOURCES})
