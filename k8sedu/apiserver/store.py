@@ -109,6 +109,10 @@ class Store:
         objs = self._objects.get(kind, {})
         return [objs[k] for k in sorted(self._index_keys(kind, index, namespace, value))]
 
+    def index_count(self, kind: str, index: str, value: str, namespace: str = "") -> int:
+        """Return how many objects the index holds under ``value``."""
+        return len(self._index_keys(kind, index, namespace, value))
+
     def owned_by(self, kind: str, namespace: str, owner_uid: str) -> list[Any]:
         """Return the objects of ``kind`` with an ownerReference to ``owner_uid``."""
         return self.by_index(kind, "owner", owner_uid, namespace)

@@ -1,0 +1,29 @@
+# k8sedu: the two commands of the README's quick start, plus the benchmark.
+#   make lab    set up .venv and open the course in JupyterLab
+#   make test   set up .venv and run every test (model, doctests, notebooks, solutions, exercises)
+#   make bench  set up .venv and run the benchmarks
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.k8sedu-installed
+
+.PHONY: lab test bench clean exercises
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=. notebooks/05_service_discovery.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300 notebooks solutions
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_change_cost.py
+
+clean:
+	rm -rf $(VENV)

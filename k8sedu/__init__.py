@@ -1,0 +1,16 @@
+"""k8sedu: a small, faithful model of a Kubernetes cluster's networking, for teaching.
+
+>>> from k8sedu import Cluster
+>>> cluster = Cluster(seed=1)
+>>> print(cluster.kubectl("get nodes"))  # doctest: +NORMALIZE_WHITESPACE
+NAME                 STATUS   ROLES           AGE   VERSION
+kind-control-plane   Ready    control-plane   5m    v1.32.2
+kind-worker          Ready    <none>          4m    v1.32.2
+kind-worker2         Ready    <none>          4m    v1.32.2
+"""
+
+from k8sedu.cluster import Cluster
+from k8sedu.errors import KubectlError
+
+__all__ = ["Cluster", "KubectlError"]
+__version__ = "0.1.0"

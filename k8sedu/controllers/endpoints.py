@@ -1,0 +1,76 @@
+"""The Endpoints controller (kube-controller-manager), for the legacy v1 Endpoints.
+
+Mirrors ``pkg/controller/endpoint``: one Endpoints object per Service with a
+selector, named exactly like the Service. Ready pods go to
+``subsets[].addresses``, pods that are not ready to ``notReadyAddresses``;
+terminating pods are dropped (unless ``publishNotReadyAddresses``). Addresses
+are sorted by IP, as ``RepackSubsets`` does. ``kubectl get endpoints`` reads
+this object; kube-proxy and CoreDNS read EndpointSlices instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from k8sedu.apiserver import APIServer
+from k8sedu.controllers.base import Controller, Result, Watch, own_key
+from k8sedu.controllers.endpointslice import endpoint_ports
+from k8sedu.controllers.selection import index_services_by_selector, pod_to_services
+from k8sedu.events import Recorder
+from k8sedu.objects import (EndpointAddress, Endpoints, EndpointSubset, ObjectMeta, ObjectReference, Pod,
+                            Service, frozen)
+
+
+def _address(pod: Pod) -> EndpointAddress:
+    return EndpointAddress(ip=pod.status.pod_ip, node_name=pod.spec.node_name,
+                           target_ref=ObjectReference("Pod", pod.metadata.name, pod.metadata.namespace,
+                                                      pod.metadata.uid))
+
+
+def _ip_key(address: EndpointAddress) -> tuple[int, ...]:
+    return tuple(int(part) for part in address.ip.split("."))
+
+
+def subsets_for(svc: Service, pods: list[Pod]) -> tuple[EndpointSubset, ...]:
+    """Build the subsets: ready and not-ready addresses with the service's ports."""
+    publish = svc.spec.publish_not_ready_addresses
+    usable = [p for p in pods if publish or not p.terminating]
+    ready = sorted((_address(p) for p in usable if publish or p.ready), key=_ip_key)
+    not_ready = sorted((_address(p) for p in usable if not (publish or p.ready)), key=_ip_key)
+    if not ready and not not_ready:
+        return ()
+    return (EndpointSubset(addresses=tuple(ready), not_ready_addresses=tuple(not_ready),
+                           ports=endpoint_ports(svc, usable)),)
+
+
+class EndpointsController(Controller):
+    name = "endpoint-controller"
+
+    def __init__(self, api: APIServer, recorder: Recorder):
+        self.api = api
+        self.recorder = recorder
+        index_services_by_selector(api.store)
+
+    def watches(self) -> tuple[Watch, ...]:
+        return (Watch("Service", own_key), Watch("Pod", pod_to_services(self.api.store)))
+
+    def reconcile(self, key) -> Optional[Result]:
+        namespace, name = key
+        svc = self.api.try_get("Service", namespace, name)
+        current = self.api.try_get("Endpoints", namespace, name)
+        if svc is None or not svc.spec.selector or svc.spec.type == "ExternalName":
+            if current is not None and (svc is None or svc.spec.selector):
+                self.api.delete("Endpoints", namespace, name)
+            return None
+        pods = [p for p in self.api.store.select("Pod", namespace, svc.spec.selector)
+                if p.status.pod_ip and p.status.phase not in ("Succeeded", "Failed")]
+        subsets = subsets_for(svc, pods)
+        if current is None:
+            labels = dict(svc.metadata.labels)
+            if svc.headless:
+                labels["service.kubernetes.io/headless"] = ""
+            self.api.create(Endpoints(ObjectMeta(name=name, namespace=namespace, labels=frozen(labels)), subsets))
+        elif current.subsets != subsets:
+            self.api.update(dataclasses.replace(current, subsets=subsets))
+        return None

@@ -1,0 +1,183 @@
+"""kube-proxy: the node agent that makes Service IPs work, in iptables mode.
+
+Mirrors kube-proxy (k/k ``cmd/kube-proxy``, ``pkg/proxy``,
+``pkg/proxy/iptables/proxier.go``). A Service's cluster IP belongs to no
+machine; it exists only as rules that every node's kube-proxy writes into its
+kernel. kube-proxy watches Services and EndpointSlices, keeps a change
+tracker of what changed since its last sync, and on each sync (1) updates its
+service map and endpoints map (``changes.py``) and (2) renders rules from them
+(``iptables.py``). Since Kubernetes 1.26 a sync only rewrites the chains of
+the services that changed ("partial sync"), which is what ``KubeProxy.sync``
+does here: the cost follows the size of the change, not of the cluster.
+
+Examples
+--------
+>>> from k8sedu.apiserver.store import Store
+>>> from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec
+>>> store = Store(now=lambda: 0.0, new_uid=lambda: "uid")
+>>> _ = store.create(Service(ObjectMeta(name="web", namespace="default"),
+...                          ServiceSpec(cluster_ip="10.96.0.10", ports=(ServicePort(80, 8080),))))
+>>> proxy = KubeProxy("kind-worker", store)
+>>> proxy.sync()
+1
+>>> print(*proxy.filter.chain("KUBE-SERVICES").rules, sep="\\n")  # doctest: +NORMALIZE_WHITESPACE
+-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m comment --comment "default/web has no endpoints"
+   -m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Optional
+
+from k8sedu.kube_proxy.changes import (
+    EndpointInfo, ServicePortInfo, ServicePortName, endpoints_map, service_of, service_port_map,
+)
+from k8sedu.kube_proxy.iptables import (
+    LARGE_CLUSTER_ENDPOINTS_THRESHOLD, ServicePortRules, Table, assemble_filter_table,
+    assemble_nat_table, iptables_save, render_service_port, save_date, sort_key,
+)
+
+__all__ = ["KubeProxy", "ServicePortName", "ServicePortInfo", "EndpointInfo"]
+
+SvcKey = tuple[str, str]  # (namespace, service name)
+
+
+class KubeProxy:
+    """kube-proxy on one node: an incremental translation of the store into iptables rules."""
+
+    def __init__(self, node_name: str, store, cluster_cidr: str = "10.244.0.0/16"):
+        self.node_name = node_name
+        self.cluster_cidr = cluster_cidr
+        self._store = store
+        self._synced_rv = 0
+        # The change tracker's memory: slices grouped by the Service they name
+        # (the store has no index on that label) and who owned each slice last.
+        self._slices: dict[SvcKey, dict[str, object]] = {}
+        self._slice_owner: dict[tuple[str, str], SvcKey] = {}
+        # The service map and endpoints map, grouped by Service.
+        self._ports: dict[SvcKey, dict[ServicePortName, ServicePortInfo]] = {}
+        self._endpoints: dict[ServicePortName, tuple[EndpointInfo, ...]] = {}
+        # Rendered rules per service port, and the listing order.
+        self._rules: dict[ServicePortName, ServicePortRules] = {}
+        self._order: list[tuple[tuple[str, str], ServicePortName]] = []
+        self._total_endpoints = 0
+        self._large_cluster = False
+        self._nat: Optional[Table] = None
+        self._filter: Optional[Table] = None
+
+    # ------------------------------------------------------------ syncing
+
+    def sync(self) -> int:
+        """Apply what changed in the store since the last sync; return how many
+        service ports were re-rendered (or removed)."""
+        rv = self._store.resource_version
+        if rv == self._synced_rv:
+            return 0
+        dirty = set(self._store.changed_since("Service", self._synced_rv))
+        for key in self._store.changed_since("EndpointSlice", self._synced_rv):
+            dirty |= self._track_slice(*key)
+        self._synced_rv = rv
+        count = sum(self._resync_service(key) for key in sorted(dirty))
+        if self._large_cluster != (self._total_endpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD):
+            # Crossing the threshold changes the comments of every endpoint rule.
+            self._large_cluster = not self._large_cluster
+            count = self._rerender_all()
+        if count:
+            self._nat = self._filter = None
+        return count
+
+    def _track_slice(self, namespace: str, name: str) -> set[SvcKey]:
+        """Record a changed slice under its Service; return the Services it affects."""
+        affected = set()
+        old_owner = self._slice_owner.pop((namespace, name), None)
+        if old_owner is not None:
+            siblings = self._slices[old_owner]
+            siblings.pop(name, None)
+            if not siblings:
+                del self._slices[old_owner]
+            affected.add(old_owner)
+        slice_ = self._store.try_get("EndpointSlice", namespace, name)
+        owner = service_of(slice_) if slice_ is not None else None
+        if owner is not None:
+            self._slices.setdefault(owner, {})[name] = slice_
+            self._slice_owner[(namespace, name)] = owner
+            affected.add(owner)
+        return affected
+
+    def _resync_service(self, key: SvcKey) -> int:
+        """Recompute one Service's ports and endpoints and re-render their rules."""
+        svc = self._store.try_get("Service", *key)
+        new_ports = service_port_map([svc]) if svc is not None else {}
+        old_ports = self._ports.pop(key, {})
+        if new_ports:
+            self._ports[key] = new_ports
+        eps = endpoints_map(self._slices.get(key, {}).values(), self.node_name)
+        for name in old_ports.keys() - new_ports.keys():
+            self._forget(name)
+        for name, info in new_ports.items():
+            if name not in self._rules:
+                bisect.insort(self._order, (sort_key(name), name))
+            self._set_endpoints(name, eps.get(name, ()))
+            self._rules[name] = self._render(name, info)
+        return len(old_ports.keys() | new_ports.keys())
+
+    def _render(self, name: ServicePortName, info: ServicePortInfo) -> ServicePortRules:
+        return render_service_port(name, info, self._endpoints.get(name, ()), self.cluster_cidr,
+                                   comments=not self._large_cluster)
+
+    def _set_endpoints(self, name: ServicePortName, eps: tuple[EndpointInfo, ...]) -> None:
+        self._total_endpoints += len(eps) - len(self._endpoints.get(name, ()))
+        if eps:
+            self._endpoints[name] = eps
+        else:
+            self._endpoints.pop(name, None)
+
+    def _forget(self, name: ServicePortName) -> None:
+        self._set_endpoints(name, ())
+        del self._rules[name]
+        i = bisect.bisect_left(self._order, (sort_key(name), name))
+        del self._order[i]
+
+    def _rerender_all(self) -> int:
+        for ports in self._ports.values():
+            for name, info in ports.items():
+                self._rules[name] = self._render(name, info)
+        return len(self._rules)
+
+    # ------------------------------------------------------------ reading the result
+
+    def service_map(self) -> dict[ServicePortName, ServicePortInfo]:
+        """Return a copy of the service map as of the last sync."""
+        return {name: info for ports in self._ports.values() for name, info in ports.items()}
+
+    def endpoints_map(self) -> dict[ServicePortName, tuple[EndpointInfo, ...]]:
+        """Return a copy of the endpoints map (proxied service ports only) as of the last sync."""
+        return dict(self._endpoints)
+
+    @property
+    def nat(self) -> Table:
+        """The nat table, synced first; assembled only when something changed."""
+        self.sync()
+        if self._nat is None:
+            self._nat = assemble_nat_table(self._ordered_rules())
+        return self._nat
+
+    @property
+    def filter(self) -> Table:
+        """The filter table, synced first; assembled only when something changed."""
+        self.sync()
+        if self._filter is None:
+            self._filter = assemble_filter_table(self._ordered_rules())
+        return self._filter
+
+    def _ordered_rules(self) -> list[ServicePortRules]:
+        return [self._rules[name] for _, name in self._order]
+
+    def iptables_save(self, date: str = save_date(0)) -> str:
+        """Return what ``iptables-save`` prints on this node (filter, then nat).
+
+        ``date`` goes into the ``# Generated by`` lines; pass the simulated
+        time (``save_date(seconds)``) so the output is reproducible.
+        """
+        return iptables_save(self.nat, self.filter, date)
