@@ -36,6 +36,7 @@ from k8sedu.controllers.replicaset import ReplicaSetController
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.events import EventLog, Recorder
 from k8sedu.kube_proxy import KubeProxy
+from k8sedu.kube_proxy.iptables import save_date
 from k8sedu.kubelet import Kubelet
 from k8sedu.network import Network, Trace
 from k8sedu.scheduler import Scheduler
@@ -184,7 +185,7 @@ class Cluster:
     def iptables_save(self, node: str) -> str:
         """What ``iptables-save`` prints on ``node`` (nat and filter tables)."""
         self.settle()
-        stamp = self.wall_time().strftime("%a %b %d %H:%M:%S %Y")
+        stamp = save_date(self.wall_time().timestamp())
         return self.kube_proxy(node).iptables_save(stamp)
 
     def traffic_graph(self):

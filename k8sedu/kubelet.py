@@ -47,7 +47,7 @@ class Kubelet(Controller):
         self.clock = clock
         self.recorder = recorder
         self.ipam: Optional[HostLocalIPAM] = None
-        self._images: set[str] = set()
+        self._pulled_at: dict[str, float] = {}  # image -> when its pull finishes (or finished)
         self._started: set[str] = set()  # pod uids whose start is under way
         self._stopping: set[str] = set()
         self._ips: dict[tuple[str, str], str] = {}
@@ -94,14 +94,20 @@ class Kubelet(Controller):
         status = dataclasses.replace(pod.status, pod_ip=ip, pod_ips=(ip,),
                                      conditions=_conditions(True, False))
         self.api.update(dataclasses.replace(pod, status=status))
-        images = [c.image for c in pod.spec.containers]
-        pull = PULL_SECONDS if any(i not in self._images for i in images) else 0.0
-        for image in images:
-            self.recorder.event(pod, "Pulling" if pull else "Pulled",
-                                f'Pulling image "{image}"' if pull else
-                                f'Container image "{image}" already present on machine')
-        self._images.update(images)
-        self._later(pod, pull, self._containers_started)
+        wait = max(self._pull(pod, c.image) for c in pod.spec.containers)
+        self._later(pod, wait, self._containers_started)
+
+    def _pull(self, pod: Pod, image: str) -> float:
+        """Start pulling ``image`` unless this node has it (or is pulling it); return the wait."""
+        now = self.clock.now
+        if image not in self._pulled_at:
+            self._pulled_at[image] = now + PULL_SECONDS
+            self.recorder.event(pod, "Pulling", f'Pulling image "{image}"')
+            return PULL_SECONDS
+        wait = max(0.0, self._pulled_at[image] - now)
+        if not wait:
+            self.recorder.event(pod, "Pulled", f'Container image "{image}" already present on machine')
+        return wait
 
     def _containers_started(self, pod: Pod) -> None:
         probes = [c.readiness_probe for c in pod.spec.containers if c.readiness_probe]
@@ -112,6 +118,7 @@ class Kubelet(Controller):
                                      conditions=_conditions(True, ready))
         self.api.update(dataclasses.replace(pod, status=status))
         for c in pod.spec.containers:
+            self.recorder.event(pod, "Created", f"Created container: {c.name}")
             self.recorder.event(pod, "Started", f"Started container {c.name}")
         if probes:
             delay = max(p.initial_delay_seconds for p in probes)

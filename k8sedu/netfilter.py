@@ -97,8 +97,11 @@ def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random]) 
     raise TypeError(f"netfilter: unknown match {match!r}")
 
 
-def rule_matches(rule: Rule, packet: Packet, mark: int = 0, rng: Optional[random.Random] = None) -> bool:
+def rule_matches(rule: Rule, packet: Packet, mark: Optional[int] = None,
+                 rng: Optional[random.Random] = None) -> bool:
     """Return True if every part of ``rule`` holds for ``packet``, checked in iptables order.
+
+    ``mark`` is the packet's mark now, if a MARK target changed it during the walk.
 
     Examples
     --------
@@ -114,6 +117,7 @@ def rule_matches(rule: Rule, packet: Packet, mark: int = 0, rng: Optional[random
         return False
     if rule.protocol and rule.protocol != packet.protocol.lower():
         return False
+    mark = packet.mark if mark is None else mark
     return all(match_holds(m, packet, mark, rng) for m in rule.matches)
 
 

@@ -23,7 +23,7 @@ def generate_name(base: str, rng: random.Random) -> str:
     Examples
     --------
     >>> generate_name("web-7c9f8d6b4-", random.Random(1))
-    'web-7c9f8d6b4-fc244'
+    'web-7c9f8d6b4-gx87d'
     """
     base = base[:MAX_GENERATED_NAME_LENGTH]
     return base + "".join(rng.choice(ALPHANUMS) for _ in range(RANDOM_LENGTH))

@@ -188,7 +188,9 @@ def endpoints_map(slices: Iterable[EndpointSlice], node_name: str = "") -> dict[
     ['10.244.1.10:8080', '10.244.1.2:8080']
     """
     merged: dict[ServicePortName, dict[str, EndpointInfo]] = {}
-    for slice_ in slices:
+    # k/k walks a Go map of slices here, so which copy of a duplicate wins is
+    # arbitrary; the model takes slices in name order to stay deterministic.
+    for slice_ in sorted(slices, key=lambda s: (s.metadata.namespace, s.metadata.name)):
         owner = service_of(slice_)
         if owner is None or slice_.address_type != "IPv4":
             continue

@@ -80,7 +80,9 @@ def port_proto_hash(service_port_name: str, protocol: str) -> str:
     'XPGD46QRK7WJZT7O'
     """
     digest = hashlib.sha256((service_port_name + protocol).encode()).digest()
-    return base64.b32encode(digest).decode()[:16]
+    # base32 turns each 5 bytes into 8 characters, so the first 10 bytes give
+    # exactly the first 16 characters: encoding the rest would be thrown away.
+    return base64.b32encode(digest[:10]).decode()
 
 
 def service_chain_name(name: ServicePortName) -> str:

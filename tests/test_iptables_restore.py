@@ -1,0 +1,120 @@
+"""The rendered rules are real iptables: the real ``iptables-restore`` accepts them,
+and the real ``iptables-save`` prints them back exactly as the model prints them.
+
+Each test first checks that the binary can run here at all (installed, and
+able to load an empty table, which needs netfilter access, usually root). Only
+then does it feed our rules; from that point any error is a failure, never a
+skip. The round-trip test loads the rules into a throw-away network namespace
+(``unshare --net``), so the host's own rules are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from k8sedu.apiserver.store import Store
+from k8sedu.kube_proxy import KubeProxy
+from k8sedu.objects import (
+    Endpoint, EndpointConditions, EndpointPort, EndpointSlice, ObjectMeta, Service, ServicePort,
+    ServiceSpec, frozen,
+)
+
+RESTORE = ("iptables-restore", "iptables-legacy-restore", "iptables-nft-restore")
+EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n"
+
+
+def _find(binary: str):
+    for path in (shutil.which(binary), f"/usr/sbin/{binary}", f"/sbin/{binary}"):
+        if path and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def _run(cmd: list[str], text: str) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=60)
+
+
+def runnable(binary: str) -> str:
+    """Return the binary's path, or skip if iptables cannot run here at all."""
+    path = _find(binary)
+    if path is None:
+        pytest.skip(f"{binary} is not installed")
+    try:
+        probe = _run([path, "--test"], EMPTY_TABLES)
+    except OSError as err:
+        pytest.skip(f"{binary} cannot be started: {err}")
+    if probe.returncode != 0:
+        pytest.skip(f"{binary} cannot load even an empty table here (no netfilter access?): {probe.stderr.strip()}")
+    return path
+
+
+def ruleset(endpoints_per_service: int = 2) -> str:
+    """iptables-save text for ClusterIP services with endpoints, without, udp, tcp and a fallback."""
+    store = Store(now=lambda: 0.0, new_uid=lambda: "uid")
+
+    def add(name, ip, ports, ips, conditions=EndpointConditions()):
+        store.create(Service(ObjectMeta(name=name, namespace="default"), ServiceSpec(cluster_ip=ip, ports=ports)))
+        if ips:
+            store.create(EndpointSlice(
+                ObjectMeta(name=f"{name}-abcde", namespace="default",
+                           labels=frozen({"kubernetes.io/service-name": name})),
+                endpoints=tuple(Endpoint((a,), conditions) for a in ips),
+                ports=tuple(EndpointPort(p.port, p.name, p.protocol) for p in ports)))
+
+    many = [f"10.244.{i // 200 + 1}.{i % 200 + 2}" for i in range(endpoints_per_service)]
+    add("web", "10.96.0.20", (ServicePort(80, 8080, name="http"), ServicePort(443, 8443, name="https")), many)
+    add("dns", "10.96.0.10", (ServicePort(53, 53, name="dns", protocol="UDP"),), ["10.244.0.2", "10.244.0.3"])
+    add("empty", "10.96.0.21", (ServicePort(80),), [])
+    add("draining", "10.96.0.22", (ServicePort(80),), ["10.244.2.5"],
+        EndpointConditions(ready=False, serving=True, terminating=True))
+    return KubeProxy("kind-worker", store).iptables_save("Mon Jan  5 09:00:00 2026")
+
+
+RULESETS = {"small": lambda: ruleset(3), "large-cluster mode": lambda: ruleset(1001)}
+
+
+@pytest.mark.parametrize("size", sorted(RULESETS))
+@pytest.mark.parametrize("binary", RESTORE)
+def test_iptables_restore_accepts_the_rendered_rules(binary, size):
+    path = runnable(binary)
+    result = _run([path, "--test"], RULESETS[size]())
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("binary", RESTORE)
+def test_iptables_restore_test_mode_really_checks_syntax(binary):
+    path = runnable(binary)
+    broken = ruleset().replace("--mode random", "--mode sometimes", 1)
+    result = _run([path, "--test"], broken)
+    assert result.returncode != 0
+    assert "Error occurred at line" in result.stderr
+
+
+def _tables(text: str) -> dict[str, list[str]]:
+    """Split iptables-save text into {table: lines}, dropping the dated comment lines."""
+    tables: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("*"):
+            current = tables.setdefault(line[1:], [])
+        if current is not None and not line.startswith("#"):
+            current.append(line)
+    return tables
+
+
+@pytest.mark.parametrize("binary", ["iptables", "iptables-legacy", "iptables-nft"])
+def test_real_iptables_save_prints_our_text_back_unchanged(binary):
+    restore, save, unshare = _find(f"{binary}-restore"), _find(f"{binary}-save"), _find("unshare")
+    if not (restore and save and unshare):
+        pytest.skip(f"{binary}-restore, {binary}-save or unshare is not installed")
+    probe = _run([unshare, "--net", restore, "--test"], EMPTY_TABLES)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot use a private network namespace here: {probe.stderr.strip()}")
+    ours = ruleset(3)
+    result = _run([unshare, "--net", "sh", "-c", f'"{restore}" && "{save}"'], ours)
+    assert result.returncode == 0, result.stderr
+    assert _tables(result.stdout) == _tables(ours)

@@ -1,0 +1,194 @@
+"""The netfilter interpreter: matches, jumps, returns and verdicts on hand-built tables."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from k8sedu.kube_proxy.iptables import (
+    AddrType, Chain, Comment, Conntrack, MarkMatch, PortMatch, Rule, Statistic, Table, or_mark,
+)
+from k8sedu.netfilter import Packet, Verdict, apply_xmark, rule_matches, trace_chain
+
+
+class FixedRandom:
+    """An rng whose random() returns preset values, to force statistic matches."""
+
+    def __init__(self, *values: float):
+        self.values = list(values)
+
+    def random(self) -> float:
+        return self.values.pop(0)
+
+
+POD = Packet("10.244.1.5", "10.96.0.10", 80)
+
+
+@pytest.mark.parametrize("case, rule, packet, expected", [
+    ("source in CIDR", Rule("C", "ACCEPT", source="10.244.0.0/16"), POD, True),
+    ("source outside CIDR", Rule("C", "ACCEPT", source="10.245.0.0/16"), POD, False),
+    ("negated source", Rule("C", "ACCEPT", source="10.244.0.0/16", not_source=True), POD, False),
+    ("negated source, outsider", Rule("C", "ACCEPT", source="10.244.0.0/16", not_source=True),
+     Packet("192.168.1.1", "10.96.0.10", 80), True),
+    ("bare IP is a /32", Rule("C", "ACCEPT", destination="10.96.0.10"), POD, True),
+    ("other destination", Rule("C", "ACCEPT", destination="10.96.0.11"), POD, False),
+    ("negated destination", Rule("C", "ACCEPT", destination="10.96.0.11", not_destination=True), POD, True),
+    ("protocol", Rule("C", "ACCEPT", protocol="tcp"), POD, True),
+    ("other protocol", Rule("C", "ACCEPT", protocol="udp"), POD, False),
+    ("protocol is case-insensitive on the packet", Rule("C", "ACCEPT", protocol="tcp"),
+     Packet("10.244.1.5", "10.96.0.10", 80, "TCP"), True),
+    ("dport", Rule("C", "ACCEPT", protocol="tcp", matches=(PortMatch("tcp", 80),)), POD, True),
+    ("other dport", Rule("C", "ACCEPT", protocol="tcp", matches=(PortMatch("tcp", 443),)), POD, False),
+    ("-m tcp without port", Rule("C", "ACCEPT", protocol="tcp", matches=(PortMatch("tcp"),)), POD, True),
+    ("comment always matches", Rule("C", "ACCEPT", matches=(Comment("x"),)), POD, True),
+    ("addrtype LOCAL, remote dst", Rule("C", "ACCEPT", matches=(AddrType("LOCAL"),)), POD, False),
+    ("addrtype LOCAL, node dst", Rule("C", "ACCEPT", matches=(AddrType("LOCAL"),)),
+     Packet("10.244.1.5", "172.18.0.2", 30080, dst_local=True), True),
+    ("mark set", Rule("C", "ACCEPT", matches=(MarkMatch(0x4000, 0x4000),)),
+     Packet("10.244.1.5", "10.96.0.10", 80, mark=0x4001), True),
+    ("mark not set, negated", Rule("C", "ACCEPT", matches=(MarkMatch(0x4000, 0x4000, negate=True),)), POD, True),
+    ("ctstate NEW", Rule("C", "ACCEPT", matches=(Conntrack(("NEW",)),)), POD, True),
+    ("ctstate ESTABLISHED", Rule("C", "ACCEPT", matches=(Conntrack(("RELATED", "ESTABLISHED")),)), POD, False),
+    ("negated ctstate", Rule("C", "ACCEPT", matches=(Conntrack(("RELATED", "ESTABLISHED"), negate=True),)), POD, True),
+])
+def test_rule_matches(case, rule, packet, expected):
+    assert rule_matches(rule, packet) is expected, case
+
+
+@pytest.mark.parametrize("draw, matched", [(0.49, True), (0.5, False), (0.99, False)])
+def test_statistic_matches_when_rng_draw_is_below_probability(draw, matched):
+    rule = Rule("C", "ACCEPT", matches=(Statistic(0.5),))
+    assert rule_matches(rule, POD, rng=FixedRandom(draw)) is matched
+
+
+def test_statistic_uses_the_kernels_rounded_probability():
+    # 0.3333333333 becomes 715827883 / 2**31 = 0.33333333348855...
+    rule = Rule("C", "ACCEPT", matches=(Statistic(0.3333333333),))
+    assert rule_matches(rule, POD, rng=FixedRandom(0.33333333340))
+    assert not rule_matches(rule, POD, rng=FixedRandom(0.33333333350))
+
+
+def test_statistic_without_rng_is_an_error():
+    with pytest.raises(ValueError, match="needs an rng"):
+        rule_matches(Rule("C", "ACCEPT", matches=(Statistic(0.5),)), POD)
+
+
+def test_later_matches_are_not_evaluated_after_a_failed_one():
+    rule = Rule("C", "ACCEPT", destination="10.0.0.1", matches=(Statistic(0.5),))
+    assert not rule_matches(rule, POD, rng=FixedRandom())  # no draw consumed
+
+
+@pytest.mark.parametrize("mark, xmark, result", [
+    (0x0, or_mark(0x4000), 0x4000),
+    (0x1, or_mark(0x4000), 0x4001),
+    (0x4001, "0x4000/0x0", 0x1),          # --xor-mark
+    (0xffff, "0x10/0xff", 0xff10),        # --set-xmark clears the mask, then XORs
+])
+def test_mark_target_arithmetic(mark, xmark, result):
+    assert apply_xmark(mark, xmark) == result
+
+
+# ---------------------------------------------------------------- walking chains
+
+def table(*chains: Chain, name: str = "nat") -> Table:
+    return Table.build(name, chains)
+
+
+def rules(chain: str, *specs: dict) -> Chain:
+    return Chain(chain, tuple(Rule(chain, **spec) for spec in specs))
+
+
+NAT = table(
+    Chain("PREROUTING", (Rule("PREROUTING", "KUBE-SERVICES"),), "ACCEPT"),
+    rules("KUBE-SERVICES",
+          dict(target="KUBE-SVC-A", destination="10.96.0.10", protocol="tcp", matches=(PortMatch("tcp", 80),)),
+          dict(target="KUBE-NODEPORTS", matches=(AddrType("LOCAL"),))),
+    rules("KUBE-SVC-A",
+          dict(target="KUBE-MARK-MASQ", source="10.244.0.0/16", not_source=True),
+          dict(target="KUBE-SEP-1", matches=(Statistic(0.5),)),
+          dict(target="KUBE-SEP-2")),
+    rules("KUBE-SEP-1", dict(target="KUBE-MARK-MASQ", source="10.244.1.2"),
+          dict(target="DNAT", protocol="tcp", to_destination="10.244.1.2:8080")),
+    rules("KUBE-SEP-2", dict(target="DNAT", protocol="tcp", to_destination="10.244.2.2:8080")),
+    rules("KUBE-MARK-MASQ", dict(target="MARK", set_xmark=or_mark(0x4000))),
+    rules("KUBE-NODEPORTS"),
+)
+
+
+@pytest.mark.parametrize("case, packet, draws, target, to, masquerade, chains", [
+    ("first endpoint", POD, [0.1], "DNAT", "10.244.1.2:8080", False,
+     ["PREROUTING", "KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-1"]),
+    ("ladder falls through to the last endpoint", POD, [0.9], "DNAT", "10.244.2.2:8080", False,
+     ["PREROUTING", "KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-2"]),
+    ("outsider is marked, then DNATed", Packet("192.168.1.9", "10.96.0.10", 80), [0.9], "DNAT",
+     "10.244.2.2:8080", True,
+     ["PREROUTING", "KUBE-SERVICES", "KUBE-SVC-A", "KUBE-MARK-MASQ", "KUBE-SVC-A", "KUBE-SEP-2"]),
+    ("hairpin", Packet("10.244.1.2", "10.96.0.10", 80), [0.1], "DNAT", "10.244.1.2:8080", True,
+     ["PREROUTING", "KUBE-SERVICES", "KUBE-SVC-A", "KUBE-SEP-1", "KUBE-MARK-MASQ", "KUBE-SEP-1"]),
+    ("no rule: falls back to PREROUTING's policy", Packet("10.244.1.5", "10.96.0.99", 80), [], "ACCEPT", "",
+     False, ["PREROUTING"]),
+    ("empty user chain returns to its caller", Packet("10.244.1.5", "172.18.0.2", 30080, dst_local=True), [],
+     "ACCEPT", "", False, ["PREROUTING", "KUBE-SERVICES"]),
+])
+def test_trace_chain_walks_jumps_and_returns(case, packet, draws, target, to, masquerade, chains):
+    verdict = trace_chain(NAT, "PREROUTING", packet, FixedRandom(*draws))
+    assert (verdict.target, verdict.to_destination, verdict.masquerade) == (target, to, masquerade), case
+    assert [chain for chain, _ in verdict.path] == chains, case
+
+
+def test_path_records_rule_text_as_iptables_save_prints_it():
+    verdict = trace_chain(NAT, "PREROUTING", POD, FixedRandom(0.9))
+    assert verdict == Verdict("DNAT", "10.244.2.2:8080", False, (
+        ("PREROUTING", "-A PREROUTING -j KUBE-SERVICES"),
+        ("KUBE-SERVICES", "-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-A"),
+        ("KUBE-SVC-A", "-A KUBE-SVC-A -j KUBE-SEP-2"),
+        ("KUBE-SEP-2", "-A KUBE-SEP-2 -p tcp -j DNAT --to-destination 10.244.2.2:8080"),
+    ))
+
+
+def test_mark_set_in_a_chain_is_seen_by_later_rules():
+    t = table(rules("POSTROUTING",
+                    dict(target="KUBE-MARK-MASQ"),
+                    dict(target="RETURN", matches=(MarkMatch(0x4000, 0x4000, negate=True),)),
+                    dict(target="MASQUERADE")),
+              rules("KUBE-MARK-MASQ", dict(target="MARK", set_xmark=or_mark(0x4000))))
+    verdict = trace_chain(t, "POSTROUTING", POD)
+    assert (verdict.target, verdict.masquerade) == ("MASQUERADE", True)
+
+
+def test_return_goes_back_to_the_rule_after_the_jump():
+    t = table(rules("OUTPUT", dict(target="X"), dict(target="DROP")),
+              rules("X", dict(target="RETURN"), dict(target="ACCEPT")), name="filter")
+    verdict = trace_chain(t, "OUTPUT", POD)
+    assert verdict.target == "DROP"
+    assert [c for c, _ in verdict.path] == ["OUTPUT", "X", "OUTPUT"]
+
+
+def test_starting_in_a_user_chain_and_falling_off_gives_return():
+    assert trace_chain(NAT, "KUBE-NODEPORTS", POD).target == "RETURN"
+
+
+@pytest.mark.parametrize("terminal", ["ACCEPT", "DROP", "REJECT"])
+def test_filter_verdicts_stop_the_walk(terminal):
+    t = table(rules("FORWARD", dict(target=terminal), dict(target="ACCEPT")), name="filter")
+    verdict = trace_chain(t, "FORWARD", POD)
+    assert verdict.target == terminal and len(verdict.path) == 1
+
+
+def test_jump_to_a_missing_chain_raises():
+    with pytest.raises(KeyError, match="NOPE"):
+        trace_chain(table(rules("OUTPUT", dict(target="NOPE"))), "OUTPUT", POD)
+
+
+def test_a_jump_loop_is_detected():
+    t = table(rules("OUTPUT", dict(target="A")), rules("A", dict(target="B")), rules("B", dict(target="A")))
+    with pytest.raises(RuntimeError, match="deeper"):
+        trace_chain(t, "OUTPUT", POD)
+
+
+def test_same_seed_same_choices():
+    picks = lambda seed: [trace_chain(NAT, "PREROUTING", POD, rng).to_destination
+                          for rng in [random.Random(seed)] for _ in range(20)]
+    assert picks(3) == picks(3)
+    assert set(picks(3)) == {"10.244.1.2:8080", "10.244.2.2:8080"}
