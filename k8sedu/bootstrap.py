@@ -57,7 +57,7 @@ def create_cluster(cluster: "Cluster", nodes: int) -> None:
     _join(cluster, make_node(names[0], ips[0], control_plane=True, tainted=nodes > 1))
     _kubernetes_service(cluster, ips[0])
     _dns(cluster)
-    cluster.advance(30)
+    cluster.advance(60)
     for name, ip in zip(names[1:], ips[1:]):
         _join(cluster, make_node(name, ip, control_plane=False, tainted=False))
     cluster.advance(STARTUP_SECONDS - cluster.now)

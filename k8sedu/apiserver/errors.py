@@ -50,7 +50,9 @@ class InvalidError(StatusError):
             body = str(causes[0])
         else:
             body = "[" + ", ".join(str(c) for c in causes) + "]"
-        super().__init__("Invalid", f'{kind} "{name}" is invalid: {body}', 422)
+        group = RESOURCE_BY_KIND[kind].group if kind in RESOURCE_BY_KIND else ""
+        qualified = f"{kind}.{group}" if group else kind  # the server names the GroupKind
+        super().__init__("Invalid", f'{qualified} "{name}" is invalid: {body}', 422)
 
     def kubectl_text(self) -> str:
         """Return what kubectl prints for this error (helpers.go ``checkErr``)."""

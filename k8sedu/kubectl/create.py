@@ -1,0 +1,152 @@
+"""``kubectl create deployment`` and ``kubectl create namespace``: kubectl's object generators.
+
+A generator builds the object a real kubectl would send (kubectl
+``pkg/cmd/create/create_deployment.go``): for ``create deployment web
+--image=nginx:1.27 --port=80`` the labels, the selector and the pod template's
+labels are all ``app: web``, the container is named after the image
+(``nginx``: its last path part, without tag or digest), and ``--port`` becomes
+the first container's ``containerPort``. The object is written through the API
+server, which validates it, then the controllers settle: the Deployment gets
+a ReplicaSet and the ReplicaSet its Pods, which start over simulated time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from k8sedu.apiserver.errors import StatusError
+from k8sedu.apiserver.names import ALPHANUMS
+from k8sedu.errors import KubectlError, from_status
+from k8sedu.kubectl.command import (PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format,
+                                    success)
+from k8sedu.kubectl.flags import Flag, Parsed, integer, string, strings, usage_error
+from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, Namespace,
+                            ObjectMeta, PodSpec, PodTemplateSpec, frozen)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+
+CREATE_SUBCOMMANDS_NOT_MODELLED = ("clusterrole", "clusterrolebinding", "configmap", "cm", "cronjob", "cj",
+                                   "ingress", "ing", "job", "poddisruptionbudget", "pdb", "priorityclass", "pc",
+                                   "quota", "resourcequota", "role", "rolebinding", "secret", "service", "svc",
+                                   "serviceaccount", "sa", "token")
+
+
+def container_name(image: str, rng) -> str:
+    """Name a container after its image, as ``buildPodSpec`` does.
+
+    Keep the last path part, drop the tag and digest; a name with ``_`` or
+    ``.`` is made DNS-safe and given a random suffix (``sanitizeAndUniquify``).
+
+    Examples
+    --------
+    >>> import random
+    >>> container_name("in28min/currency-exchange:0.0.1", random.Random(0))
+    'currency-exchange'
+    >>> container_name("registry.k8s.io/e2e-test-images/agnhost:2.39", random.Random(0))
+    'agnhost'
+    >>> container_name("my_app:v1", random.Random(0))
+    'my-app-q7rcl'
+    """
+    name = image.split("/")[-1].split(":")[0].split("@")[0]
+    if "_" in name or "." in name:
+        name = name.replace("_", "-").replace(".", "-")
+        name = f"{name}-{''.join(rng.choice(ALPHANUMS) for _ in range(5))}"
+    return name
+
+
+def build_deployment(name: str, namespace: str, images: tuple[str, ...], replicas: int, port: int, rng) -> Deployment:
+    """Return the Deployment ``kubectl create deployment`` generates."""
+    labels = frozen({"app": name})
+    containers = [Container(container_name(image, rng), image) for image in images]
+    if port >= 0 and containers:
+        first = containers[0]
+        containers[0] = Container(first.name, first.image, ports=(ContainerPort(port),))
+    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=tuple(containers)))
+    return Deployment(ObjectMeta(name=name, namespace=namespace, labels=labels),
+                      DeploymentSpec(selector=LabelSelector(labels), template=template, replicas=replicas))
+
+
+def exactly_one_name(p: Parsed, command_path: str) -> str:
+    """``NameFromCommandArgs``: the one NAME before any ``--``."""
+    count = p.args_len_at_dash if p.args_len_at_dash >= 0 else len(p.args)
+    if count != 1:
+        raise usage_error(f"exactly one NAME is required, got {count}", command_path)
+    return p.args[0]
+
+
+def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
+    output_format(p, PRINT_FORMATS, ("", "name"))
+    name = exactly_one_name(p, DEPLOYMENT.path)
+    command = p.args[1:]
+    if len(p["image"]) > 1 and command:
+        raise KubectlError("error: cannot specify multiple --image options and command")
+    if command:
+        raise KubectlError("error: k8sedu does not model container commands yet: "
+                           "drop the words after '--' (the model's images need none)")
+    is_dry_run = dry_run(p)
+    dep = build_deployment(name, namespace_of(p), p["image"], p["replicas"], p["port"], cluster.random)
+    if not is_dry_run:
+        try:
+            cluster.api.create(dep)
+        except StatusError as err:
+            raise from_status(err, "failed to create deployment") from None
+        cluster.settle()
+    return success("deployment.apps", name, "created", p, is_dry_run)
+
+
+def run_create_namespace(cluster: "Cluster", p: Parsed) -> str:
+    output_format(p, PRINT_FORMATS, ("", "name"))
+    name = exactly_one_name(p, NAMESPACE.path)
+    is_dry_run = dry_run(p)
+    if not is_dry_run:
+        try:
+            cluster.api.create(Namespace(ObjectMeta(name=name)))
+        except StatusError as err:
+            raise from_status(err) from None
+        cluster.settle()
+    return success("namespace", name, "created", p, is_dry_run)
+
+
+def _common_flags() -> tuple[Flag, ...]:
+    return (string("output", "o"), dry_run_flag(), string("field-manager", modelled=False),
+            Flag("save-config", "bool", no_opt="true", default=False, modelled=False),
+            string("validate", modelled=False, no_opt="strict"))
+
+
+DEPLOYMENT = Command(
+    path="kubectl create deployment",
+    short="Create a deployment with the specified name.",
+    use="kubectl create deployment NAME --image=image -- [COMMAND] [args...] [options]",
+    flags=(strings("image", required=True), integer("replicas", "r", 1), integer("port", default=-1))
+    + _common_flags(),
+    run=run_create_deployment,
+)
+
+NAMESPACE = Command(
+    path="kubectl create namespace",
+    short="Create a namespace with the specified name.",
+    use="kubectl create namespace NAME [--dry-run=server|client|none] [options]",
+    flags=_common_flags(),
+    run=run_create_namespace,
+)
+
+SUBCOMMANDS = {"deployment": DEPLOYMENT, "deploy": DEPLOYMENT, "namespace": NAMESPACE, "ns": NAMESPACE}
+
+
+def run_create_parent(cluster: "Cluster", p: Parsed) -> str:
+    """``kubectl create`` without a known subcommand: kubectl's own complaints."""
+    if p.args:
+        shown = " ".join(p.args)
+        raise usage_error(f"Unexpected args: [{shown}]", "kubectl create")
+    raise KubectlError("error: must specify one of -f and -k")
+
+
+CREATE = Command(
+    path="kubectl create",
+    short="Create a resource from a file or from stdin.",
+    use="kubectl create -f FILENAME [options]",
+    flags=(string("filename", "f", modelled=False), string("kustomize", "k", modelled=False))
+    + _common_flags(),
+    run=run_create_parent,
+)

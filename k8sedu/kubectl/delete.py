@@ -1,0 +1,113 @@
+"""``kubectl delete``: remove objects, and wait until they are gone (kubectl ``pkg/cmd/delete/delete.go``).
+
+Deleting a pod is graceful: the API server only sets ``deletionTimestamp``
+(``kubectl get pods`` shows ``Terminating``), the EndpointSlice controller
+marks the endpoint terminating, and the kubelet stops the containers and
+removes the pod. Like real kubectl (``--wait=true``), the command returns only
+when the object is gone, which here means advancing the simulated clock.
+Deleting a Deployment or a Service removes its dependents through the
+garbage collector (background propagation, kubectl's default).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from k8sedu.apiserver.errors import StatusError
+from k8sedu.errors import KubectlError, from_status
+from k8sedu.kubectl import resources
+from k8sedu.kubectl.command import Command, dry_run, dry_run_flag, namespace_of
+from k8sedu.kubectl.flags import Parsed, boolean, integer, string
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+
+DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice")
+WAIT_SLACK_SECONDS = 5  # beyond the longest grace period, before giving up waiting
+FORCE_WARNING = ("warning: Immediate deletion does not wait for confirmation that the running resource has been "
+                 "terminated. The resource may continue to run on the cluster indefinitely.")
+
+
+def _grace_period(p: Parsed) -> int:
+    """DeleteOptions.Complete: --now is a 1 s grace period; 0 without --force becomes 1."""
+    grace = p["grace-period"]
+    if p["now"]:
+        if grace != -1:
+            raise KubectlError("error: --now and --grace-period cannot be specified together")
+        grace = 1
+    if grace == 0 and not p["force"]:
+        grace = 1
+    if p["force"] and grace < 0:
+        grace = 0
+    if p["force"] and grace > 0:
+        raise KubectlError("error: --force and --grace-period greater than 0 cannot be specified together")
+    return grace
+
+
+def run_delete(cluster: "Cluster", p: Parsed) -> str:
+    grace = _grace_period(p)
+    if p["output"] not in ("", "name"):
+        raise KubectlError(f"error: unexpected -o output mode: {p['output']}. We only support '-o name'")
+    if p["all"] and p["selector"]:
+        raise KubectlError("error: setting 'all' parameter but found a non empty selector. ")
+    is_dry_run = dry_run(p)
+    all_ns = p["all-namespaces"]
+    target = resources.build(p.args, p["selector"], select_all=p["all"], all_namespaces=all_ns)
+    cluster.settle()
+    found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace_of(p))
+    ignore_missing = p["ignore-not-found"] or p["all"] or bool(p["selector"])
+    if errors and not ignore_missing:  # checked before any write: a bad name changes nothing
+        raise KubectlError("\n".join(errors))
+    for res, _ in found:
+        if res.kind not in DELETABLE:
+            raise KubectlError(f"error: k8sedu does not model deleting {res.plural} yet")
+    notes = [FORCE_WARNING] if grace == 0 and p["force"] else []
+    if not found:
+        return "\n".join(notes + ["No resources found"])
+    operation = ("force deleted" if grace == 0 else "deleted") + (" (dry run)" if is_dry_run else "")
+    lines = []
+    for res, obj in found:
+        if not is_dry_run:
+            try:
+                cluster.api.delete(res.kind, obj.metadata.namespace, obj.metadata.name,
+                                   grace_period=grace if grace >= 0 else None)
+            except StatusError as err:
+                raise from_status(err) from None
+        prefix = resources.kind_prefix(res)
+        lines.append(f"{prefix}/{obj.metadata.name}" if p["output"] == "name"
+                     else f'{prefix} "{obj.metadata.name}" {operation}')
+    cluster.settle()
+    if p["wait"] and not is_dry_run:
+        wait_until_gone(cluster, [obj for _, obj in found])
+    return "\n".join(notes + lines)
+
+
+def wait_until_gone(cluster: "Cluster", objs: list) -> None:
+    """Advance the clock 1 s at a time until every object is gone (``kubectl wait --for=delete``)."""
+    graces = [o.metadata.deletion_grace_period_seconds or o.spec.termination_grace_period_seconds
+              for o in objs if o.kind == "Pod"]
+    limit = cluster.now + max(graces, default=0) + WAIT_SLACK_SECONDS
+
+    def present(obj) -> bool:
+        current = cluster.api.try_get(obj.kind, obj.metadata.namespace, obj.metadata.name)
+        return current is not None and current.metadata.uid == obj.metadata.uid
+
+    while any(present(o) for o in objs) and cluster.now < limit:
+        cluster.advance(1)
+
+
+DELETE = Command(
+    path="kubectl delete",
+    short="Delete resources by file names, stdin, resources and names, or by resources and label selector.",
+    use="kubectl delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)]) [options]",
+    flags=(
+        boolean("all"), string("selector", "l"), boolean("all-namespaces", "A"),
+        integer("grace-period", default=-1), boolean("now"), boolean("force"),
+        boolean("wait", default=True), boolean("ignore-not-found"), string("output", "o"), dry_run_flag(),
+        string("cascade", modelled=False), string("timeout", modelled=False),
+        string("filename", "f", modelled=False), string("kustomize", "k", modelled=False),
+        string("field-selector", modelled=False), boolean("interactive", "i", modelled=False),
+        string("raw", modelled=False),
+    ),
+    run=run_delete,
+)

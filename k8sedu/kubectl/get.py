@@ -1,0 +1,101 @@
+"""``kubectl get``: list or fetch objects and print them as a table (kubectl ``pkg/cmd/get/get.go``).
+
+The flow is get.go's: the resource builder turns the arguments into
+requests (a type list, filtered by ``-l``, or named objects); the server's
+rows go through one table per kind, with a blank line between kinds and
+``kind/`` before the names when more than one kind was asked for; nothing at
+all prints ``No resources found in <ns> namespace.``; a missing name is
+reported after the rows that were found, in the API server's words.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from k8sedu.errors import KubectlError
+from k8sedu.kubectl import printers, resources
+from k8sedu.kubectl.command import GET_FORMATS, Command, namespace_of, output_format
+from k8sedu.kubectl.flags import Parsed, boolean, string
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+
+NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of '
+           'supported resources.\n\n'
+           'error: Required resource not specified.\n'
+           'Use "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\n'
+           "See 'kubectl get -h' for help and examples")
+
+
+def run_get(cluster: "Cluster", p: Parsed) -> str:
+    fmt = output_format(p, GET_FORMATS, ("", "wide", "name"))
+    if not p.args:
+        raise KubectlError(NO_TYPE)
+    all_ns = p["all-namespaces"]
+    target = resources.build(p.args, p["selector"], allow_empty_selector=True, all_namespaces=all_ns)
+    cluster.settle()
+    namespace = namespace_of(p)
+    found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace)
+    if p["ignore-not-found"]:
+        errors = []
+    if fmt == "name":
+        lines = [f"{resources.kind_prefix(res)}/{obj.metadata.name}" for res, obj in found]
+    else:
+        lines = _tables(found, target, cluster.now, p)
+        if not lines and not errors and not p["ignore-not-found"]:
+            namespaced = not all_ns and all(r.namespaced for r in _asked_types(target))
+            lines = [f"No resources found in {namespace} namespace." if namespaced else "No resources found"]
+    if errors:
+        raise KubectlError("\n".join(lines + errors))
+    return "\n".join(lines)
+
+
+def _asked_types(target: resources.Target) -> list:
+    return list(target.types) if target.selector is not None else [r for r, _ in target.named]
+
+
+def _tables(found, target: resources.Target, now: float, p: Parsed) -> list[str]:
+    """One aligned table per run of same-kind objects, separated by blank lines."""
+    kinds = {r.kind for r in _asked_types(target)} if target.selector is not None else {r.kind for r, _ in found}
+    with_kind = len(kinds) > 1
+    opts = printers.Options(now=now, wide=p["output"] == "wide")
+    blocks = []
+    for res, group in groupby(found, key=lambda pair: pair[0]):
+        lines = printers.table(res.kind, [obj for _, obj in group], opts,
+                               namespace_column=p["all-namespaces"] and res.namespaced,
+                               kind_prefix=resources.kind_prefix(res) if with_kind else "",
+                               show_labels=p["show-labels"], headers=not p["no-headers"])
+        if lines:
+            blocks.append(lines)
+    separated: list[str] = []
+    for block in blocks:
+        if separated and not p["no-headers"]:
+            separated.append("")
+        separated += block
+    return separated
+
+
+GET = Command(
+    path="kubectl get",
+    short="Display one or many resources.",
+    use="kubectl get [(-o|--output=)wide|name|...] (TYPE[.VERSION][.GROUP] [NAME | -l label] | "
+        "TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]",
+    flags=(
+        string("output", "o"),
+        string("selector", "l"),
+        boolean("all-namespaces", "A"),
+        boolean("show-labels"),
+        boolean("no-headers"),
+        boolean("ignore-not-found"),
+        boolean("watch", "w", modelled=False),
+        boolean("watch-only", modelled=False),
+        string("sort-by", modelled=False),
+        string("field-selector", modelled=False),
+        string("label-columns", "L", modelled=False),
+        string("filename", "f", modelled=False),
+        string("raw", modelled=False),
+        string("chunk-size", modelled=False),
+    ),
+    run=run_get,
+)

@@ -1,0 +1,269 @@
+"""The tables of ``kubectl get``: which columns each resource has, and what goes in each cell.
+
+In a real cluster the API server builds these tables (server-side printing,
+k/k ``pkg/printers/internalversion/printers.go``) and kubectl only lays them
+out. Each ``_<kind>_row`` below is the matching ``print<Kind>`` function: the
+same columns, the same rules for a cell (``<none>``, ``<pending>``,
+``<unset>``, `` + N more...``), the same ``-o wide`` extras. ``table`` then
+adds what kubectl adds (``NAMESPACE`` with ``-A``, ``kind/`` before names when
+several kinds are listed, ``LABELS`` with ``--show-labels``) and aligns the
+cells with ``tabulate``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from k8sedu.kubectl.duration import age
+from k8sedu.kubectl.table import tabulate
+
+NONE = "<none>"
+LOAD_BALANCER_WIDTH = 16  # printers.go: longer EXTERNAL-IPs are cut without -o wide
+MAX_LISTED = 3  # endpoints, slices, ports: the first three, then " + N more..."
+
+
+@dataclass(frozen=True)
+class Options:
+    """What changes a cell: the clock (for AGE) and ``-o wide``."""
+
+    now: float
+    wide: bool = False
+
+
+def format_labels(labels: Mapping[str, str]) -> str:
+    """``k=v,k2=v2`` sorted by key, or ``<none>`` (apimachinery ``labels.FormatLabels``)."""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
+
+
+def selector_string(labels: Mapping[str, str]) -> str:
+    """A matchLabels selector as ``selector.String()`` prints it (empty when empty)."""
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def more(items: Sequence[str], total: int) -> str:
+    """Join the first three items; mention how many more there were."""
+    text = ",".join(items[:MAX_LISTED])
+    return f"{text} + {total - MAX_LISTED} more..." if total > MAX_LISTED else text
+
+
+# ---------------------------------------------------------------- pods
+
+def pod_status(pod: Any) -> str:
+    """The STATUS cell: the phase, overridden by a container's reason, or Terminating."""
+    reason = pod.status.phase
+    has_running = False
+    for c in reversed(pod.status.container_statuses):
+        if c.state == "waiting" and c.reason:
+            reason = c.reason
+        elif c.state == "terminated":
+            reason = c.reason or "ExitCode:0"
+        elif c.ready and c.state == "running":
+            has_running = True
+    if reason == "Completed" and has_running:
+        reason = "Running" if pod.ready else "NotReady"
+    if pod.metadata.deletion_timestamp is not None and pod.status.phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+    return reason
+
+
+def _pod_row(pod: Any, opts: Options) -> list[str]:
+    statuses = pod.status.container_statuses
+    ready = sum(1 for c in statuses if c.ready and c.state == "running")
+    restarts = sum(c.restart_count for c in statuses)
+    row = [pod.metadata.name, f"{ready}/{len(pod.spec.containers)}", pod_status(pod), str(restarts),
+           age(pod.metadata.creation_timestamp, opts.now)]
+    if opts.wide:
+        row += [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, NONE, NONE]
+    return row
+
+
+# ---------------------------------------------------------------- workloads
+
+def _containers_and_images(template: Any) -> list[str]:
+    containers = template.spec.containers
+    return [",".join(c.name for c in containers), ",".join(c.image for c in containers)]
+
+
+def _deployment_row(dep: Any, opts: Options) -> list[str]:
+    s = dep.status
+    row = [dep.metadata.name, f"{s.ready_replicas}/{dep.spec.replicas}", str(s.updated_replicas),
+           str(s.available_replicas), age(dep.metadata.creation_timestamp, opts.now)]
+    if opts.wide:
+        row += _containers_and_images(dep.spec.template) + [selector_string(dep.spec.selector.match_labels)]
+    return row
+
+
+def _replicaset_row(rs: Any, opts: Options) -> list[str]:
+    row = [rs.metadata.name, str(rs.spec.replicas), str(rs.status.replicas), str(rs.status.ready_replicas),
+           age(rs.metadata.creation_timestamp, opts.now)]
+    if opts.wide:
+        row += _containers_and_images(rs.spec.template) + [selector_string(rs.spec.selector.match_labels)]
+    return row
+
+
+# ---------------------------------------------------------------- services and endpoints
+
+def external_ip(svc: Any, wide: bool) -> str:
+    """The EXTERNAL-IP cell (printers.go ``getServiceExternalIP``)."""
+    kind = svc.spec.type
+    if kind in ("ClusterIP", "NodePort"):
+        return NONE
+    if kind == "ExternalName":
+        return svc.spec.external_name
+    if kind == "LoadBalancer":
+        found = sorted({i.ip or i.hostname for i in svc.status.load_balancer.ingress if i.ip or i.hostname})
+        text = ",".join(found)
+        if not wide and len(text) > LOAD_BALANCER_WIDTH:
+            text = text[:LOAD_BALANCER_WIDTH - 3] + "..."
+        return text or "<pending>"
+    return "<unknown>"
+
+
+def port_string(ports: Sequence[Any]) -> str:
+    """``80/TCP``, ``80:30080/TCP`` with a node port, comma separated."""
+    cells = [f"{p.port}:{p.node_port}/{p.protocol}" if p.node_port else f"{p.port}/{p.protocol}" for p in ports]
+    return ",".join(cells)
+
+
+def _service_row(svc: Any, opts: Options) -> list[str]:
+    row = [svc.metadata.name, svc.spec.type, svc.spec.cluster_ips[0] if svc.spec.cluster_ips else NONE,
+           external_ip(svc, opts.wide), port_string(svc.spec.ports) or NONE,
+           age(svc.metadata.creation_timestamp, opts.now)]
+    if opts.wide:
+        row.append(format_labels(svc.spec.selector))
+    return row
+
+
+def _host_port(ip: str, port: int) -> str:
+    """Go's ``net.JoinHostPort``: IPv6 addresses get brackets."""
+    return f"[{ip}]:{port}" if ipaddress.ip_address(ip).version == 6 else f"{ip}:{port}"
+
+
+def endpoints_cell(ep: Any) -> str:
+    """The ENDPOINTS cell: ready addresses only, port by port (printers.go ``formatEndpoints``).
+
+    ``<none>`` when there are no subsets; empty when the subsets hold only not-ready addresses.
+    """
+    if not ep.subsets:
+        return NONE
+    listed: list[str] = []
+    count = 0
+    for subset in ep.subsets:
+        if not subset.ports:  # a headless service without ports: bare IPs
+            count += len(subset.addresses)
+            listed += [a.ip for a in subset.addresses]
+            continue
+        for port in subset.ports:
+            count += len(subset.addresses)
+            listed += [_host_port(a.ip, port.port) for a in subset.addresses]
+    return more(listed, count)
+
+
+def _endpoints_row(ep: Any, opts: Options) -> list[str]:
+    return [ep.metadata.name, endpoints_cell(ep), age(ep.metadata.creation_timestamp, opts.now)]
+
+
+def _unset_if_empty(text: str) -> str:
+    return text or "<unset>"
+
+
+def _endpointslice_row(s: Any, opts: Options) -> list[str]:
+    ports = [str(p.port) if p.port else (p.name or "*") for p in s.ports]
+    addresses = [a for e in s.endpoints for a in e.addresses]  # regardless of readiness
+    return [s.metadata.name, s.address_type, _unset_if_empty(more(ports, len(ports))),
+            _unset_if_empty(more(addresses, len(addresses))), age(s.metadata.creation_timestamp, opts.now)]
+
+
+# ---------------------------------------------------------------- nodes and namespaces
+
+ROLE_PREFIX = "node-role.kubernetes.io/"
+
+
+def node_roles(node: Any) -> str:
+    """ROLES: from ``node-role.kubernetes.io/<role>`` and ``kubernetes.io/role`` labels."""
+    roles = set()
+    for key, value in node.metadata.labels.items():
+        if key.startswith(ROLE_PREFIX) and key[len(ROLE_PREFIX):]:
+            roles.add(key[len(ROLE_PREFIX):])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    return ",".join(sorted(roles)) or NONE
+
+
+def node_status(node: Any) -> str:
+    ready = next((c for c in node.status.conditions if c.type == "Ready"), None)
+    status = ["Unknown" if ready is None else ("Ready" if ready.status == "True" else "NotReady")]
+    if node.spec.unschedulable:
+        status.append("SchedulingDisabled")
+    return ",".join(status)
+
+
+def _node_row(node: Any, opts: Options) -> list[str]:
+    info = node.status.node_info
+    row = [node.metadata.name, node_status(node), node_roles(node), age(node.metadata.creation_timestamp, opts.now),
+           info.kubelet_version]
+    if opts.wide:
+        row += [node.address("InternalIP") or NONE, node.address("ExternalIP") or NONE,
+                info.os_image or "<unknown>", info.kernel_version or "<unknown>",
+                info.container_runtime_version or "<unknown>"]
+    return row
+
+
+def _namespace_row(ns: Any, opts: Options) -> list[str]:
+    status = "Terminating" if ns.metadata.deletion_timestamp is not None else "Active"
+    return [ns.metadata.name, status, age(ns.metadata.creation_timestamp, opts.now)]
+
+
+# ---------------------------------------------------------------- the tables
+
+@dataclass(frozen=True)
+class Printer:
+    columns: tuple[str, ...]
+    wide_columns: tuple[str, ...]
+    row: Callable[[Any, Options], list[str]]
+
+
+PRINTERS: Mapping[str, Printer] = {
+    "Pod": Printer(("NAME", "READY", "STATUS", "RESTARTS", "AGE"),
+                   ("IP", "NODE", "NOMINATED NODE", "READINESS GATES"), _pod_row),
+    "Deployment": Printer(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"),
+                          ("CONTAINERS", "IMAGES", "SELECTOR"), _deployment_row),
+    "ReplicaSet": Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE"),
+                          ("CONTAINERS", "IMAGES", "SELECTOR"), _replicaset_row),
+    "Service": Printer(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), ("SELECTOR",), _service_row),
+    "Endpoints": Printer(("NAME", "ENDPOINTS", "AGE"), (), _endpoints_row),
+    "EndpointSlice": Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), (), _endpointslice_row),
+    "Node": Printer(("NAME", "STATUS", "ROLES", "AGE", "VERSION"),
+                    ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"), _node_row),
+    "Namespace": Printer(("NAME", "STATUS", "AGE"), (), _namespace_row),
+}
+
+
+def table(kind: str, objs: Sequence[Any], opts: Options, *, namespace_column: bool = False,
+          kind_prefix: str = "", show_labels: bool = False, headers: bool = True) -> list[str]:
+    """Return the aligned lines ``kubectl get`` prints for ``objs`` of one ``kind``.
+
+    ``kind_prefix`` (``pod``, ``deployment.apps``) is put before each name, as
+    kubectl does when one command lists several kinds.
+    """
+    printer = PRINTERS[kind]
+    header = list(printer.columns) + (list(printer.wide_columns) if opts.wide else [])
+    rows = []
+    for obj in objs:
+        row = printer.row(obj, opts)
+        if kind_prefix:
+            row[0] = f"{kind_prefix}/{row[0]}"
+        if namespace_column:
+            row.insert(0, obj.metadata.namespace)
+        if show_labels:
+            row.append(format_labels(obj.metadata.labels))
+        rows.append(row)
+    if namespace_column:
+        header.insert(0, "NAMESPACE")
+    if show_labels:
+        header.append("LABELS")
+    if not rows:
+        return []  # kubectl prints no header for an empty table
+    return tabulate(([header] if headers else []) + rows)

@@ -1,0 +1,114 @@
+"""The kubelet and the CNI plugin: a pod's life on its node, on simulated time."""
+
+import dataclasses
+
+import pytest
+
+from k8sedu import Cluster
+from k8sedu.cni import HostLocalIPAM, RangeExhausted
+from k8sedu.kubelet import PULL_SECONDS, SANDBOX_SECONDS, STOP_SECONDS
+from k8sedu.objects import (Container, Deployment, DeploymentSpec, HTTPGetAction, LabelSelector, ObjectMeta,
+                            PodSpec, PodTemplateSpec, Probe, frozen)
+
+
+def deploy(cluster, name="web", replicas=1, probe=None, image="nginx"):
+    labels = frozen({"app": name})
+    container = Container(name, image, readiness_probe=probe)
+    cluster.api.create(Deployment(ObjectMeta(name=name, namespace="default", labels=labels),
+                                  DeploymentSpec(LabelSelector(labels),
+                                                 PodTemplateSpec(ObjectMeta(labels=labels), PodSpec((container,))),
+                                                 replicas)))
+    cluster.settle()
+
+
+def phases(cluster, name="web"):
+    return [(p.status.phase, p.ready, bool(p.status.pod_ip)) for p in cluster.list("Pod", selector={"app": name})]
+
+
+def test_a_pod_goes_pending_then_running_and_ready_over_simulated_seconds():
+    cluster = Cluster(seed=1)
+    deploy(cluster)
+    assert phases(cluster) == [("Pending", False, False)]
+    cluster.advance(SANDBOX_SECONDS)
+    assert phases(cluster) == [("Pending", False, True)]  # sandbox up, IP assigned, image pulling
+    cluster.advance(PULL_SECONDS)
+    assert phases(cluster) == [("Running", True, True)]  # no readiness probe: ready when started
+
+
+def test_a_readiness_probe_delays_ready_after_running():
+    cluster = Cluster(seed=1)
+    deploy(cluster, probe=Probe(HTTPGetAction(80, "/"), initial_delay_seconds=10))
+    cluster.advance(SANDBOX_SECONDS + PULL_SECONDS)
+    assert phases(cluster) == [("Running", False, True)]
+    cluster.advance(10)
+    assert phases(cluster) == [("Running", True, True)]
+
+
+def test_a_second_pod_on_the_node_does_not_pull_again():
+    cluster = Cluster(nodes=1, seed=1)
+    deploy(cluster, "a")
+    cluster.advance(10)
+    deploy(cluster, "b")
+    cluster.advance(SANDBOX_SECONDS)
+    assert phases(cluster, "b") == [("Running", True, True)]
+    assert cluster.events.about("Pod")[-3].message == 'Container image "nginx" already present on machine'
+
+
+def test_pod_ips_come_from_the_nodes_pod_cidr_starting_at_dot_2():
+    cluster = Cluster(nodes=1, seed=1)  # one node: CoreDNS took .2 and .3
+    deploy(cluster, replicas=2)
+    cluster.advance(5)
+    assert sorted(p.status.pod_ip for p in cluster.list("Pod")) == ["10.244.0.4", "10.244.0.5"]
+
+
+def test_a_deleted_pod_terminates_then_disappears_and_its_replacement_gets_a_new_ip():
+    cluster = Cluster(seed=1)
+    deploy(cluster)
+    cluster.advance(5)
+    [old] = cluster.list("Pod")
+    cluster.api.delete("Pod", "default", old.metadata.name)
+    cluster.settle()
+    pods = {p.metadata.name: p for p in cluster.list("Pod")}
+    assert pods[old.metadata.name].terminating
+    cluster.advance(STOP_SECONDS)
+    [new] = cluster.list("Pod")
+    assert new.metadata.name != old.metadata.name
+    cluster.advance(5)
+    new = cluster.get("Pod", new.metadata.name)
+    assert new.status.pod_ip and new.status.pod_ip != old.status.pod_ip
+
+
+@pytest.mark.parametrize("cidr, first", [("10.244.1.0/24", "10.244.1.2"), ("10.244.0.0/24", "10.244.0.2")])
+def test_host_local_ipam_skips_the_gateway(cidr, first):
+    assert HostLocalIPAM(cidr).allocate() == first
+
+
+def test_host_local_ipam_hands_out_ips_after_the_last_reserved_even_when_one_is_freed():
+    ipam = HostLocalIPAM("10.244.1.0/24")
+    a, b = ipam.allocate(), ipam.allocate()
+    ipam.release(a)
+    assert ipam.allocate() == "10.244.1.4"
+
+
+def test_host_local_ipam_wraps_around_and_reports_exhaustion():
+    ipam = HostLocalIPAM("10.244.1.0/29")  # .2 .. .6
+    ips = [ipam.allocate() for _ in range(5)]
+    assert ips[-1] == "10.244.1.6"
+    ipam.release("10.244.1.3")
+    assert ipam.allocate() == "10.244.1.3"
+    with pytest.raises(RangeExhausted):
+        ipam.allocate()
+
+
+def test_the_scheduler_spreads_replicas_and_keeps_workloads_off_the_tainted_control_plane():
+    cluster = Cluster(seed=3)
+    deploy(cluster, replicas=4)
+    nodes = sorted(p.spec.node_name for p in cluster.list("Pod"))
+    assert nodes == ["kind-worker", "kind-worker", "kind-worker2", "kind-worker2"]
+    assert cluster.events.about("Pod")[-1].reason == "Scheduled"
+
+
+def test_a_single_node_cluster_schedules_on_its_untainted_control_plane():
+    cluster = Cluster(nodes=1, seed=3)
+    deploy(cluster)
+    assert [p.spec.node_name for p in cluster.list("Pod")] == ["kind-control-plane"]
