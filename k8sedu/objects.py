@@ -359,6 +359,16 @@ class ServicePort:
 
 
 @dataclass(frozen=True)
+class ClientIPConfig:
+    timeout_seconds: int = 10800
+
+
+@dataclass(frozen=True)
+class SessionAffinityConfig:
+    client_ip: Optional[ClientIPConfig] = None
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     ports: tuple[ServicePort, ...] = ()
     selector: Labels = EMPTY
@@ -366,9 +376,16 @@ class ServiceSpec:
     cluster_ip: str = ""
     cluster_ips: tuple[str, ...] = ()
     session_affinity: str = "None"
+    session_affinity_config: Optional[SessionAffinityConfig] = None
     external_name: str = ""
+    external_ips: tuple[str, ...] = ()
     external_traffic_policy: str = ""
     internal_traffic_policy: str = "Cluster"
+    health_check_node_port: int = 0
+    load_balancer_ip: str = ""
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    load_balancer_class: str = ""
+    allocate_load_balancer_node_ports: Optional[bool] = None
     ip_families: tuple[str, ...] = ()
     ip_family_policy: str = ""
     publish_not_ready_addresses: bool = False
@@ -378,6 +395,7 @@ class ServiceSpec:
 class LoadBalancerIngress:
     ip: str = ""
     hostname: str = ""
+    ip_mode: str = ""  # "VIP" for IP entries (LoadBalancerIPMode, beta in 1.30)
 
 
 @dataclass(frozen=True)
