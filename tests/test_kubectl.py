@@ -562,9 +562,9 @@ def test_exec_without_dash_dash_still_works_but_warns(web):
     ("expose deployment nope --port=80", 'Error from server (NotFound): deployments.apps "nope" not found'),
     ("expose deployment web", "error: couldn't find port via --port flag or introspection\n"
                               "See 'kubectl expose -h' for help and examples"),
-    ("expose deployment web --port=80 --type=LoadBalancer",
-     "Error from server (BadRequest): k8sedu does not model Services of type LoadBalancer yet: "
-     "this part of the course uses ClusterIP Services"),
+    ("expose deployment web --port=80 --name=web2 --type=Foo",
+     'The Service "web2" is invalid: spec.type: Unsupported value: "Foo": supported values: "ClusterIP", '
+     '"ExternalName", "LoadBalancer", "NodePort"'),
     ("scale deployment web", 'error: required flag(s) "replicas" not set'),
     ("scale deploy web --replicas=-1",
      "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0"),

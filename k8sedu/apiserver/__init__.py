@@ -19,14 +19,12 @@ from typing import Any, Callable, Optional
 
 from k8sedu.apiserver import errors, validation
 from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError
-from k8sedu.apiserver.ipallocator import IPAllocator, RangeFull
 from k8sedu.apiserver.names import generate_name
+from k8sedu.apiserver.services import ServiceRegistry, default_service
 from k8sedu.apiserver.store import Store, WatchEvent
-from k8sedu.objects import RESOURCE_BY_KIND, Service, ServicePort
+from k8sedu.objects import RESOURCE_BY_KIND
 
-__all__ = ["APIServer", "Store", "WatchEvent", "StatusError", "InvalidError", "FieldError"]
-
-SUPPORTED_SERVICE_TYPES = ("ClusterIP",)
+__all__ = ["APIServer", "Store", "WatchEvent", "StatusError", "InvalidError", "FieldError", "default_service"]
 
 
 class APIServer:
@@ -37,7 +35,8 @@ class APIServer:
         self.store = store
         self._rng = rng
         self._now = now
-        self.service_ips = IPAllocator(service_cidr, rng)
+        self.services = ServiceRegistry(rng, service_cidr)
+        self.service_ips = self.services.ips
 
     # ------------------------------------------------------------ reads (delegated)
 
@@ -56,24 +55,27 @@ class APIServer:
         """Admit, default, validate, allocate, then store a new object."""
         obj = self._admit_namespace_and_name(obj)
         if obj.kind == "Service":
-            obj = self._prepare_new_service(obj)
+            obj = self.services.prepare_create(obj)
         elif obj.kind == "Deployment":
             self._raise_if_invalid(obj, validation.validate_deployment(obj))
         try:
             return self.store.create(obj)
         except StatusError:
             if obj.kind == "Service":
-                self.service_ips.release(obj.spec.cluster_ip)
+                self.services.release_unused(obj, None)
             raise
 
     def update(self, obj: Any) -> Any:
         """Validate and store a new version of an existing object."""
         old = self.store.get(obj.kind, obj.metadata.namespace, obj.metadata.name)
         if obj.kind == "Service":
-            obj = self._prepare_service_update(obj, old)
+            obj = self.services.prepare_update(obj, old)
         elif obj.kind == "Deployment":
             self._raise_if_invalid(obj, validation.validate_deployment(obj))
-        return self.store.update(obj)
+        new = self.store.update(obj)
+        if obj.kind == "Service":
+            self.services.release_unused(old, new)
+        return new
 
     def delete(self, kind: str, namespace: str, name: str, grace_period: Optional[int] = None) -> Any:
         """Delete an object; a scheduled Pod only starts terminating."""
@@ -82,7 +84,7 @@ class APIServer:
             return self._start_pod_termination(obj, grace_period)
         removed = self.store.delete(kind, namespace, name)
         if kind == "Service":
-            self.service_ips.release(removed.spec.cluster_ip)
+            self.services.release_unused(removed, None)
         return removed
 
     def remove(self, kind: str, namespace: str, name: str) -> Any:
@@ -123,85 +125,3 @@ class APIServer:
         meta = dataclasses.replace(pod.metadata, deletion_timestamp=self._now(),
                                    deletion_grace_period_seconds=grace)
         return self.store.update(dataclasses.replace(pod, metadata=meta))
-
-    # ------------------------------------------------------------ services
-
-    def _prepare_new_service(self, svc: Service) -> Service:
-        svc = default_service(svc)
-        self._raise_if_invalid(svc, validation.validate_service(svc))
-        self._raise_if_unsupported(svc)
-        return self._allocate_cluster_ip(svc)
-
-    def _prepare_service_update(self, svc: Service, old: Service) -> Service:
-        svc = default_service(svc)
-        if not svc.spec.cluster_ip:  # the ClusterIP is immutable: keep the allocated one
-            svc = dataclasses.replace(svc, spec=dataclasses.replace(
-                svc.spec, cluster_ip=old.spec.cluster_ip, cluster_ips=old.spec.cluster_ips))
-        errs = validation.validate_service(svc)
-        if svc.spec.cluster_ip != old.spec.cluster_ip:
-            errs.append(FieldError("spec.clusterIPs[0]", "Invalid value",
-                                   "may not change once set", svc.spec.cluster_ip))
-        self._raise_if_invalid(svc, errs)
-        self._raise_if_unsupported(svc)
-        return svc
-
-    @staticmethod
-    def _raise_if_unsupported(svc: Service) -> None:
-        if svc.spec.type not in SUPPORTED_SERVICE_TYPES:
-            raise StatusError("BadRequest", f"k8sedu does not model Services of type {svc.spec.type} "
-                              "yet: this part of the course uses ClusterIP Services", 400)
-
-    def _allocate_cluster_ip(self, svc: Service) -> Service:
-        spec = svc.spec
-        if spec.cluster_ip == "None":
-            return dataclasses.replace(svc, spec=dataclasses.replace(spec, cluster_ips=("None",)))
-        try:
-            if spec.cluster_ip:
-                self.service_ips.allocate(spec.cluster_ip)
-                ip = spec.cluster_ip
-            else:
-                ip = self.service_ips.allocate_next()
-        except (ValueError, RangeFull) as err:
-            shown = errors.FieldError("spec.clusterIPs", "Invalid value",
-                                      f"failed to allocate IP {spec.cluster_ip}: {err}",
-                                      _GoList(spec.cluster_ip))
-            raise InvalidError("Service", svc.metadata.name, [shown]) from None
-        return dataclasses.replace(svc, spec=dataclasses.replace(spec, cluster_ip=ip, cluster_ips=(ip,)))
-
-
-class _GoList:
-    """Prints like Go's %v of a []string: ``["10.96.0.5"]``."""
-
-    def __init__(self, item: str):
-        self.item = item
-
-    def __str__(self) -> str:
-        return f'["{self.item}"]'
-
-
-def default_service(svc: Service) -> Service:
-    """Fill in what ``SetDefaults_Service`` and the registry fill in.
-
-    Examples
-    --------
-    >>> from k8sedu.objects import ObjectMeta, ServiceSpec
-    >>> s = default_service(Service(ObjectMeta(name="web"), ServiceSpec(ports=(ServicePort(port=80),))))
-    >>> s.spec.type, s.spec.ports[0].protocol, s.spec.ports[0].target_port
-    ('ClusterIP', 'TCP', 80)
-    """
-    spec = svc.spec
-    ports = tuple(dataclasses.replace(p, protocol=p.protocol or "TCP",
-                                      target_port=p.target_port or p.port) for p in spec.ports)
-    kind = spec.type or "ClusterIP"
-    external = kind in ("NodePort", "LoadBalancer")
-    spec = dataclasses.replace(
-        spec,
-        type=kind,
-        ports=ports,
-        session_affinity=spec.session_affinity or "None",
-        external_traffic_policy=(spec.external_traffic_policy or "Cluster") if external else "",
-        internal_traffic_policy="" if kind == "ExternalName" else (spec.internal_traffic_policy or "Cluster"),
-        ip_families=() if kind == "ExternalName" else (spec.ip_families or ("IPv4",)),
-        ip_family_policy="" if kind == "ExternalName" else (spec.ip_family_policy or "SingleStack"),
-    )
-    return dataclasses.replace(svc, spec=spec)

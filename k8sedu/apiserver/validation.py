@@ -70,14 +70,85 @@ def validate_service(svc: Any) -> list[FieldError]:
     """Check a defaulted Service's spec (the checks of ``ValidateService`` we model)."""
     spec = svc.spec
     errs: list[FieldError] = []
-    if spec.type not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
+    if spec.type not in SERVICE_TYPES:
         errs.append(FieldError("spec.type", "Unsupported value",
                                f'"{spec.type}": supported values: "ClusterIP", "ExternalName", '
                                '"LoadBalancer", "NodePort"'))
+        return errs
     needs_ports = spec.type != "ExternalName" and spec.cluster_ip != "None"
     if needs_ports and not spec.ports:
         errs.append(FieldError("spec.ports", "Required value"))
     errs += _port_errors(spec.ports)
+    errs += _type_errors(spec)
+    errs += _policy_errors(spec)
+    return errs
+
+
+SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
+EXTERNAL = ("NodePort", "LoadBalancer")
+
+
+def _type_errors(spec) -> list[FieldError]:
+    """The rules that depend on ``spec.type``."""
+    errs: list[FieldError] = []
+    if spec.type == "ExternalName":
+        if spec.cluster_ip:
+            errs.append(FieldError("spec.clusterIPs", "Forbidden", "may not be set for ExternalName services"))
+        if not spec.external_name:
+            errs.append(FieldError("spec.externalName", "Required value"))
+        else:
+            errs += dns1123_subdomain(spec.external_name.rstrip("."), "spec.externalName")
+    if spec.type in EXTERNAL and spec.cluster_ip == "None":
+        errs.append(FieldError("spec.clusterIPs[0]", "Invalid value",
+                               f"may not be set to 'None' for {spec.type} services", "None"))
+    if spec.type in ("ClusterIP", "ExternalName"):
+        for i, port in enumerate(spec.ports):
+            if port.node_port:
+                errs.append(FieldError(f"spec.ports[{i}].nodePort", "Forbidden",
+                                       f"may not be used when `type` is '{spec.type}'"))
+    if spec.type == "LoadBalancer":
+        for i, port in enumerate(spec.ports):
+            if port.port == 10250:
+                errs.append(FieldError(f"spec.ports[{i}]", "Invalid value",
+                                       "may not expose port 10250 externally since it is used by kubelet", 10250))
+    else:
+        if spec.load_balancer_source_ranges:
+            errs.append(FieldError("spec.loadBalancerSourceRanges", "Forbidden",
+                                   "may only be used when `type` is 'LoadBalancer'"))
+        if spec.allocate_load_balancer_node_ports is not None:
+            errs.append(FieldError("spec.allocateLoadBalancerNodePorts", "Forbidden",
+                                   "may only be used when `type` is 'LoadBalancer'"))
+    seen: set[tuple[str, int]] = set()
+    for i, port in enumerate(spec.ports):
+        if port.node_port and (port.protocol, port.node_port) in seen:
+            errs.append(FieldError(f"spec.ports[{i}].nodePort", "Duplicate value", str(port.node_port)))
+        seen.add((port.protocol, port.node_port))
+    return errs
+
+
+def _policy_errors(spec) -> list[FieldError]:
+    """Traffic policies and session affinity."""
+    errs: list[FieldError] = []
+    if spec.external_traffic_policy:
+        if spec.type not in EXTERNAL and not spec.external_ips:
+            errs.append(FieldError("spec.externalTrafficPolicy", "Invalid value",
+                                   "may only be set for externally-accessible services",
+                                   spec.external_traffic_policy))
+        elif spec.external_traffic_policy not in ("Cluster", "Local"):
+            errs.append(FieldError("spec.externalTrafficPolicy", "Unsupported value",
+                                   f'"{spec.external_traffic_policy}": supported values: "Cluster", "Local"'))
+    if spec.internal_traffic_policy not in ("", "Cluster", "Local"):
+        errs.append(FieldError("spec.internalTrafficPolicy", "Unsupported value",
+                               f'"{spec.internal_traffic_policy}": supported values: "Cluster", "Local"'))
+    if spec.session_affinity not in ("None", "ClientIP"):
+        errs.append(FieldError("spec.sessionAffinity", "Unsupported value",
+                               f'"{spec.session_affinity}": supported values: "ClientIP", "None"'))
+    config = spec.session_affinity_config
+    if config is not None and config.client_ip is not None:
+        timeout = config.client_ip.timeout_seconds
+        if not 0 < timeout <= 86400:
+            errs.append(FieldError("spec.sessionAffinityConfig.clientIP.timeoutSeconds", "Invalid value",
+                                   "must be greater than 0 and less than 86400", timeout))
     return errs
 
 
