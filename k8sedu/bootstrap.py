@@ -11,8 +11,10 @@ minutes old and everything is Ready when the learner starts.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
+from k8sedu.errors import KubectlError
 from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, Endpoint, EndpointAddress,
                             EndpointConditions, EndpointPort, Endpoints, EndpointSlice, EndpointSubset,
                             HTTPGetAction, LabelSelector, Namespace, Node, NodeAddress, NodeCondition, NodeSpec,
@@ -49,9 +51,17 @@ def make_node(name: str, ip: str, control_plane: bool, tainted: bool) -> Node:
 
 def create_cluster(cluster: "Cluster", nodes: int) -> None:
     """Build the cluster, let it settle, and run the clock to ``STARTUP_SECONDS``."""
-    api = cluster.api
     for ns in NAMESPACES:
-        api.create(Namespace(ObjectMeta(name=ns)))
+        cluster.api.create(Namespace(ObjectMeta(name=ns)))
+    if cluster.cloud is None:
+        _create_kind(cluster, nodes)
+    else:
+        _create_managed(cluster, nodes)
+    cluster.advance(STARTUP_SECONDS - cluster.now)
+
+
+def _create_kind(cluster: "Cluster", nodes: int) -> None:
+    """kind: a control-plane node first (CoreDNS lands there), then the workers join."""
     names = node_names(cluster.name, nodes)
     ips = [f"172.18.0.{i + 2}" for i in range(nodes)]
     _join(cluster, make_node(names[0], ips[0], control_plane=True, tainted=nodes > 1))
@@ -60,7 +70,40 @@ def create_cluster(cluster: "Cluster", nodes: int) -> None:
     cluster.advance(60)
     for name, ip in zip(names[1:], ips[1:]):
         _join(cluster, make_node(name, ip, control_plane=False, tainted=False))
-    cluster.advance(STARTUP_SECONDS - cluster.now)
+
+
+def _create_managed(cluster: "Cluster", nodes: int) -> None:
+    """EKS/GKE/AKS: the provider runs the control plane; only worker nodes are visible.
+
+    Each node has a private InternalIP in the VPC and a public ExternalIP.
+    """
+    provider = cluster.cloud.provider
+    for i in range(nodes):
+        ip = f"{provider.node_prefix}{10 + i}"
+        node = make_node(provider.node_name(i, ip), ip, control_plane=False, tainted=False)
+        addresses = node.status.addresses + (NodeAddress("ExternalIP", f"203.0.113.{10 + i}"),)
+        _join(cluster, dataclasses.replace(node, status=dataclasses.replace(node.status, addresses=addresses)))
+    _kubernetes_service(cluster, f"{provider.node_prefix}5")
+    _dns(cluster)
+
+
+def install_metallb(cluster: "Cluster", addresses: str) -> str:
+    """``cluster.install("metallb", addresses=...)``: the metallb-system namespace, its controller, the pool."""
+    if not addresses:
+        raise KubectlError('error: MetalLB needs an address pool: install("metallb", '
+                           'addresses="172.18.255.200-172.18.255.250")')
+    cluster.enable_metallb(addresses)
+    api = cluster.api
+    api.create(Namespace(ObjectMeta(name="metallb-system")))
+    labels = frozen({"app": "metallb", "component": "controller"})
+    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=(
+        Container("controller", "quay.io/metallb/controller:v0.14.9", (ContainerPort(7472, "monitoring"),)),)))
+    api.create(Deployment(ObjectMeta(name="controller", namespace="metallb-system", labels=labels),
+                          DeploymentSpec(LabelSelector(labels), template, replicas=1)))
+    cluster.settle()
+    return ("namespace/metallb-system created\ndeployment.apps/controller created\n"
+            f"ipaddresspool.metallb.io/default-pool created ({addresses})\n"
+            "l2advertisement.metallb.io/default created")
 
 
 def _join(cluster: "Cluster", node: Node) -> None:

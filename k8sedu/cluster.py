@@ -24,6 +24,7 @@ from typing import Any, Optional
 
 from k8sedu import bootstrap, coredns
 from k8sedu.apiserver import APIServer, StatusError
+from k8sedu.cloud import PROVIDERS, Cloud, LoadBalancer, ServiceLBController
 from k8sedu.apiserver.store import Store
 from k8sedu.clock import Clock
 from k8sedu.controllers.deployment import DeploymentController
@@ -32,14 +33,17 @@ from k8sedu.controllers.endpointslice import EndpointSliceController
 from k8sedu.controllers.garbagecollector import GarbageCollector
 from k8sedu.controllers.manager import Manager
 from k8sedu.controllers.nodeipam import NodeIpamController
+from k8sedu.controllers.nodelifecycle import NodeLifecycleController
 from k8sedu.controllers.replicaset import ReplicaSetController
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.events import EventLog, Recorder
 from k8sedu.kube_proxy import KubeProxy
 from k8sedu.kube_proxy.iptables import save_date
 from k8sedu.kubelet import Kubelet
+from k8sedu.metallb import MetalLBController, parse_pool
 from k8sedu.network import Network, Trace
 from k8sedu.scheduler import Scheduler
+from k8sedu.tunnel import Tunnel
 
 CLUSTER_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/12"
@@ -51,10 +55,17 @@ _current: list["Cluster"] = []
 class Cluster:
     """A simulated Kubernetes cluster's networking, deterministic from ``seed``."""
 
-    def __init__(self, nodes: int = 3, seed: int = 0, name: str = "kind"):
+    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None):
         if not isinstance(nodes, int) or nodes < 1:
             raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
-        self.name = name
+        if cloud is not None and cloud not in PROVIDERS:
+            raise ValueError(f"unknown cloud {cloud!r}: use one of {', '.join(sorted(PROVIDERS))}, "
+                             "or None for a local cluster like kind")
+        self.name = name or ("kind" if cloud is None else "k8sedu")
+        self.cloud: Optional[Cloud] = Cloud(PROVIDERS[cloud]) if cloud else None
+        self.metallb: Optional[MetalLBController] = None
+        self._tunnel: Optional[Tunnel] = None
+        self._kubelets: dict[str, Kubelet] = {}
         self.random = random.Random(seed)
         self.clock = Clock()
         self.events = EventLog()
@@ -63,6 +74,7 @@ class Cluster:
         self.api = APIServer(store, self.random, lambda: self.clock.now, SERVICE_CIDR)
         self.manager = Manager(store, self.clock, self.events)
         self._proxies: dict[str, KubeProxy] = {}
+        self._down: set[str] = set()
         self.network = Network(self)
         self._add_controllers()
         bootstrap.create_cluster(self, nodes)
@@ -85,11 +97,44 @@ class Cluster:
         add(EndpointSliceController(api, self._recorder("endpointslice-controller")))
         add(EndpointsController(api, self._recorder("endpoint-controller")))
         add(GarbageCollector(api))
+        self.node_lifecycle = add(NodeLifecycleController(api, self.clock, self._recorder("node-controller")))
+        if self.cloud is not None:
+            add(ServiceLBController(api, self.clock, self._recorder("service-controller"), self.cloud))
 
     def add_node_agents(self, node_name: str) -> None:
         """Start the kubelet and kube-proxy of a node that just joined."""
-        self.manager.add(Kubelet(node_name, self.api, self.clock, self._recorder("kubelet")))
+        self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock, self._recorder("kubelet")))
         self._proxies[node_name] = KubeProxy(node_name, self.api.store, CLUSTER_CIDR)
+
+    # ------------------------------------------------------------ nodes failing
+
+    def fail_node(self, name: str) -> None:
+        """Take a node down (power loss): its pods stop answering at once.
+
+        The control plane notices after 40 simulated seconds (the node turns
+        NotReady, its pods leave every Service) and evicts the pods after 300
+        more, so their ReplicaSets replace them elsewhere. ``advance`` to see it.
+        """
+        self.get("Node", name)
+        if name in self._down:
+            return
+        self._down.add(name)
+        self._kubelets[name].stop()
+        self.node_lifecycle.kubelet_stopped(name)
+
+    def recover_node(self, name: str) -> None:
+        """Bring a failed node back: its kubelet reports in and finishes what was pending."""
+        self.get("Node", name)
+        if name not in self._down:
+            return
+        self._down.discard(name)
+        for key in self._kubelets[name].resume():
+            self.manager.enqueue(self._kubelets[name], key)
+        self.node_lifecycle.kubelet_resumed(name)
+        self.settle()
+
+    def node_is_up(self, name: str) -> bool:
+        return name not in self._down
 
     # ------------------------------------------------------------ time
 
@@ -163,16 +208,104 @@ class Cluster:
         answer, _ = self.network.lookup(name, self._client_pod(from_pod, namespace))
         return answer
 
-    def request(self, url: str, from_pod: str, namespace: str = "default") -> Trace:
-        """Send one HTTP request from a pod and return its ``Trace``."""
-        self.settle()
-        return self.network.request(url, self._client_pod(from_pod, namespace))
+    def _client(self, from_pod: Optional[str], source: Optional[str], namespace: str):
+        if (from_pod is None) == (source is None):
+            raise KubectlError('error: say where the request comes from: from_pod="<pod>", or source="vpc", '
+                               '"internet" or "node/<name>"')
+        if from_pod is not None:
+            return self.network.pod_client(self._client_pod(from_pod, namespace))
+        return self.network.outside_client(source)
 
-    def send(self, url: str, n: int, from_pod: str, namespace: str = "default") -> Counter:
+    def request(self, url: str, from_pod: Optional[str] = None, source: Optional[str] = None,
+                namespace: str = "default", headers: Optional[dict] = None) -> Trace:
+        """Send one HTTP request and return its ``Trace``.
+
+        ``from_pod=`` sends from inside a pod; ``source="node/<name>"`` from a
+        node itself, ``source="vpc"`` from a machine on the nodes' network and
+        ``source="internet"`` from anywhere else.
+        """
+        self.settle()
+        return self.network.request(url, self._client(from_pod, source, namespace))
+
+    def send(self, url: str, n: int, from_pod: Optional[str] = None, source: Optional[str] = None,
+             namespace: str = "default") -> Counter:
         """Send ``n`` requests; count the answering pods (failures count under None)."""
         self.settle()
-        pod = self._client_pod(from_pod, namespace)
-        return Counter(self.network.request(url, pod).pod for _ in range(n))
+        client = self._client(from_pod, source, namespace)
+        return Counter(self.network.request(url, client).pod for _ in range(n))
+
+    # ------------------------------------------------------------ load balancers
+
+    @property
+    def vpc_client_ip(self) -> str:
+        """The address of a machine on the nodes' network (the host, next to a kind cluster)."""
+        return self.cloud.provider.vpc_client_ip if self.cloud else "172.18.0.1"
+
+    def load_balancers(self) -> list[LoadBalancer]:
+        """Every load balancer: the cloud's, or the addresses MetalLB announces."""
+        found = list(self.cloud.load_balancers.values()) if self.cloud else []
+        if self.metallb is not None:
+            found += list(self.metallb.load_balancers.values())
+        return sorted(found, key=lambda lb: lb.service)
+
+    def lb_backends(self, svc, lb: LoadBalancer) -> list[str]:
+        """The nodes a load balancer may send a new connection to (its health checks pass)."""
+        if lb.announcing_node:
+            return [lb.announcing_node] if self.node_is_up(lb.announcing_node) else []
+        nodes = [n for n in self.api.list("Node") if n.ready and self.node_is_up(n.metadata.name)
+                 and "node.kubernetes.io/exclude-from-external-load-balancers" not in n.metadata.labels]
+        if svc.spec.external_traffic_policy == "Local":  # the healthCheckNodePort says "no local endpoints"
+            local = {e.node_name for s in self.list("EndpointSlice", svc.metadata.namespace,
+                                                      {"kubernetes.io/service-name": svc.metadata.name})
+                     for e in s.endpoints if e.conditions.ready is not False}
+            nodes = [n for n in nodes if n.metadata.name in local]
+        return [n.metadata.name for n in nodes]
+
+    def install(self, addon: str, addresses: str = "") -> str:
+        """Install an add-on, like ``minikube addons enable``: ``"metallb"`` (with ``addresses=``)."""
+        if addon != "metallb":
+            raise KubectlError(f'error: unknown add-on "{addon}": this cluster offers "metallb"')
+        return bootstrap.install_metallb(self, addresses)
+
+    def enable_metallb(self, pool: str) -> MetalLBController:
+        if self.cloud is not None:
+            raise KubectlError("error: MetalLB is for clusters without a cloud provider: "
+                               f"{self.cloud.provider.name} already provisions load balancers")
+        if self.metallb is not None:
+            raise KubectlError("error: metallb is already installed")
+        try:
+            addresses = parse_pool(pool)
+        except ValueError as err:
+            raise KubectlError(f"error: invalid MetalLB address pool {pool!r}: {err}") from None
+        self.metallb = self.manager.add(MetalLBController(
+            self.api, self.clock, self._recorder("metallb-controller"), self._recorder("metallb-speaker"),
+            addresses, {}))
+        for svc in self.api.list("Service"):
+            self.manager.enqueue(self.metallb, (svc.metadata.namespace, svc.metadata.name))
+        return self.metallb
+
+    def minikube_tunnel(self, running: bool = True) -> str:
+        """Start (or stop) a ``minikube tunnel``: LoadBalancer Services get their ClusterIP as EXTERNAL-IP.
+
+        It also routes the service CIDR from this host (``source="vpc"``) to the first node.
+        """
+        if self.cloud is not None:
+            raise KubectlError("error: minikube tunnel is for local clusters: "
+                               f"{self.cloud.provider.name} provisions real load balancers")
+        if self._tunnel is None:
+            self._tunnel = self.manager.add(Tunnel(self.api))
+        self._tunnel.running = running
+        for svc in self.api.list("Service"):
+            self.manager.enqueue(self._tunnel, (svc.metadata.namespace, svc.metadata.name))
+        self.settle()
+        node = self.api.list("Node")[0]
+        state = "Running" if running else "Stopped"
+        return (f"Status:\n\tmachine: {self.name}\n\troute: {self.api.service_ips.network} -> "
+                f"{node.address()}\n\tminikube: {state}\n")
+
+    def tunnel_node(self) -> Optional[str]:
+        running = self._tunnel is not None and self._tunnel.running
+        return self.api.list("Node")[0].metadata.name if running else None
 
     def kube_proxy(self, node: str) -> KubeProxy:
         """The node's kube-proxy, synced with the API."""

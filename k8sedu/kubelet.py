@@ -51,6 +51,20 @@ class Kubelet(Controller):
         self._started: set[str] = set()  # pod uids whose start is under way
         self._stopping: set[str] = set()
         self._ips: dict[tuple[str, str], str] = {}
+        self.running = True  # False while the node is down: no work, no status updates
+        self._paused: list[Callable[[], None]] = []
+
+    def stop(self) -> None:
+        """The node went down: the kubelet stops doing anything."""
+        self.running = False
+
+    def resume(self) -> list[tuple[str, str]]:
+        """The node is back: finish what was paused; return the pods to look at again."""
+        self.running = True
+        paused, self._paused = self._paused, []
+        for fire in paused:
+            self.clock.call_later(0, fire, label=f"{self.name} resume")
+        return [(p.metadata.namespace, p.metadata.name) for p in self.api.store.by_index("Pod", "node", self.node_name)]
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Pod", self._mine),)
@@ -62,6 +76,8 @@ class Kubelet(Controller):
         return ()
 
     def reconcile(self, key) -> Optional[Result]:
+        if not self.running:
+            return None
         pod = self.api.try_get("Pod", *key)
         if pod is None:
             self._release(key)
@@ -73,7 +89,20 @@ class Kubelet(Controller):
             self._stop(pod)
         elif not pod.terminating and uid not in self._started:
             self._start(pod)
+        elif not pod.terminating and self._lost_readiness(pod):
+            self._report_ready(pod)
         return None
+
+    @staticmethod
+    def _lost_readiness(pod: Pod) -> bool:
+        """True if the pod's containers are ready but someone else marked the pod not ready."""
+        statuses = pod.status.container_statuses
+        return (pod.status.phase == "Running" and not pod.ready and bool(statuses)
+                and all(s.ready for s in statuses))
+
+    def _report_ready(self, pod: Pod) -> None:
+        status = dataclasses.replace(pod.status, conditions=_conditions(True, True))
+        self.api.update(dataclasses.replace(pod, status=status))
 
     # ------------------------------------------------------------ starting
 
@@ -158,6 +187,9 @@ class Kubelet(Controller):
         key, uid = (pod.metadata.namespace, pod.metadata.name), pod.metadata.uid
 
         def fire() -> None:
+            if not self.running:
+                self._paused.append(fire)
+                return
             current = self.api.try_get("Pod", *key)
             if current is None or current.metadata.uid != uid:
                 return

@@ -1,0 +1,214 @@
+"""The cloud around a cluster: providers, the VPC firewall and cloud load balancers.
+
+Mirrors what a cloud provider's cloud-controller-manager does for networking
+(k8s.io/cloud-provider ``controllers/service``): for each Service of type
+LoadBalancer it provisions a load balancer outside the cluster, waits until it
+is ready (a realistic delay), then writes its address into
+``status.loadBalancer.ingress`` (an IP, or a DNS hostname on AWS), which is
+what fills ``kubectl get svc``'s EXTERNAL-IP. Deleting the Service, or changing
+its type, deletes the load balancer. Each load balancer is a billed resource.
+
+Without a cloud provider (kind, minikube), nothing runs this controller, so a
+LoadBalancer Service stays ``<pending>`` forever; MetalLB
+(``cluster.install("metallb", addresses=...)``) or ``minikube tunnel`` fill
+the gap.
+
+Public addresses in the model come from the documentation ranges
+(RFC 5737: ``192.0.2.0/24``, ``198.51.100.0/24``, ``203.0.113.0/24``); real
+clouds hand out ordinary public IPs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Optional
+
+from k8sedu.apiserver import APIServer
+from k8sedu.clock import Clock
+from k8sedu.controllers.base import Controller, Result, Watch, own_key
+from k8sedu.events import Recorder
+from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus
+
+INTERNET_CLIENT_IP = "192.0.2.77"
+
+
+@dataclass(frozen=True)
+class Provider:
+    """What differs between clouds, as far as Service networking goes."""
+
+    name: str
+    vpc_cidr: str
+    node_prefix: str
+    lb_delay_seconds: float
+    lb_hostname: bool  # AWS ELBs are reached by DNS name, GCP/Azure by IP
+    lb_forwards_to_node_port: bool  # instance-target ELBs send to NodePorts; GCP/Azure keep the LB IP
+    lb_hourly_usd: float  # list price of one load balancer, before traffic charges
+    vpc_client_ip: str
+
+    def node_name(self, index: int, ip: str) -> str:
+        if self.name == "aws":
+            return f"ip-{ip.replace('.', '-')}.ec2.internal"
+        if self.name == "gcp":
+            return f"gke-k8sedu-default-pool-3f2b9c1d-{'abcdefgh'[index % 8]}{index:03d}"
+        return f"aks-nodepool1-31415926-vmss{index:06d}"
+
+
+PROVIDERS = {
+    "aws": Provider("aws", "10.0.0.0/16", "10.0.1.", 90.0, True, True, 0.0225, "10.0.0.100"),
+    "gcp": Provider("gcp", "10.128.0.0/20", "10.128.0.", 45.0, False, False, 0.025, "10.128.0.100"),
+    "azure": Provider("azure", "10.224.0.0/16", "10.224.0.", 30.0, False, False, 0.025, "10.224.0.100"),
+}
+
+
+@dataclass
+class LoadBalancer:
+    """One load balancer, owned by one Service: a cloud LB, or an address MetalLB announces."""
+
+    name: str
+    service: tuple[str, str]
+    address: str
+    ready_at: float
+    hostname: str = ""
+    forwards_to_node_port: bool = True
+    internet_reachable: bool = True
+    kind: str = "cloud load balancer"
+    announcing_node: str = ""  # MetalLB layer 2: the one node that answers ARP for the address
+
+    @property
+    def ingress(self) -> LoadBalancerIngress:
+        if self.hostname:
+            return LoadBalancerIngress(hostname=self.hostname)
+        return LoadBalancerIngress(ip=self.address, ip_mode="VIP")
+
+
+@dataclass(frozen=True)
+class FirewallRule:
+    """A VPC firewall rule (a security group rule on AWS) allowing traffic to the nodes."""
+
+    name: str
+    protocol: str
+    ports: tuple[int, int]
+    sources: tuple[str, ...]
+
+    def allows(self, protocol: str, port: int, source_ip: str) -> bool:
+        return (self.protocol == protocol.lower() and self.ports[0] <= port <= self.ports[1]
+                and any(ipaddress.ip_address(source_ip) in ipaddress.ip_network(s) for s in self.sources))
+
+    def __str__(self) -> str:
+        low, high = self.ports
+        span = str(low) if low == high else f"{low}-{high}"
+        return f"{self.name}: allow {self.protocol}:{span} from {','.join(self.sources)}"
+
+
+@dataclass
+class Firewall:
+    """The cloud firewall in front of the nodes' public addresses.
+
+    Traffic from inside the VPC is allowed; from the internet only what a rule
+    allows. ``allow("tcp:30000-32767", source="0.0.0.0/0")`` is what
+    ``gcloud compute firewall-rules create --allow tcp:30000-32767`` or an AWS
+    security group rule does.
+    """
+
+    vpc_cidr: str
+    rules: list[FirewallRule] = field(default_factory=list)
+
+    def allow(self, ports: str, source: str = "0.0.0.0/0", name: str = "") -> FirewallRule:
+        """Open ``ports`` (``"tcp:30080"`` or ``"tcp:30000-32767"``) to ``source``."""
+        protocol, _, span = ports.partition(":")
+        low, _, high = span.partition("-")
+        if protocol not in ("tcp", "udp") or not low.isdigit() or (high and not high.isdigit()):
+            raise ValueError(f'invalid ports "{ports}": use "tcp:PORT" or "tcp:LOW-HIGH"')
+        ipaddress.ip_network(source)
+        rule = FirewallRule(name or f"allow-{protocol}-{span}", protocol, (int(low), int(high or low)), (source,))
+        self.rules.append(rule)
+        return rule
+
+    def remove(self, name: str) -> None:
+        self.rules[:] = [r for r in self.rules if r.name != name]
+
+    def decide(self, protocol: str, port: int, source_ip: str) -> Optional[FirewallRule]:
+        """Return the rule that lets the packet in, or None if it is dropped."""
+        if ipaddress.ip_address(source_ip) in ipaddress.ip_network(self.vpc_cidr):
+            return FirewallRule("vpc-internal", protocol.lower(), (1, 65535), (self.vpc_cidr,))
+        return next((r for r in self.rules if r.allows(protocol, port, source_ip)), None)
+
+
+class Cloud:
+    """The provider's side: load balancers, public addresses and the firewall."""
+
+    def __init__(self, provider: Provider):
+        self.provider = provider
+        self.firewall = Firewall(provider.vpc_cidr)
+        self.load_balancers: dict[tuple[str, str], LoadBalancer] = {}
+        self._public = ipaddress.ip_network("198.51.100.0/24").hosts()
+
+    def new_address(self) -> str:
+        return str(next(self._public))
+
+    def lb_by_address(self, address: str) -> Optional[LoadBalancer]:
+        return next((lb for lb in self.load_balancers.values() if address in (lb.address, lb.hostname)), None)
+
+    def hourly_cost(self) -> float:
+        """What the load balancers cost per hour, at list price."""
+        return len(self.load_balancers) * self.provider.lb_hourly_usd
+
+
+def lb_name(svc: Service) -> str:
+    """The cloud name of a Service's load balancer: ``a`` + its uid without dashes, as the AWS provider does."""
+    return "a" + svc.metadata.uid.replace("-", "")[:31]
+
+
+class ServiceLBController(Controller):
+    """cloud-controller-manager's service controller: one cloud LB per LoadBalancer Service."""
+
+    name = "service-lb-controller"
+
+    def __init__(self, api: APIServer, clock: Clock, recorder: Recorder, cloud: Cloud):
+        self.api = api
+        self.clock = clock
+        self.recorder = recorder
+        self.cloud = cloud
+
+    def watches(self) -> tuple[Watch, ...]:
+        return (Watch("Service", own_key),)
+
+    def reconcile(self, key) -> Optional[Result]:
+        svc = self.api.try_get("Service", *key)
+        wanted = svc is not None and svc.spec.type == "LoadBalancer" and not svc.spec.load_balancer_class
+        lb = self.cloud.load_balancers.get(key)
+        if not wanted:
+            if lb is not None:
+                del self.cloud.load_balancers[key]
+                if svc is not None:
+                    self.recorder.event(svc, "DeletedLoadBalancer", "Deleted load balancer")
+            return None
+        if lb is None:
+            lb = self._create(svc)
+        if self.clock.now < lb.ready_at:
+            return Result(requeue_after=lb.ready_at - self.clock.now)
+        self._write_status(svc, lb)
+        return None
+
+    def _create(self, svc: Service) -> LoadBalancer:
+        provider = self.cloud.provider
+        name = lb_name(svc)
+        hostname = ""
+        if provider.lb_hostname:
+            digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+            hostname = f"{name}-{int(digest, 16) % 10**10}.us-east-1.elb.amazonaws.com"
+        lb = LoadBalancer(name, (svc.metadata.namespace, svc.metadata.name), self.cloud.new_address(),
+                          self.clock.now + provider.lb_delay_seconds, hostname,
+                          forwards_to_node_port=provider.lb_forwards_to_node_port)
+        self.cloud.load_balancers[lb.service] = lb
+        self.recorder.event(svc, "EnsuringLoadBalancer", "Ensuring load balancer")
+        return lb
+
+    def _write_status(self, svc: Service, lb: LoadBalancer) -> None:
+        status = ServiceStatus(LoadBalancerStatus((lb.ingress,)))
+        if svc.status != status:
+            self.api.update(dataclasses.replace(svc, status=status))
+            self.recorder.event(svc, "EnsuredLoadBalancer", "Ensured load balancer")

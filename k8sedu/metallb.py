@@ -1,0 +1,92 @@
+"""MetalLB: LoadBalancer Services on a cluster with no cloud (layer 2 mode).
+
+Mirrors MetalLB's two parts. The *controller* watches Services of type
+LoadBalancer and assigns each an address from the configured pool (an
+``IPAddressPool``; here the ``addresses=`` range given to
+``cluster.install("metallb", addresses="172.18.255.200-172.18.255.250")``),
+writing ``status.loadBalancer.ingress``. The *speaker* on one node answers ARP
+for that address, so every connection to it arrives at that node, where
+kube-proxy's "loadbalancer IP" rule takes over. The pool is on the nodes'
+network: reachable from machines on that network, not from the internet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import ipaddress
+from typing import Optional
+
+from k8sedu.apiserver import APIServer
+from k8sedu.clock import Clock
+from k8sedu.cloud import LoadBalancer
+from k8sedu.controllers.base import Controller, Result, Watch, own_key
+from k8sedu.events import Recorder
+from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
+
+
+def parse_pool(addresses: str) -> list[str]:
+    """Expand ``"172.18.255.200-172.18.255.250"`` or a CIDR into addresses.
+
+    Examples
+    --------
+    >>> parse_pool("172.18.255.200-172.18.255.202")
+    ['172.18.255.200', '172.18.255.201', '172.18.255.202']
+    >>> len(parse_pool("172.18.255.0/29"))
+    8
+    """
+    if "-" in addresses:
+        low, high = (ipaddress.ip_address(part.strip()) for part in addresses.split("-", 1))
+        if high < low:
+            raise ValueError(f"invalid address range {addresses}: the end is before the start")
+        return [str(ipaddress.ip_address(i)) for i in range(int(low), int(high) + 1)]
+    return [str(ip) for ip in ipaddress.ip_network(addresses, strict=False)]
+
+
+class MetalLBController(Controller):
+    """MetalLB's controller and speakers, reconciling one LoadBalancer Service at a time."""
+
+    name = "metallb-controller"
+
+    def __init__(self, api: APIServer, clock: Clock, controller: Recorder, speaker: Recorder, pool: list[str],
+                 load_balancers: dict):
+        self.api = api
+        self.clock = clock
+        self.controller = controller
+        self.speaker = speaker
+        self.free = list(pool)
+        self.load_balancers = load_balancers
+
+    def watches(self) -> tuple[Watch, ...]:
+        return (Watch("Service", own_key),)
+
+    def reconcile(self, key) -> Optional[Result]:
+        svc = self.api.try_get("Service", *key)
+        lb = self.load_balancers.get(key)
+        if svc is None or svc.spec.type != "LoadBalancer":
+            if lb is not None:
+                self.free.insert(0, lb.address)
+                del self.load_balancers[key]
+            return None
+        if lb is None:
+            if not self.free:
+                self.controller.event(svc, "AllocationFailed",
+                                      f'Failed to allocate IP for "{key[0]}/{key[1]}": no available IPs',
+                                      type="Warning")
+                return None
+            lb = self._assign(svc, key)
+        status = ServiceStatus(LoadBalancerStatus((LoadBalancerIngress(ip=lb.address, ip_mode="VIP"),)))
+        if svc.status != status:
+            self.api.update(dataclasses.replace(svc, status=status))
+        return None
+
+    def _assign(self, svc, key) -> LoadBalancer:
+        address = self.free.pop(0)
+        nodes = sorted((n.metadata.name for n in self.api.list("Node")),
+                       key=lambda n: hashlib.sha256(f"{n}#{address}".encode()).hexdigest())
+        lb = LoadBalancer(f"metallb/{address}", key, address, self.clock.now, forwards_to_node_port=False,
+                          internet_reachable=False, kind="MetalLB (layer 2)", announcing_node=nodes[0])
+        self.load_balancers[key] = lb
+        self.controller.event(svc, "IPAllocated", f'Assigned IP ["{address}"]')
+        self.speaker.event(svc, "nodeAssigned", f'announcing from node "{nodes[0]}" with protocol "layer2"')
+        return lb
