@@ -229,10 +229,10 @@ class Cluster:
 
     def send(self, url: str, n: int, from_pod: Optional[str] = None, source: Optional[str] = None,
              namespace: str = "default") -> Counter:
-        """Send ``n`` requests; count the answering pods (failures count under None)."""
+        """Send ``n`` requests; count who answered (pod names; failures count under None)."""
         self.settle()
         client = self._client(from_pod, source, namespace)
-        return Counter(self.network.request(url, client).pod for _ in range(n))
+        return Counter(_answered_by(self.network.request(url, client)) for _ in range(n))
 
     # ------------------------------------------------------------ load balancers
 
@@ -325,6 +325,12 @@ class Cluster:
         """A networkx DiGraph of clients, Services, EndpointSlices, pods and nodes."""
         from k8sedu import viz
         return viz.traffic_graph(self)
+
+
+def _answered_by(trace: Trace) -> Optional[str]:
+    if not trace.ok:
+        return None
+    return trace.pod or trace.server
 
 
 def current() -> Cluster:

@@ -158,19 +158,47 @@ class Response:
 NXDOMAIN = Response("NXDOMAIN")
 
 
-def resolve(qname: str, store: Store, zone: str = ZONE) -> Response:
-    """Answer an A query for ``qname`` as CoreDNS's kubernetes plugin would."""
+def resolve(qname: str, store: Store, zone: str = ZONE, qtype: str = "A") -> Response:
+    """Answer an A (or SRV) query for ``qname`` as CoreDNS's kubernetes plugin would.
+
+    An existing name asked for a type it does not have answers NOERROR with
+    no records (NODATA), as CoreDNS does.
+    """
     request = parse_query(qname, zone)
     if request is None:
-        return _upstream(qname, zone)
+        return _upstream(qname, zone) if qtype == "A" else NXDOMAIN
     if request.pod_or_svc == "pod":
         return _pod_record(qname, request)
     svc = store.try_get("Service", request.namespace, request.service)
-    if svc is None or request.port:
+    if svc is None:
         return NXDOMAIN
+    if request.port:
+        return _srv_records(qname, request, svc, store) if qtype == "SRV" else Response("NOERROR")
     if request.endpoint:
         return _endpoint_record(qname, request, svc, store)
+    if qtype == "SRV":
+        return _srv_records(qname, request, svc, store)
     return _service_records(qname, svc, store)
+
+
+def _srv_records(qname: str, request: RecordRequest, svc: Service, store: Store) -> Response:
+    """SRV records for named ports: one per port (ClusterIP) or per port and ready endpoint (headless).
+
+    Priority 0, weight ``floor(100 / N)`` with N the number of records
+    (CoreDNS ``backend_lookup.go``); unnamed ports get no SRV record.
+    """
+    base = f"{svc.metadata.name}.{svc.metadata.namespace}.svc.{ZONE}."
+    ports = [p for p in svc.spec.ports if p.name and (not request.port or p.name == request.port)
+             and (not request.protocol or p.protocol.lower() == request.protocol)]
+    if svc.spec.type == "ExternalName" or not ports:
+        return NXDOMAIN if request.port else Response("NOERROR")
+    targets = [base] if not svc.headless else [f"{host}.{base}" for host, _ in ready_endpoints(svc, store)]
+    count = len(ports) * len(targets)
+    if not count:
+        return NXDOMAIN
+    weight = max(1, 100 // count)
+    return Response("NOERROR", tuple(Record(qname, "SRV", f"0 {weight} {p.port} {t}") for p in ports
+                                     for t in targets))
 
 
 def _upstream(qname: str, zone: str) -> Response:

@@ -72,10 +72,11 @@ class Trace:
     dns: Optional[coredns.DnsAnswer] = None
     exit_code: int = 0
     client_ip_seen: str = ""
+    server: str = ""  # who answered: "pod/<name>", or a host outside the cluster
 
     def __str__(self) -> str:
         head = f"{self.source} -> {self.url}"
-        tail = f"=> {self.status} from pod {self.pod}" if self.ok else f"=> failed: {self.reason}"
+        tail = f"=> {self.status} from {self.server}" if self.ok else f"=> failed: {self.reason}"
         return "\n".join([head] + [f"  {i}. {hop}" for i, hop in enumerate(self.hops, 1)] + [tail])
 
 
@@ -305,6 +306,8 @@ class Network:
             hops.append(Hop(f"node/{node}", "refused", why))
             return self._fail(url, client, hops, dns, target, why, 7)
         dest = self._pod_at(dst_ip)
+        if dest is None and dst_ip in _external_hosts():
+            return self._egress(url, client, target, node, dst_ip, hops, dns)
         if dest is None:
             why = self._why_unreachable(dst_ip)
             hops.append(Hop("network", "dropped", why))
@@ -315,6 +318,16 @@ class Network:
             return self._fail(url, client, hops, dns, target, why, 28, timeout=True)
         hops.append(Hop("network", "routed", self._route(node, dest, dst_ip)))
         return self._deliver(url, client, target, dest, dport, hops, dns, client.ip)
+
+    def _egress(self, url, client, target, node, dst_ip, hops, dns) -> Trace:
+        """The request leaves the cluster, e.g. after an ExternalName CNAME, to a server outside."""
+        host = _external_hosts()[dst_ip]
+        node_ip = self._node_ip(node)
+        hops.append(Hop("network", "egress", f"{dst_ip} is outside the cluster: the packet leaves through "
+                        f"node {node}, masqueraded to the node's IP {node_ip}"))
+        hops.append(Hop(host, "answered", f"HTTP 200 from {dst_ip}:{target.port}, a server outside the cluster"))
+        return Trace(url, client.name, True, tuple(hops), status=200, pod=None, server=host,
+                     body=f"<!doctype html><html><head><title>{host}</title>", dns=dns, client_ip_seen=node_ip)
 
     def _deliver(self, url, client, target, dest, port, hops, dns, seen_source) -> Trace:
         app = images.listener(dest, port) if dest.status.phase == "Running" else None
@@ -329,7 +342,7 @@ class Network:
                         f"HTTP {status} from {dest.status.pod_ip}:{port} (it sees the request coming from "
                         f"{seen_source})"))
         return Trace(url, client.name, True, tuple(hops), status=status, pod=name, body=body, dns=dns,
-                     client_ip_seen=seen_source)
+                     client_ip_seen=seen_source, server=f"pod/{name}")
 
     def _fail(self, url, client, hops, dns, target, reason, code, timeout=False) -> Trace:
         if timeout:
@@ -391,6 +404,14 @@ class Network:
         if self._pod_at(ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network("10.244.0.0/16"):
             return f"{ip} is a pod IP: pod IPs are not routed outside the cluster network"
         return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"
+
+
+def _external_hosts() -> dict[str, str]:
+    """Public servers the model knows, by IP (the upstream DNS answers for them)."""
+    hosts: dict[str, str] = {}
+    for name, ip in sorted(coredns.UPSTREAM.items()):
+        hosts.setdefault(ip, name.rstrip("."))
+    return hosts
 
 
 def _filter_reason(verdict, dest: str) -> str:

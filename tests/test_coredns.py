@@ -108,3 +108,41 @@ def test_resolv_conf_matches_what_the_kubelet_writes():
     text = str(coredns.resolv_conf_for(Pod(ObjectMeta(name="p", namespace="test")), "10.96.0.10"))
     assert text == ("search test.svc.cluster.local svc.cluster.local cluster.local\n"
                     "nameserver 10.96.0.10\noptions ndots:5\n")
+
+
+def test_srv_records_for_named_ports(store):
+    store.create(Service(ObjectMeta(name="web", namespace="default"),
+                         ServiceSpec(ports=(ServicePort(80, name="http"), ServicePort(443, name="https")),
+                                     cluster_ip="10.96.0.50")))
+    response = resolve("_http._tcp.web.default.svc.cluster.local.", store, qtype="SRV")
+    assert [r.data for r in response.answers] == ["0 100 80 web.default.svc.cluster.local."]
+    both = resolve("web.default.svc.cluster.local.", store, qtype="SRV")
+    assert [r.data for r in both.answers] == ["0 50 80 web.default.svc.cluster.local.",
+                                              "0 50 443 web.default.svc.cluster.local."]
+    assert resolve("_nope._tcp.web.default.svc.cluster.local.", store, qtype="SRV").rcode == "NXDOMAIN"
+
+
+def test_unnamed_ports_get_no_srv_record(store):
+    store.create(Service(ObjectMeta(name="web", namespace="default"),
+                         ServiceSpec(ports=(ServicePort(80),), cluster_ip="10.96.0.50")))
+    response = resolve("web.default.svc.cluster.local.", store, qtype="SRV")
+    assert response.rcode == "NOERROR" and response.answers == ()
+
+
+def test_headless_srv_targets_each_ready_endpoint(store):
+    store.create(Service(ObjectMeta(name="db", namespace="default"),
+                         ServiceSpec(cluster_ip="None", ports=(ServicePort(5432, name="pg"),))))
+    store.create(slice_for("db", Endpoint(("10.244.2.3",), EndpointConditions(ready=True)),
+                           Endpoint(("10.244.1.9",), EndpointConditions(ready=True), hostname="db-0")))
+    response = resolve("_pg._tcp.db.default.svc.cluster.local.", store, qtype="SRV")
+    assert [r.data for r in response.answers] == ["0 50 5432 db-0.db.default.svc.cluster.local.",
+                                                  "0 50 5432 10-244-2-3.db.default.svc.cluster.local."]
+
+
+def test_externalname_answers_with_a_cname_then_the_targets_address(store):
+    store.create(Service(ObjectMeta(name="ext", namespace="default"),
+                         ServiceSpec(type="ExternalName", external_name="example.com")))
+    assert [str(r) for r in resolve("ext.default.svc.cluster.local.", store).answers] == [
+        "ext.default.svc.cluster.local.\t30\tIN\tCNAME\texample.com."]
+    answer = lookup("ext", DEFAULT, store)
+    assert answer.cname == "example.com." and answer.addresses == (coredns.UPSTREAM["example.com."],)
