@@ -8,8 +8,17 @@ chain; rules are tried top to bottom; the first rule whose every match holds
 fires its target. A target that names another chain is a *jump*: the walk
 continues there and comes back (to the rule after the jump) on ``RETURN`` or
 at the end of that chain. ``MARK`` edits the packet's mark and the walk goes
-on; ``DNAT``, ``MASQUERADE``, ``ACCEPT``, ``DROP`` and ``REJECT`` end it.
-Falling off the end of the built-in chain applies its policy.
+on; ``DNAT``, ``MASQUERADE``, ``ACCEPT``, ``DROP`` and ``REJECT`` end it; a
+rule with no target only counts the packet. Falling off the end of the
+built-in chain applies its policy.
+
+Two matches have state outside the packet: ``-m statistic`` draws from the
+caller's seeded ``rng``, and ``-m recent`` (ClientIP session affinity)
+reads and writes a ``RecentTable`` at the caller's simulated time ``now``.
+``trace_connection`` strings the tables together the way the kernel's hooks
+do for the first packet of a connection: nat PREROUTING then filter INPUT
+or FORWARD for a packet that arrives, nat OUTPUT then filter OUTPUT for one
+the node sends itself.
 
 This interpreter reads the model's structured ``Rule`` objects
 (``k8sedu.kube_proxy.iptables``), never their text, and records each rule
@@ -20,14 +29,18 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Optional
+from typing import Iterable, Optional
 
-from k8sedu.kube_proxy.iptables import (
-    KUBE_MARK_MASQ, AddrType, Comment, Conntrack, MarkMatch, PortMatch, Rule, Statistic, Table,
-    kernel_probability,
+from k8sedu.kube_proxy.names import KUBE_MARK_MASQ
+from k8sedu.kube_proxy.matches import (
+    AddrType, Comment, Conntrack, MarkMatch, PortMatch, Recent, RecentTable, Statistic, kernel_probability,
 )
+from k8sedu.kube_proxy.tables import Rule, Table
+
+__all__ = ["Packet", "Verdict", "Flow", "RecentTable", "trace_chain", "trace_connection",
+           "rule_matches", "match_holds", "apply_xmark"]
 
 TERMINAL_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "DNAT", "SNAT", "MASQUERADE"})
 MAX_JUMP_DEPTH = 32  # the kernel refuses rulesets that could loop; a deep stack here means a bug
@@ -38,8 +51,9 @@ class Packet:
     """The first packet of a connection, as the rules see it.
 
     ``dst_local`` answers ``-m addrtype --dst-type LOCAL`` (is ``dst`` one of
-    this node's own addresses?); ``ctstate`` is the conntrack state (a new
-    connection is ``NEW``); ``mark`` is the packet's fwmark.
+    this node's own addresses?) and ``src_local`` answers ``--src-type
+    LOCAL`` (did the node itself send it?); ``ctstate`` is the conntrack
+    state (a new connection is ``NEW``); ``mark`` is the packet's fwmark.
     """
 
     src: str
@@ -49,6 +63,7 @@ class Packet:
     dst_local: bool = False
     mark: int = 0
     ctstate: str = "NEW"
+    src_local: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,13 +73,15 @@ class Verdict:
     ``target`` is the terminating target (DNAT, ACCEPT, DROP, REJECT,
     MASQUERADE), or the chain's policy if the packet fell off the end of the
     built-in chain it started in (``RETURN`` if it started in a user chain).
-    ``path`` lists every rule that matched, in order, as ``(chain, rule text)``.
+    ``path`` lists every rule that matched, in order, as ``(chain, rule text)``;
+    ``mark`` is the packet's mark when the walk ended.
     """
 
     target: str
     to_destination: str = ""
     masquerade: bool = False
     path: tuple[tuple[str, str], ...] = ()
+    mark: int = 0
 
 
 @lru_cache(maxsize=4096)
@@ -76,8 +93,13 @@ def _in(ip: str, cidr: str) -> bool:
     return ipaddress.ip_address(ip) in _network(cidr)
 
 
-def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random]) -> bool:
-    """Return True if one ``-m`` match holds for ``packet`` (whose mark is now ``mark``)."""
+def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random],
+                recent: Optional[RecentTable] = None, now: float = 0.0) -> bool:
+    """Return True if one ``-m`` match holds for ``packet`` (whose mark is now ``mark``).
+
+    ``-m recent --set`` records ``packet.src`` in ``recent`` as a side effect,
+    as the kernel does when it evaluates the match.
+    """
     if isinstance(match, Comment):
         return True
     if isinstance(match, PortMatch):
@@ -87,21 +109,44 @@ def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random]) 
             raise ValueError("a -m statistic rule was reached: trace_chain needs an rng")
         return rng.random() < kernel_probability(match.probability)
     if isinstance(match, AddrType):
-        if match.dst_type != "LOCAL":
-            raise ValueError(f"addrtype --dst-type {match.dst_type} is not modelled")
-        return packet.dst_local
+        return _addrtype_holds(match, packet)
     if isinstance(match, MarkMatch):
         return ((mark & match.mask) == match.value) != match.negate
     if isinstance(match, Conntrack):
         return (packet.ctstate in match.states) != match.negate
+    if isinstance(match, Recent):
+        return _recent_holds(match, packet, recent, now)
     raise TypeError(f"netfilter: unknown match {match!r}")
 
 
+def _addrtype_holds(match: AddrType, packet: Packet) -> bool:
+    for kind, wanted, is_local in (("src", match.src_type, packet.src_local),
+                                   ("dst", match.dst_type, packet.dst_local)):
+        if wanted and wanted != "LOCAL":
+            raise ValueError(f"addrtype --{kind}-type {wanted} is not modelled")
+        if wanted and not is_local:
+            return False
+    return True
+
+
+def _recent_holds(match: Recent, packet: Packet, recent: Optional[RecentTable], now: float) -> bool:
+    if recent is None:
+        raise ValueError("a -m recent rule was reached (ClientIP session affinity): trace_chain needs the "
+                         "node's RecentTable, e.g. recent=proxy.recent, now=<simulated seconds>")
+    if match.mode == "set":
+        recent.set(match.name, packet.src, now)
+        return True
+    return recent.check(match.name, packet.src, now, match.seconds, match.reap)
+
+
 def rule_matches(rule: Rule, packet: Packet, mark: Optional[int] = None,
-                 rng: Optional[random.Random] = None) -> bool:
+                 rng: Optional[random.Random] = None, recent: Optional[RecentTable] = None,
+                 now: float = 0.0) -> bool:
     """Return True if every part of ``rule`` holds for ``packet``, checked in iptables order.
 
-    ``mark`` is the packet's mark now, if a MARK target changed it during the walk.
+    ``mark`` is the packet's mark now, if a MARK target changed it during the
+    walk. Matches are evaluated left to right and stop at the first that
+    fails, so a ``--set`` after a failed match records nothing.
 
     Examples
     --------
@@ -118,7 +163,7 @@ def rule_matches(rule: Rule, packet: Packet, mark: Optional[int] = None,
     if rule.protocol and rule.protocol != packet.protocol.lower():
         return False
     mark = packet.mark if mark is None else mark
-    return all(match_holds(m, packet, mark, rng) for m in rule.matches)
+    return all(match_holds(m, packet, mark, rng, recent, now) for m in rule.matches)
 
 
 def apply_xmark(mark: int, set_xmark: str) -> int:
@@ -133,18 +178,20 @@ def apply_xmark(mark: int, set_xmark: str) -> int:
     return (mark & ~mask) ^ value
 
 
-def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.Random] = None) -> Verdict:
+def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.Random] = None,
+                recent: Optional[RecentTable] = None, now: float = 0.0) -> Verdict:
     """Walk ``packet`` through ``table`` starting at ``chain``; return the ``Verdict``.
 
     Jumps push the current position on a stack, as the kernel does; RETURN
     or the end of a user chain pops it. A jump into KUBE-MARK-MASQ sets
     ``masquerade``. ``rng`` decides ``-m statistic`` matches
     (``rng.random() < p``), so a seeded ``random.Random`` makes traces
-    reproducible.
+    reproducible; ``recent`` and ``now`` (simulated seconds) serve ``-m
+    recent`` (pass ``KubeProxy.recent``, one table per node).
 
     Examples
     --------
-    >>> from k8sedu.kube_proxy.iptables import Chain
+    >>> from k8sedu.kube_proxy.tables import Chain
     >>> t = Table.build("filter", [Chain("FORWARD", (Rule("FORWARD", "KUBE-X"),), "ACCEPT"),
     ...                            Chain("KUBE-X", (Rule("KUBE-X", "REJECT", destination="10.96.0.5"),))])
     >>> trace_chain(t, "FORWARD", Packet("10.244.1.2", "10.96.0.5", 80)).target
@@ -160,23 +207,91 @@ def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.R
         while i < len(rules):
             rule = rules[i]
             i += 1
-            if not rule_matches(rule, packet, mark, rng):
+            if not rule_matches(rule, packet, mark, rng, recent, now):
                 continue
             path.append((name, rule.to_text()))
             target = rule.target
             if target in TERMINAL_TARGETS:
-                return Verdict(target, rule.to_destination, masquerade, tuple(path))
+                return Verdict(target, rule.to_destination, masquerade, tuple(path), mark)
             if target == "MARK":
                 mark = apply_xmark(mark, rule.set_xmark)
             elif target == "RETURN":
                 break
-            elif target in table.chains:
-                if len(stack) >= MAX_JUMP_DEPTH:
-                    raise RuntimeError(f"netfilter: jumps nested deeper than {MAX_JUMP_DEPTH} at {name}")
+            elif target:  # a jump; a rule with no target only counts the packet
+                _check_jump(table, rule, stack)
                 masquerade = masquerade or target == KUBE_MARK_MASQ
                 stack += [(name, i), (target, 0)]
                 break
-            else:
-                raise KeyError(f"netfilter: rule jumps to unknown chain or target {target!r}: {rule}")
     policy = table.chain(chain).policy
-    return Verdict("RETURN" if policy == "-" else policy, "", masquerade, tuple(path))
+    return Verdict("RETURN" if policy == "-" else policy, "", masquerade, tuple(path), mark)
+
+
+def _check_jump(table: Table, rule: Rule, stack: list) -> None:
+    if rule.target not in table.chains:
+        raise KeyError(f"netfilter: rule jumps to unknown chain or target {rule.target!r}: {rule}")
+    if len(stack) >= MAX_JUMP_DEPTH:
+        raise RuntimeError(f"netfilter: jumps nested deeper than {MAX_JUMP_DEPTH} at {rule.chain}")
+
+
+# ---------------------------------------------------------------- a connection through the hooks
+
+@dataclass(frozen=True)
+class Flow:
+    """The first packet of a connection through one node's nat, then filter, table.
+
+    ``filter_chain`` is the hook the filter table saw it at (INPUT, FORWARD
+    or OUTPUT) and ``packet`` the packet as it saw it: after DNAT, with the
+    mark the nat table set.
+    """
+
+    nat: Verdict
+    filter: Verdict
+    filter_chain: str
+    packet: Packet
+
+    @property
+    def target(self) -> str:
+        """The outcome: DROP or REJECT (filter), else DNAT (to an endpoint) or ACCEPT (untouched)."""
+        if self.filter.target in ("DROP", "REJECT"):
+            return self.filter.target
+        return "DNAT" if self.nat.target == "DNAT" else self.filter.target
+
+    @property
+    def endpoint(self) -> str:
+        """``"ip:port"`` the connection was DNATed to and allowed through, else ``""``."""
+        return self.nat.to_destination if self.target == "DNAT" else ""
+
+    @property
+    def masquerade(self) -> bool:
+        """True if POSTROUTING will SNAT the connection to the node's address."""
+        return self.nat.masquerade
+
+
+def trace_connection(nat: Table, filter_: Table, packet: Packet, rng: Optional[random.Random] = None,
+                     recent: Optional[RecentTable] = None, now: float = 0.0,
+                     local_ips: Iterable[str] = ()) -> Flow:
+    """Trace a new connection through the hooks the kernel runs, in order.
+
+    A packet from outside (``src_local`` false) meets nat PREROUTING, then
+    filter INPUT if it is (still) for one of this node's addresses, else
+    filter FORWARD. A packet the node sends (``src_local``) meets nat OUTPUT,
+    then filter OUTPUT. After a DNAT the destination is the endpoint, local
+    only if it is in ``local_ips`` (a hostNetwork endpoint).
+
+    Examples
+    --------
+    >>> from k8sedu.kube_proxy.tables import Chain
+    >>> nat = Table.build("nat", [Chain("PREROUTING", (Rule("PREROUTING", "DNAT", destination="10.96.0.5",
+    ...                                                     to_destination="10.244.2.2:8080"),), "ACCEPT")])
+    >>> flow = trace_connection(nat, Table.build("filter", []), Packet("10.244.1.2", "10.96.0.5", 80))
+    >>> flow.target, flow.endpoint, flow.filter_chain
+    ('DNAT', '10.244.2.2:8080', 'FORWARD')
+    """
+    hook = "OUTPUT" if packet.src_local else "PREROUTING"
+    nat_verdict = trace_chain(nat, hook, packet, rng, recent, now)
+    after = replace(packet, mark=nat_verdict.mark)
+    if nat_verdict.target == "DNAT":
+        ip, port = nat_verdict.to_destination.rsplit(":", 1)
+        after = replace(after, dst=ip, dport=int(port), dst_local=ip in set(local_ips))
+    chain = "OUTPUT" if packet.src_local else ("INPUT" if after.dst_local else "FORWARD")
+    return Flow(nat_verdict, trace_chain(filter_, chain, after, rng, recent, now), chain, after)

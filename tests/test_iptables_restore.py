@@ -1,5 +1,7 @@
 """The rendered rules are real iptables: the real ``iptables-restore`` accepts them,
-and the real ``iptables-save`` prints them back exactly as the model prints them.
+and the real ``iptables-save`` prints them back exactly as the model prints them,
+for every Service type (NodePort, LoadBalancer with and without source ranges,
+externalIPs, Local policies, session affinity), with and without comments.
 
 Each test first checks that the binary can run here at all (installed, and
 able to load an empty table, which needs netfilter access, usually root). Only
@@ -22,6 +24,7 @@ from k8sedu.objects import (
     Endpoint, EndpointConditions, EndpointPort, EndpointSlice, ObjectMeta, Service, ServicePort,
     ServiceSpec, frozen,
 )
+from test_kube_proxy_types import OTHER, SMALL_STORES, add_service, flow_store, overall_store, proxy_for
 
 RESTORE = ("iptables-restore", "iptables-legacy-restore", "iptables-nft-restore")
 EMPTY_TABLES = "*filter\nCOMMIT\n*nat\nCOMMIT\n"
@@ -74,7 +77,27 @@ def ruleset(endpoints_per_service: int = 2) -> str:
     return KubeProxy("kind-worker", store).iptables_save("Mon Jan  5 09:00:00 2026")
 
 
-RULESETS = {"small": lambda: ruleset(3), "large-cluster mode": lambda: ruleset(1001)}
+def all_types_ruleset(endpoints_per_service: int = 0) -> str:
+    """Every Service type and policy, affinity, source ranges (one holding the node IP), a big service."""
+    store = flow_store()
+    add_service(store, "sticky", "10.96.0.60", affinity=600, endpoints=(("10.244.2.60", OTHER), ("10.244.2.61", OTHER)))
+    add_service(store, "fw-node", "10.96.0.61", type="LoadBalancer", node_port=30160, lb=("192.168.8.60",),
+                ranges=("203.0.113.0/24", "172.18.0.0/16"), endpoints=(("10.244.2.62", OTHER),))
+    if endpoints_per_service:
+        many = tuple((f"10.244.{i // 200 + 3}.{i % 200 + 2}", OTHER) for i in range(endpoints_per_service))
+        add_service(store, "big", "10.96.0.62", type="LoadBalancer", node_port=30161, etp="Local", hc=32161,
+                    lb=("192.168.8.61",), affinity=60, endpoints=many)
+    return proxy_for(store).iptables_save("Mon Jan  5 09:00:00 2026")
+
+
+RULESETS = {
+    "small": lambda: ruleset(3),
+    "large-cluster mode": lambda: ruleset(1001),
+    "all types": lambda: all_types_ruleset(),
+    "all types, large-cluster mode": lambda: all_types_ruleset(1001),
+    "upstream TestOverallIPTablesRules": lambda: KubeProxy("test-hostname", overall_store(), "10.0.0.0/8").iptables_save(),
+    **{f"one {name}": (lambda build=build: proxy_for(build()).iptables_save()) for name, build in SMALL_STORES.items()},
+}
 
 
 @pytest.mark.parametrize("size", sorted(RULESETS))
@@ -106,15 +129,16 @@ def _tables(text: str) -> dict[str, list[str]]:
     return tables
 
 
+@pytest.mark.parametrize("size", sorted(RULESETS))
 @pytest.mark.parametrize("binary", ["iptables", "iptables-legacy", "iptables-nft"])
-def test_real_iptables_save_prints_our_text_back_unchanged(binary):
+def test_real_iptables_save_prints_our_text_back_unchanged(binary, size):
     restore, save, unshare = _find(f"{binary}-restore"), _find(f"{binary}-save"), _find("unshare")
     if not (restore and save and unshare):
         pytest.skip(f"{binary}-restore, {binary}-save or unshare is not installed")
     probe = _run([unshare, "--net", restore, "--test"], EMPTY_TABLES)
     if probe.returncode != 0:
         pytest.skip(f"cannot use a private network namespace here: {probe.stderr.strip()}")
-    ours = ruleset(3)
+    ours = RULESETS[size]()
     result = _run([unshare, "--net", "sh", "-c", f'"{restore}" && "{save}"'], ours)
     assert result.returncode == 0, result.stderr
     assert _tables(result.stdout) == _tables(ours)

@@ -23,8 +23,9 @@ from k8sedu.kube_proxy.iptables import (
 )
 from k8sedu.netfilter import Packet, trace_chain
 from k8sedu.objects import (
-    Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Namespace, ObjectMeta, Service,
-    ServicePort, ServiceSpec, frozen,
+    ClientIPConfig, Endpoint, EndpointConditions, EndpointPort, EndpointSlice, LoadBalancerIngress,
+    LoadBalancerStatus, Namespace, ObjectMeta, Service, ServicePort, ServiceSpec, ServiceStatus,
+    SessionAffinityConfig, frozen,
 )
 
 SERVICE_NAME = "kubernetes.io/service-name"
@@ -476,15 +477,34 @@ def test_slice_relabelled_to_another_service_moves_its_endpoints():
 
 
 def _random_service(rng: random.Random, ns: str, name: str) -> Service:
-    kind = rng.choice(["ClusterIP"] * 4 + ["headless", "ExternalName"])
+    """Any type, with random node ports, LB status, traffic policies, source ranges and affinity."""
+    kind = rng.choice(["ClusterIP"] * 3 + ["NodePort"] * 2 + ["LoadBalancer"] * 3 + ["headless", "ExternalName"])
     if kind == "ExternalName":
         return Service(ObjectMeta(name=name, namespace=ns), ServiceSpec(type="ExternalName", external_name="x.com"))
+    external = kind in ("NodePort", "LoadBalancer")
     ports = rng.sample([ServicePort(80, name="http"), ServicePort(53, name="dns", protocol="UDP"),
                         ServicePort(9090, name="metrics")], rng.randint(1, 3))
     if len(ports) == 1 and rng.random() < 0.5:
         ports = [ServicePort(80)]
-    ip = "None" if kind == "headless" else f"10.96.0.{rng.randint(1, 250)}"
-    return service(ns, name, ip, *ports)
+    if external:
+        ports = [dataclasses.replace(p, node_port=rng.randint(30000, 30009)) for p in ports]
+    affinity = rng.random() < 0.25
+    etp = rng.choice(["Cluster", "Local"]) if external or rng.random() < 0.3 else ""
+    spec = ServiceSpec(
+        cluster_ip="None" if kind == "headless" else f"10.96.0.{rng.randint(1, 250)}",
+        type="ClusterIP" if kind == "headless" else kind, ports=tuple(ports),
+        external_traffic_policy=etp, internal_traffic_policy=rng.choice(["Cluster", "Cluster", "Local"]),
+        external_ips=tuple(rng.sample(["198.51.100.7", "198.51.100.8"], rng.randint(0, 1))),
+        load_balancer_source_ranges=tuple(rng.sample(["203.0.113.0/24", " 10.0.0.0/8", "172.18.0.0/16"],
+                                                     rng.randint(0, 2))),
+        health_check_node_port=rng.choice([0, 32000]) if kind == "LoadBalancer" else 0,
+        session_affinity="ClientIP" if affinity else "None",
+        session_affinity_config=SessionAffinityConfig(ClientIPConfig(rng.choice([60, 10800]))) if affinity else None)
+    ingress = ()
+    if kind == "LoadBalancer":
+        ingress = tuple(LoadBalancerIngress(ip=ip, ip_mode=rng.choice(["", "VIP", "Proxy"]))
+                        for ip in rng.sample(["192.168.8.1", "192.168.8.2"], rng.randint(0, 2)))
+    return Service(ObjectMeta(name=name, namespace=ns), spec, ServiceStatus(LoadBalancerStatus(ingress)))
 
 
 def _random_slice(rng: random.Random, ns: str, name: str, services: list[str]) -> EndpointSlice:
@@ -514,18 +534,18 @@ def _random_change(rng: random.Random, store: Store) -> None:
         store.create(obj)
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(60))
 def test_incremental_sync_equals_full_render(seed):
     rng = random.Random(seed)
     store = new_store()
-    long_lived = KubeProxy("n1", store)
+    long_lived = KubeProxy("n1", store, node_ip="172.18.0.3")
     for _ in range(60):
         _random_change(rng, store)
         if rng.random() < 0.5:
             long_lived.sync()
-    fresh = KubeProxy("n1", store)
+    fresh = KubeProxy("n1", store, node_ip="172.18.0.3")
     nat, filt = render_tables(service_port_map(store.list("Service")),
-                              endpoints_map(store.list("EndpointSlice"), "n1"))
+                              endpoints_map(store.list("EndpointSlice"), "n1"), node_ip="172.18.0.3")
     assert long_lived.iptables_save() == fresh.iptables_save() == iptables_save(nat, filt, "Thu Jan  1 00:00:00 1970")
     assert long_lived.service_map() == service_port_map(store.list("Service"))
 

@@ -6,10 +6,11 @@ import random
 
 import pytest
 
-from k8sedu.kube_proxy.iptables import (
-    AddrType, Chain, Comment, Conntrack, MarkMatch, PortMatch, Rule, Statistic, Table, or_mark,
+from k8sedu.kube_proxy.matches import (
+    AddrType, Comment, Conntrack, MarkMatch, PortMatch, Recent, RecentTable, Statistic,
 )
-from k8sedu.netfilter import Packet, Verdict, apply_xmark, rule_matches, trace_chain
+from k8sedu.kube_proxy.tables import Chain, Rule, Table, or_mark
+from k8sedu.netfilter import Packet, Verdict, apply_xmark, rule_matches, trace_chain, trace_connection
 
 
 class FixedRandom:
@@ -45,6 +46,14 @@ POD = Packet("10.244.1.5", "10.96.0.10", 80)
     ("addrtype LOCAL, remote dst", Rule("C", "ACCEPT", matches=(AddrType("LOCAL"),)), POD, False),
     ("addrtype LOCAL, node dst", Rule("C", "ACCEPT", matches=(AddrType("LOCAL"),)),
      Packet("10.244.1.5", "172.18.0.2", 30080, dst_local=True), True),
+    ("addrtype src LOCAL, pod src", Rule("C", "ACCEPT", matches=(AddrType(dst_type="", src_type="LOCAL"),)),
+     POD, False),
+    ("addrtype src LOCAL, node src", Rule("C", "ACCEPT", matches=(AddrType(dst_type="", src_type="LOCAL"),)),
+     Packet("172.18.0.2", "10.96.0.10", 80, src_local=True), True),
+    ("addrtype src LOCAL ignores dst_local", Rule("C", "ACCEPT", matches=(AddrType(dst_type="", src_type="LOCAL"),)),
+     Packet("10.244.1.5", "172.18.0.2", 30080, dst_local=True), False),
+    ("pod CIDR source (local-traffic detector)", Rule("C", "ACCEPT", source="10.244.0.0/16"),
+     Packet("10.244.200.7", "192.168.8.8", 80), True),
     ("mark set", Rule("C", "ACCEPT", matches=(MarkMatch(0x4000, 0x4000),)),
      Packet("10.244.1.5", "10.96.0.10", 80, mark=0x4001), True),
     ("mark not set, negated", Rule("C", "ACCEPT", matches=(MarkMatch(0x4000, 0x4000, negate=True),)), POD, True),
@@ -192,3 +201,143 @@ def test_same_seed_same_choices():
                           for rng in [random.Random(seed)] for _ in range(20)]
     assert picks(3) == picks(3)
     assert set(picks(3)) == {"10.244.1.2:8080", "10.244.2.2:8080"}
+
+
+# ---------------------------------------------------------------- -m recent (session affinity)
+
+def test_recent_set_records_the_source_and_always_matches():
+    recent = RecentTable()
+    assert rule_matches(Rule("C", "DNAT", matches=(Recent("L", "set"),)), POD, recent=recent, now=5.0)
+    assert recent.entries() == [("L", POD.src, 5.0)]
+
+
+@pytest.mark.parametrize("seen_at, now, seconds, matched", [
+    (None, 10.0, 60, False),     # never seen
+    (0.0, 59.9, 60, True),       # inside the window
+    (0.0, 60.0, 60, False),      # the kernel's window is strict: time_after(stamp, now - seconds)
+    (0.0, 5000.0, 0, True),      # no --seconds: any entry matches
+])
+def test_recent_rcheck_window(seen_at, now, seconds, matched):
+    recent = RecentTable()
+    if seen_at is not None:
+        recent.set("L", POD.src, seen_at)
+    rule = Rule("C", "X", matches=(Recent("L", "rcheck", seconds=seconds),))
+    assert rule_matches(rule, POD, recent=recent, now=now) is matched
+
+
+def test_recent_is_keyed_by_list_name_and_source():
+    recent = RecentTable()
+    recent.set("L", "10.244.1.9", 0.0)
+    recent.set("M", POD.src, 0.0)
+    assert not rule_matches(Rule("C", "X", matches=(Recent("L", "rcheck", 60),)), POD, recent=recent, now=1.0)
+
+
+def test_recent_reap_purges_the_stale_entry():
+    recent = RecentTable()
+    recent.set("L", POD.src, 0.0)
+    rule = Rule("C", "X", matches=(Recent("L", "rcheck", seconds=60, reap=True),))
+    assert not rule_matches(rule, POD, recent=recent, now=61.0)
+    assert len(recent) == 0
+
+
+def test_recent_set_after_a_failed_match_records_nothing():
+    recent = RecentTable()
+    rule = Rule("C", "DNAT", matches=(PortMatch("tcp", 443), Recent("L", "set")))
+    assert not rule_matches(rule, POD, recent=recent)
+    assert len(recent) == 0
+
+
+def test_recent_without_a_table_is_an_error():
+    with pytest.raises(ValueError, match="RecentTable"):
+        rule_matches(Rule("C", "X", matches=(Recent("L", "rcheck"),)), POD)
+
+
+def test_recent_mode_must_be_modelled():
+    with pytest.raises(ValueError, match="update"):
+        Recent("L", "update")
+
+
+def test_affinity_walk_returns_to_the_endpoint_it_recorded():
+    t = table(
+        rules("OUTPUT", dict(target="SVC")),
+        rules("SVC",
+              dict(target="SEP-1", matches=(Recent("SEP-1", "rcheck", 100, True),)),
+              dict(target="SEP-2", matches=(Recent("SEP-2", "rcheck", 100, True),)),
+              dict(target="SEP-1", matches=(Statistic(0.5),)),
+              dict(target="SEP-2")),
+        rules("SEP-1", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-1", "set"),),
+                            to_destination="10.244.1.2:80")),
+        rules("SEP-2", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-2", "set"),),
+                            to_destination="10.244.2.2:80")))
+    recent = RecentTable()
+    first = trace_chain(t, "OUTPUT", POD, FixedRandom(0.9), recent, now=0)
+    assert first.to_destination == "10.244.2.2:80"
+    again = trace_chain(t, "OUTPUT", POD, FixedRandom(), recent, now=99)  # no draw needed
+    assert again.to_destination == "10.244.2.2:80"
+    assert again.path[1] == ("SVC", "-A SVC -m recent --rcheck --seconds 100 --reap --name SEP-2 "
+                                    "--mask 255.255.255.255 --rsource -j SEP-2")
+    expired = trace_chain(t, "OUTPUT", POD, FixedRandom(0.1), recent, now=300)
+    assert expired.to_destination == "10.244.1.2:80"
+
+
+# ---------------------------------------------------------------- rules without a target, final mark
+
+def test_a_rule_without_target_only_counts_and_the_walk_goes_on():
+    t = table(rules("FW", dict(target="", matches=(Comment("other traffic will be dropped"),))),
+              rules("PREROUTING", dict(target="FW"), dict(target="DNAT", to_destination="10.0.0.1:80")))
+    verdict = trace_chain(t, "PREROUTING", POD)
+    assert verdict.target == "DNAT"
+    assert [c for c, _ in verdict.path] == ["PREROUTING", "FW", "PREROUTING"]
+    assert verdict.path[1][1] == '-A FW -m comment --comment "other traffic will be dropped"'
+
+
+def test_verdict_carries_the_final_mark():
+    verdict = trace_chain(NAT, "PREROUTING", Packet("192.168.1.9", "10.96.0.10", 80), FixedRandom(0.9))
+    assert (verdict.masquerade, verdict.mark) == (True, 0x4000)
+
+
+# ---------------------------------------------------------------- a connection through the hooks
+
+HOOKS_FILTER = table(
+    rules("INPUT", dict(target="ACCEPT", matches=(Comment("input"),))),
+    rules("FORWARD", dict(target="ACCEPT", matches=(Comment("forward"),))),
+    rules("OUTPUT", dict(target="ACCEPT", matches=(Comment("output"),))),
+    name="filter")
+HOOKS_NAT = table(
+    rules("PREROUTING", dict(target="KUBE-SERVICES")),
+    rules("OUTPUT", dict(target="KUBE-SERVICES")),
+    rules("KUBE-SERVICES",
+          dict(target="DNAT", destination="10.96.0.10", to_destination="10.244.2.2:8080"),
+          dict(target="DNAT", destination="10.96.0.11", to_destination="172.18.0.2:6443"),
+          dict(target="KUBE-MARK-MASQ", matches=(AddrType("LOCAL"),))),
+    rules("KUBE-MARK-MASQ", dict(target="MARK", set_xmark=or_mark(0x4000))))
+
+
+@pytest.mark.parametrize("case, packet, hook, filter_chain, target, dst", [
+    ("arriving, DNATed to a pod: FORWARD", Packet("10.244.1.5", "10.96.0.10", 80), "PREROUTING", "FORWARD",
+     "DNAT", "10.244.2.2"),
+    ("arriving for the node: INPUT", Packet("192.168.1.9", "172.18.0.2", 22, dst_local=True), "PREROUTING",
+     "INPUT", "ACCEPT", "172.18.0.2"),
+    ("arriving, DNATed to a hostNetwork endpoint: INPUT", Packet("10.244.1.5", "10.96.0.11", 443),
+     "PREROUTING", "INPUT", "DNAT", "172.18.0.2"),
+    ("sent by the node: OUTPUT both times", Packet("172.18.0.2", "10.96.0.10", 80, src_local=True), "OUTPUT",
+     "OUTPUT", "DNAT", "10.244.2.2"),
+    ("passing through: FORWARD", Packet("10.244.1.5", "8.8.8.8", 53), "PREROUTING", "FORWARD", "ACCEPT",
+     "8.8.8.8"),
+])
+def test_trace_connection_follows_the_kernel_hooks(case, packet, hook, filter_chain, target, dst):
+    flow = trace_connection(HOOKS_NAT, HOOKS_FILTER, packet, local_ips=("172.18.0.2",))
+    assert flow.nat.path[0][0] == hook, case
+    assert (flow.filter_chain, flow.target, flow.packet.dst) == (filter_chain, target, dst), case
+
+
+def test_trace_connection_passes_the_nat_mark_to_filter():
+    flow = trace_connection(HOOKS_NAT, table(rules("INPUT", dict(
+        target="DROP", matches=(MarkMatch(0x4000, 0x4000),))), name="filter"),
+        Packet("192.168.1.9", "172.18.0.2", 30080, dst_local=True))
+    assert (flow.packet.mark, flow.target, flow.masquerade, flow.endpoint) == (0x4000, "DROP", True, "")
+
+
+def test_filter_drop_wins_over_a_dnat():
+    flow = trace_connection(HOOKS_NAT, table(rules("FORWARD", dict(target="REJECT")), name="filter"), POD)
+    assert (flow.nat.target, flow.target, flow.endpoint) == ("DNAT", "REJECT", "")

@@ -34,9 +34,11 @@ from k8sedu.kube_proxy.changes import (
     EndpointInfo, ServicePortInfo, ServicePortName, endpoints_map, service_of, service_port_map,
 )
 from k8sedu.kube_proxy.iptables import (
-    LARGE_CLUSTER_ENDPOINTS_THRESHOLD, ServicePortRules, Table, assemble_filter_table,
-    assemble_nat_table, iptables_save, render_service_port, save_date, sort_key,
+    LARGE_CLUSTER_ENDPOINTS_THRESHOLD, ServicePortRules, assemble_filter_table, assemble_nat_table,
+    render_service_port, sort_key,
 )
+from k8sedu.kube_proxy.matches import RecentTable
+from k8sedu.kube_proxy.tables import Table, iptables_save, save_date
 
 __all__ = ["KubeProxy", "ServicePortName", "ServicePortInfo", "EndpointInfo"]
 
@@ -44,11 +46,24 @@ SvcKey = tuple[str, str]  # (namespace, service name)
 
 
 class KubeProxy:
-    """kube-proxy on one node: an incremental translation of the store into iptables rules."""
+    """kube-proxy on one node: an incremental translation of the store into iptables rules.
 
-    def __init__(self, node_name: str, store, cluster_cidr: str = "10.244.0.0/16"):
+    ``node_name`` decides which endpoints are local (``externalTrafficPolicy``
+    and ``internalTrafficPolicy: Local``); ``cluster_cidr`` is the pod
+    network (the local-traffic detector: ``! -s`` / ``-s`` in the rules);
+    ``node_ip`` matters only to ``loadBalancerSourceRanges`` that contain it.
+    ``recent`` is the node kernel's ``-m recent`` state (ClientIP session
+    affinity): pass it to ``netfilter.trace_chain`` / ``trace_connection``.
+    """
+
+    def __init__(self, node_name: str, store, cluster_cidr: str = "10.244.0.0/16", node_ip: str = ""):
         self.node_name = node_name
         self.cluster_cidr = cluster_cidr
+        # Only used by loadBalancerSourceRanges that contain the node's own IP.
+        self.node_ip = node_ip
+        # The node kernel's ``-m recent`` lists (ClientIP session affinity):
+        # state written by packets, not by syncs. Pass it to netfilter.trace_chain.
+        self.recent = RecentTable()
         self._store = store
         self._synced_rv = 0
         # The change tracker's memory: slices grouped by the Service they name
@@ -124,7 +139,7 @@ class KubeProxy:
 
     def _render(self, name: ServicePortName, info: ServicePortInfo) -> ServicePortRules:
         return render_service_port(name, info, self._endpoints.get(name, ()), self.cluster_cidr,
-                                   comments=not self._large_cluster)
+                                   comments=not self._large_cluster, node_ip=self.node_ip)
 
     def _set_endpoints(self, name: ServicePortName, eps: tuple[EndpointInfo, ...]) -> None:
         self._total_endpoints += len(eps) - len(self._endpoints.get(name, ()))
@@ -154,6 +169,15 @@ class KubeProxy:
     def endpoints_map(self) -> dict[ServicePortName, tuple[EndpointInfo, ...]]:
         """Return a copy of the endpoints map (proxied service ports only) as of the last sync."""
         return dict(self._endpoints)
+
+    def rendered(self) -> dict[ServicePortName, ServicePortRules]:
+        """Return each service port's rules as of the last sync: the unit a partial sync replaces.
+
+        A port that the last sync did not touch keeps the very same (frozen)
+        ``ServicePortRules`` object, which is how tests check that a change
+        to one Service re-rendered only that Service.
+        """
+        return dict(self._rules)
 
     @property
     def nat(self) -> Table:

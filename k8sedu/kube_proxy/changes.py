@@ -18,13 +18,17 @@ backends in real Kubernetes. Everything here is a pure function of its input.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import ipaddress
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Optional
 
 from k8sedu.objects import EndpointSlice, Service
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 """The label that ties an EndpointSlice to its Service (same namespace)."""
+
+CLIENT_IP_DEFAULT_TIMEOUT = 10800
+"""``sessionAffinityConfig.clientIP.timeoutSeconds`` default: 3 hours (k/k ``pkg/apis/core/v1/defaults.go``)."""
 
 SERVICE_PROXY_NAME_LABEL = "service.kubernetes.io/service-proxy-name"
 """Services carrying this label belong to another proxy; kube-proxy ignores them
@@ -59,7 +63,21 @@ class ServicePortName:
 
 @dataclass(frozen=True)
 class ServicePortInfo:
-    """What a backend needs to know about one service port (``BaseServicePortInfo``)."""
+    """What a backend needs to know about one service port (``BaseServicePortInfo``).
+
+    The raw policy strings are kept as the API has them; the properties
+    below answer the questions ``proxier.go`` asks (``ExternalPolicyLocal()``,
+    ``UsesLocalEndpoints()``, ...). ``load_balancer_ips`` holds only the
+    VIP-mode IPv4 ingress IPs, ``external_ips`` and
+    ``load_balancer_source_ranges`` only the IPv4 ones (an IPv4 proxier).
+
+    Examples
+    --------
+    >>> info = ServicePortInfo("10.96.0.10", 80, node_port=30080, type="NodePort",
+    ...                        external_traffic_policy="Local")
+    >>> info.externally_accessible, info.external_policy_local, info.uses_local_endpoints
+    (True, True, True)
+    """
 
     cluster_ip: str
     port: int
@@ -70,6 +88,46 @@ class ServicePortInfo:
     external_traffic_policy: str = ""
     internal_traffic_policy: str = "Cluster"
     load_balancer_ips: tuple[str, ...] = ()
+    external_ips: tuple[str, ...] = ()
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    health_check_node_port: int = 0
+    sticky_max_age_seconds: int = 0
+
+    @property
+    def externally_accessible(self) -> bool:
+        """True if reachable other than by cluster IP: NodePort, LB IP or external IP (``ExternallyAccessible``)."""
+        return bool(self.node_port or self.load_balancer_ips or self.external_ips)
+
+    @property
+    def external_policy_local(self) -> bool:
+        """True if external traffic may only use this node's endpoints (``apiservice.ExternalPolicyLocal``)."""
+        service_external = self.type in ("NodePort", "LoadBalancer") or (
+            self.type == "ClusterIP" and bool(self.external_ips))
+        return service_external and self.external_traffic_policy == "Local"
+
+    @property
+    def internal_policy_local(self) -> bool:
+        """True if cluster-IP traffic may only use this node's endpoints (``internalTrafficPolicy: Local``)."""
+        return self.internal_traffic_policy == "Local"
+
+    @property
+    def uses_cluster_endpoints(self) -> bool:
+        """True if some traffic goes to endpoints on any node (needs KUBE-SVC).
+
+        Even with ``externalTrafficPolicy: Local``, pods and the node itself
+        reach external destinations through the Cluster chain (short-circuit).
+        """
+        return not self.internal_policy_local or self.externally_accessible
+
+    @property
+    def uses_local_endpoints(self) -> bool:
+        """True if some traffic goes to this node's endpoints only (needs KUBE-SVL)."""
+        return self.internal_policy_local or (self.external_policy_local and self.externally_accessible)
+
+    @property
+    def session_affinity_client_ip(self) -> bool:
+        """True if a client keeps its endpoint for ``sticky_max_age_seconds`` (``sessionAffinity: ClientIP``)."""
+        return self.session_affinity == "ClientIP"
 
 
 @dataclass(frozen=True)
@@ -135,19 +193,51 @@ def service_port_map(services: Iterable[Service]) -> dict[ServicePortName, Servi
     for svc in services:
         if not is_proxied(svc):
             continue
-        spec = svc.spec
-        lb_ips = tuple(i.ip for i in svc.status.load_balancer.ingress if i.ip)
-        for port in spec.ports:
+        shared = _service_info(svc)
+        for port in svc.spec.ports:
             name = ServicePortName(svc.metadata.namespace, svc.metadata.name, port.name, port.protocol)
-            result[name] = ServicePortInfo(
-                cluster_ip=spec.cluster_ip, port=port.port, protocol=port.protocol,
-                node_port=port.node_port, type=spec.type,
-                session_affinity=spec.session_affinity,
-                external_traffic_policy=spec.external_traffic_policy,
-                internal_traffic_policy=spec.internal_traffic_policy,
-                load_balancer_ips=lb_ips,
-            )
+            result[name] = replace(shared, port=port.port, protocol=port.protocol, node_port=port.node_port)
     return result
+
+
+def _service_info(svc: Service) -> ServicePortInfo:
+    """The per-Service part of ``newBaseServiceInfo`` (port fields left at zero)."""
+    spec = svc.spec
+    info = ServicePortInfo(
+        cluster_ip=spec.cluster_ip, port=0, type=spec.type,
+        session_affinity=spec.session_affinity,
+        external_traffic_policy=spec.external_traffic_policy,
+        internal_traffic_policy=spec.internal_traffic_policy,
+        # k/k: only VIP-mode ingress IPs get rules. An ipMode "Proxy" LB
+        # forwards to the nodes itself, so traffic to its IP must really go
+        # to the LB (for its TLS, PROXY protocol, ...), not be captured here.
+        load_balancer_ips=tuple(_ipv4(i.ip for i in svc.status.load_balancer.ingress
+                                      if i.ip and i.ip_mode in ("", "VIP"))),
+        external_ips=tuple(_ipv4(spec.external_ips)),
+        # k/k trims whitespace: validation once let padded ranges through.
+        load_balancer_source_ranges=tuple(_ipv4(r.strip() for r in spec.load_balancer_source_ranges)),
+        sticky_max_age_seconds=_sticky_seconds(spec),
+    )
+    if info.type == "LoadBalancer" and info.external_policy_local:  # apiservice.NeedsHealthCheck
+        info = replace(info, health_check_node_port=spec.health_check_node_port)
+    return info
+
+
+def _ipv4(addresses: Iterable[str]) -> Iterable[str]:
+    """Keep the IPv4 addresses or CIDRs (``MapIPsByIPFamily`` / ``MapCIDRsByIPFamily``)."""
+    return (a for a in addresses if ipaddress.ip_network(a, strict=False).version == 4)
+
+
+def _sticky_seconds(spec) -> int:
+    """``sessionAffinityConfig.clientIP.timeoutSeconds`` for ClientIP affinity, else 0."""
+    if spec.session_affinity != "ClientIP":
+        return 0
+    config = spec.session_affinity_config
+    if config is None or config.client_ip is None:
+        # The API server always defaults it; a Service written straight into
+        # the store may lack it, so use the same default (3 hours).
+        return CLIENT_IP_DEFAULT_TIMEOUT
+    return config.client_ip.timeout_seconds
 
 
 def service_of(slice_: EndpointSlice) -> Optional[tuple[str, str]]:

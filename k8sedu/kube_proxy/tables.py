@@ -1,0 +1,203 @@
+"""The iptables data model: rules, chains and tables, printed as ``iptables-save`` prints them.
+
+kube-proxy writes text for ``iptables-restore``; the kernel parses it into
+binary rules; ``iptables-save`` prints those back in a normalised form. The
+model keeps rules as data (``Rule``, ``Chain``, ``Table``, and one small
+dataclass per ``-m`` match, in ``matches.py``) so that ``k8sedu.netfilter`` can interpret them,
+and ``Rule.to_text()`` prints the *normalised* form, exactly what a real
+``iptables-save`` (v1.8.9) prints after a round trip through the kernel:
+``-s``/``-d`` first with a prefix length, then ``-p``, then the matches in
+the order they were written, ``--or-mark`` as ``--set-xmark``,
+probabilities with 11 decimals, ``-m recent`` with its default ``--mask``
+and ``--rsource``. ``tests/test_iptables_restore.py`` checks this against
+the real binaries.
+
+Nothing here knows about Services; the kube-proxy specifics live in
+``names.py``, ``rules.py``, ``external.py`` and ``iptables.py``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Iterable, Mapping, Optional
+
+from k8sedu.kube_proxy.matches import Match
+
+BUILTIN_CHAINS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "filter": ("INPUT", "FORWARD", "OUTPUT"),
+    "nat": ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
+})
+
+IPTABLES_VERSION = "v1.8.9 (nf_tables)"
+
+
+def save_date(seconds: float = 0.0) -> str:
+    """Return ``seconds`` since the epoch (UTC) in the ``ctime`` form iptables-save prints.
+
+    Examples
+    --------
+    >>> save_date(0)
+    'Thu Jan  1 00:00:00 1970'
+    """
+    t = time.gmtime(seconds)
+    return time.strftime("%a %b ", t) + f"{t.tm_mday:2d}" + time.strftime(" %H:%M:%S %Y", t)
+
+
+# ---------------------------------------------------------------- rules, chains, tables
+
+def _cidr(address: str) -> str:
+    if "/" not in address:
+        return address + "/32"
+    return str(ipaddress.ip_network(address, strict=False))
+
+
+def or_mark(bits: int) -> str:
+    """Return ``--or-mark bits`` in iptables-save's ``--set-xmark value/mask`` form."""
+    return f"{bits:#x}/{bits:#x}"
+
+
+def xor_mark(bits: int) -> str:
+    """Return ``--xor-mark bits`` in iptables-save's ``--set-xmark value/mask`` form."""
+    return f"{bits:#x}/0x0"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One ``-A CHAIN ... [-j TARGET]`` line, as structured fields.
+
+    ``target`` is a chain name, one of ACCEPT, DROP, REJECT, RETURN, DNAT,
+    MARK, MASQUERADE, or ``""`` for a rule with no ``-j`` at all (it only
+    counts packets; kube-proxy uses one as a comment at the end of
+    KUBE-FW chains). The target options are ``to_destination`` (DNAT),
+    ``set_xmark`` (MARK, already in ``value/mask`` form) and ``random_fully``
+    (MASQUERADE); a REJECT prints its default ``--reject-with``.
+
+    Examples
+    --------
+    >>> from k8sedu.kube_proxy.matches import Comment
+    >>> print(Rule("KUBE-SEP-X", "KUBE-MARK-MASQ", source="10.244.1.2",
+    ...            matches=(Comment("default/web"),)))
+    -A KUBE-SEP-X -s 10.244.1.2/32 -m comment --comment "default/web" -j KUBE-MARK-MASQ
+    """
+
+    chain: str
+    target: str
+    source: str = ""
+    not_source: bool = False
+    destination: str = ""
+    not_destination: bool = False
+    protocol: str = ""
+    matches: tuple[Match, ...] = ()
+    to_destination: str = ""
+    set_xmark: str = ""
+    random_fully: bool = False
+
+    def to_text(self) -> str:
+        """Return the rule as iptables-save prints it."""
+        parts = ["-A", self.chain]
+        if self.source:
+            parts += ["! -s" if self.not_source else "-s", _cidr(self.source)]
+        if self.destination:
+            parts += ["! -d" if self.not_destination else "-d", _cidr(self.destination)]
+        if self.protocol:
+            parts += ["-p", self.protocol]
+        parts += [m.args() for m in self.matches]
+        if self.target:
+            parts += ["-j", self.target]
+        parts += self._target_args()
+        return " ".join(parts)
+
+    def _target_args(self) -> list[str]:
+        if self.target == "DNAT":
+            return ["--to-destination", self.to_destination]
+        if self.target == "MARK":
+            return ["--set-xmark", self.set_xmark]
+        if self.target == "MASQUERADE" and self.random_fully:
+            return ["--random-fully"]
+        if self.target == "REJECT":
+            return ["--reject-with", "icmp-port-unreachable"]
+        return []
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A chain: its rules in order, and a policy (built-in chains only; ``-`` otherwise)."""
+
+    name: str
+    rules: tuple[Rule, ...] = ()
+    policy: str = "-"
+
+
+@dataclass(frozen=True)
+class Table:
+    """One netfilter table (``nat`` or ``filter``): chains by name, in iptables-save order.
+
+    Build one with ``Table.build``: built-in chains come first in hook order,
+    then user chains sorted by name, as iptables-save lists them.
+    """
+
+    name: str
+    chains: Mapping[str, Chain]
+
+    @classmethod
+    def build(cls, name: str, chains: Iterable[Chain]) -> "Table":
+        """Return a table holding ``chains``, adding any missing built-in chain."""
+        by_name = {c.name: c for c in chains}
+        builtins = BUILTIN_CHAINS[name]
+        ordered = {b: by_name.pop(b, Chain(b, policy="ACCEPT")) for b in builtins}
+        ordered.update((n, by_name[n]) for n in sorted(by_name))
+        return cls(name, MappingProxyType(ordered))
+
+    def chain(self, name: str) -> Chain:
+        """Return the chain called ``name``; raise KeyError naming the table if missing."""
+        try:
+            return self.chains[name]
+        except KeyError:
+            raise KeyError(f"iptables: chain {name!r} does not exist in table {self.name!r}") from None
+
+    def rules(self) -> Iterable[Rule]:
+        """Yield every rule, chain by chain."""
+        for chain in self.chains.values():
+            yield from chain.rules
+
+    def to_iptables_save(self, date: Optional[str] = None) -> str:
+        """Return the table as ``iptables-save -t <name>`` prints it.
+
+        With ``date`` the ``# Generated by`` / ``# Completed on`` lines are included.
+
+        Examples
+        --------
+        >>> print(Table.build("filter", [Chain("KUBE-FORWARD")]).to_iptables_save(), end="")
+        *filter
+        :INPUT ACCEPT [0:0]
+        :FORWARD ACCEPT [0:0]
+        :OUTPUT ACCEPT [0:0]
+        :KUBE-FORWARD - [0:0]
+        COMMIT
+        """
+        lines = [f"# Generated by iptables-save {IPTABLES_VERSION} on {date}"] if date else []
+        lines.append(f"*{self.name}")
+        lines += [f":{c.name} {c.policy} [0:0]" for c in self.chains.values()]
+        lines += [rule.to_text() for rule in self.rules()]
+        lines.append("COMMIT")
+        if date:
+            lines.append(f"# Completed on {date}")
+        return "\n".join(lines) + "\n"
+
+
+def iptables_save(nat: Table, filter_: Table, date: Optional[str] = None) -> str:
+    """Return both tables as ``iptables-save`` prints them: filter first, then nat.
+
+    Examples
+    --------
+    >>> text = iptables_save(Table.build("nat", []), Table.build("filter", []))
+    >>> [line for line in text.splitlines() if line.startswith("*")]
+    ['*filter', '*nat']
+    """
+    return filter_.to_iptables_save(date) + nat.to_iptables_save(date)
