@@ -25,5 +25,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_change_cost.py
 
+exercises: $(STAMP)
+	$(BIN)/python tools/make_exercises.py
+
 clean:
 	rm -rf $(VENV)

@@ -49,13 +49,14 @@ CLUSTER_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "10.96.0.0/12"
 DNS_IP = "10.96.0.10"
 EPOCH = datetime.datetime(2026, 1, 5, 9, 0, 0, tzinfo=datetime.timezone.utc)
-_current: list["Cluster"] = []
+_current: list["Cluster"] = []  # the magics' "current context": the one piece of state outside a Cluster
 
 
 class Cluster:
     """A simulated Kubernetes cluster's networking, deterministic from ``seed``."""
 
-    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None):
+    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None,
+                 current: bool = True):
         if not isinstance(nodes, int) or nodes < 1:
             raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
         if cloud is not None and cloud not in PROVIDERS:
@@ -71,6 +72,7 @@ class Cluster:
         self.events = EventLog()
         store = Store(now=lambda: self.clock.now, new_uid=self._new_uid)
         store.add_index("Pod", "ip", lambda p: (p.status.pod_ip,) if p.status.pod_ip else (), namespaced=False)
+        store.add_index("Service", "name", lambda s: (s.metadata.name,), namespaced=False)
         self.api = APIServer(store, self.random, lambda: self.clock.now, SERVICE_CIDR)
         self.manager = Manager(store, self.clock, self.events)
         self._proxies: dict[str, KubeProxy] = {}
@@ -78,7 +80,8 @@ class Cluster:
         self.network = Network(self)
         self._add_controllers()
         bootstrap.create_cluster(self, nodes)
-        _current[:] = [self]
+        if current:  # the notebook magics talk to the newest cluster (kubectl's "current context")
+            _current[:] = [self]
 
     # ------------------------------------------------------------ wiring
 
@@ -104,7 +107,8 @@ class Cluster:
     def add_node_agents(self, node_name: str) -> None:
         """Start the kubelet and kube-proxy of a node that just joined."""
         self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock, self._recorder("kubelet")))
-        self._proxies[node_name] = KubeProxy(node_name, self.api.store, CLUSTER_CIDR)
+        node_ip = self.api.get("Node", "", node_name).address("InternalIP")
+        self._proxies[node_name] = KubeProxy(node_name, self.api.store, CLUSTER_CIDR, node_ip=node_ip)
 
     # ------------------------------------------------------------ nodes failing
 
@@ -190,6 +194,19 @@ class Cluster:
         from k8sedu.kubectl import run  # kubectl sits above the cluster (design.md layers)
         return run(self, command)
 
+    def apply(self, manifest) -> str:
+        """``kubectl apply``: YAML text (several documents), a dict or a list of dicts.
+
+        Returns kubectl's per-object lines (``deployment.apps/web created``).
+        """
+        from k8sedu import manifests  # manifests sit above the cluster, like kubectl
+        return manifests.apply(self, manifest)
+
+    def export(self, path: Optional[str] = None) -> str:
+        """The learner's own objects as one YAML file to ``kubectl apply -f`` on kind; written to ``path`` if given."""
+        from k8sedu import manifests
+        return manifests.export(self, path)
+
     # ------------------------------------------------------------ DNS and traffic
 
     def resolv_conf(self, pod) -> coredns.ResolvConf:
@@ -260,6 +277,21 @@ class Cluster:
                      for e in s.endpoints if e.conditions.ready is not False}
             nodes = [n for n in nodes if n.metadata.name in local]
         return [n.metadata.name for n in nodes]
+
+    def why_pending(self, svc) -> str:
+        """Why a LoadBalancer Service has no EXTERNAL-IP yet, in one sentence."""
+        if svc.spec.load_balancer_class:
+            return f"only a controller for loadBalancerClass {svc.spec.load_balancer_class} may serve it"
+        if self.cloud is not None:
+            lb = self.cloud.load_balancers.get((svc.metadata.namespace, svc.metadata.name))
+            if lb is not None:
+                return (f"{self.cloud.provider.name} is still provisioning load balancer {lb.name} "
+                        f"(ready in {max(0.0, lb.ready_at - self.now):.0f} s)")
+            return "the cloud controller has not seen it yet"
+        if self.metallb is not None:
+            return "MetalLB's address pool is exhausted"
+        return ("nothing on this cluster provisions load balancers: there is no cloud provider, and no MetalLB "
+                "or minikube tunnel; it stays <pending> forever, while its NodePort and ClusterIP work")
 
     def install(self, addon: str, addresses: str = "") -> str:
         """Install an add-on, like ``minikube addons enable``: ``"metallb"`` (with ``addresses=``)."""
@@ -334,7 +366,13 @@ def _answered_by(trace: Trace) -> Optional[str]:
 
 
 def current() -> Cluster:
-    """The most recently created cluster (used by the notebook magics)."""
+    """The cluster the notebook magics talk to: the one given to ``use``, else the newest."""
     if not _current:
-        raise KubectlError("error: no cluster: create one with k8sedu.Cluster()")
+        raise KubectlError("error: no cluster yet: create one with cluster = k8sedu.Cluster()")
     return _current[0]
+
+
+def use(cluster: Cluster) -> Cluster:
+    """Make ``%kubectl`` talk to ``cluster`` (like ``kubectl config use-context``)."""
+    _current[:] = [cluster]
+    return cluster

@@ -48,6 +48,7 @@ class Kubelet(Controller):
         self.recorder = recorder
         self.ipam: Optional[HostLocalIPAM] = None
         self._pulled_at: dict[str, float] = {}  # image -> when its pull finishes (or finished)
+        self._pulling: dict[tuple[str, str], float] = {}  # (pod uid, image) -> when that pod started the pull
         self._started: set[str] = set()  # pod uids whose start is under way
         self._stopping: set[str] = set()
         self._ips: dict[tuple[str, str], str] = {}
@@ -131,6 +132,7 @@ class Kubelet(Controller):
         now = self.clock.now
         if image not in self._pulled_at:
             self._pulled_at[image] = now + PULL_SECONDS
+            self._pulling[(pod.metadata.uid, image)] = now
             self.recorder.event(pod, "Pulling", f'Pulling image "{image}"')
             return PULL_SECONDS
         wait = max(0.0, self._pulled_at[image] - now)
@@ -139,6 +141,9 @@ class Kubelet(Controller):
         return wait
 
     def _containers_started(self, pod: Pod) -> None:
+        for image, started in sorted(self._pulls_for(pod).items()):
+            self.recorder.event(pod, "Pulled", f'Successfully pulled image "{image}" in {PULL_SECONDS:.0f}s '
+                                f'({self.clock.now - started:.0f}s including waiting)')
         probes = [c.readiness_probe for c in pod.spec.containers if c.readiness_probe]
         ready = not probes
         running = tuple(ContainerStatus(c.name, c.image, ready=ready, started=True, state="running", reason="")
@@ -152,6 +157,14 @@ class Kubelet(Controller):
         if probes:
             delay = max(p.initial_delay_seconds for p in probes)
             self._later(pod, delay, self._probe_passed)
+
+    def _pulls_for(self, pod: Pod) -> dict[str, float]:
+        """The pulls this pod started, now finished: image -> when the pull began."""
+        uid = pod.metadata.uid
+        done = {image: t for (owner, image), t in self._pulling.items() if owner == uid}
+        for image in done:
+            del self._pulling[(uid, image)]
+        return done
 
     def _probe_passed(self, pod: Pod) -> None:
         statuses = tuple(dataclasses.replace(s, ready=True) for s in pod.status.container_statuses)

@@ -53,7 +53,7 @@ class Hop:
     rules: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.component:<28} {self.action:<10} {self.detail}"
+        return f"[{self.component}] {self.action}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,19 @@ class Network:
             answer = coredns.DnsAnswer(name, "NOERROR", (public,), queries=((f"{name}.", "NOERROR"),))
             return answer, (Hop("dns", "resolved", f"{name} -> {public} (public DNS)"),)
         why = f"{name} is not a public name: cluster DNS names (like *.svc.cluster.local) only resolve inside the cluster"
+        pending = self._pending_load_balancer(name)
+        if pending:
+            why += f"; {pending}"
         return coredns.DnsAnswer(name, "NXDOMAIN", queries=((f"{name}.", "NXDOMAIN"),)), (Hop("dns", "NXDOMAIN", why),)
+
+    def _pending_load_balancer(self, name: str) -> str:
+        """If ``name`` is a LoadBalancer Service still ``<pending>``, say why it has no address."""
+        svc_name = name.split(".")[0]
+        for svc in self.cluster.api.store.by_index("Service", "name", svc_name):
+            if svc.spec.type == "LoadBalancer" and not svc.status.load_balancer.ingress:
+                return (f"the LoadBalancer Service {svc.metadata.namespace}/{svc_name} has no external address yet: "
+                        f"EXTERNAL-IP is <pending> because {self.cluster.why_pending(svc)}")
+        return ""
 
     # ------------------------------------------------------------ HTTP
 
@@ -189,7 +201,10 @@ class Network:
                 dns, dns_hops = self.outside_lookup(target.host)
             hops += dns_hops
             if not dns.addresses:
-                return Trace(url, client.name, False, tuple(hops), reason=f"DNS: {target.host} not found ({dns.rcode})",
+                reason = f"DNS: {target.host} not found ({dns.rcode})"
+                if client.kind != "pod":
+                    reason = f"DNS: {dns_hops[-1].detail}"
+                return Trace(url, client.name, False, tuple(hops), reason=reason,
                              error=f"curl: (6) Could not resolve host: {target.host}", dns=dns, exit_code=6)
             dst_ip = dns.addresses[0]
         if client.kind in ("pod", "node"):
@@ -292,8 +307,8 @@ class Network:
                         + (" (masquerade: the pod will see the node's IP as the source)" if verdict.masquerade
                            and client.kind not in ("pod",) else ""), _rules(verdict)))
         dest = self._pod_at(final_ip)
-        if dest is None or not self.cluster.node_is_up(dest.spec.node_name):
-            why = self._why_unreachable(final_ip) if dest is None else f"node {dest.spec.node_name} is down"
+        if dest is None:
+            why = self._why_unreachable(final_ip)
             hops.append(Hop("network", "dropped", why))
             return self._fail(url, client, hops, dns, target, why, 28, timeout=True)
         hops.append(Hop("network", "routed", self._route(node, dest, final_ip)))
@@ -330,8 +345,12 @@ class Network:
                      body=f"<!doctype html><html><head><title>{host}</title>", dns=dns, client_ip_seen=node_ip)
 
     def _deliver(self, url, client, target, dest, port, hops, dns, seen_source) -> Trace:
-        app = images.listener(dest, port) if dest.status.phase == "Running" else None
         name = dest.metadata.name
+        if not self.cluster.node_is_up(dest.spec.node_name):
+            why = f"pod {name} is on node {dest.spec.node_name}, which is down: nothing answers"
+            hops.append(Hop(f"pod/{name}", "no answer", why))
+            return self._fail(url, client, hops, dns, target, why, 28, timeout=True)
+        app = images.listener(dest, port) if dest.status.phase == "Running" else None
         if app is None:
             why = f"nothing listens on port {port} in pod {name}"
             hops.append(Hop(f"pod/{name}", "refused", why))
@@ -359,12 +378,13 @@ class Network:
                        dst_local: bool = False, from_node: bool = False):
         """Run a new connection through ``node``'s nat, then filter, tables."""
         proxy = self.cluster.kube_proxy(node)
-        packet = Packet(src=src, dst=dst, dport=port, protocol=protocol, dst_local=dst_local)
-        verdict = trace_chain(proxy.nat, "OUTPUT" if from_node else "PREROUTING", packet, self.cluster.random)
+        packet = Packet(src=src, dst=dst, dport=port, protocol=protocol, dst_local=dst_local, src_local=from_node)
+        state = dict(rng=self.cluster.random, recent=proxy.recent, now=self.cluster.now)
+        verdict = trace_chain(proxy.nat, "OUTPUT" if from_node else "PREROUTING", packet, **state)
         if verdict.target == "DNAT":
             return verdict
         chain = "OUTPUT" if from_node else ("INPUT" if dst_local else "FORWARD")
-        filtered = trace_chain(proxy.filter, chain, packet, self.cluster.random)
+        filtered = trace_chain(proxy.filter, chain, packet, **state)
         return filtered if filtered.target in ("REJECT", "DROP") else verdict
 
     def _pod_at(self, ip: str):

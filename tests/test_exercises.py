@@ -1,0 +1,274 @@
+"""Exercises: generated from their solutions, unanswered until the learner acts, graded by the live model.
+
+(a) exercises/ is exactly what tools/make_exercises.py generates from solutions/;
+(b) an untouched exercise notebook stops at its first check cell with "not answered yet";
+(c) the checks reject plausible wrong answers, with their hint;
+(d) the checks accept the right answers.
+"""
+
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from k8sedu import Cluster, checks
+from k8sedu.checks import CheckFailed, NotAnswered
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+EXERCISE_05 = ROOT / "exercises" / "05_service_discovery.ipynb"
+
+
+def _load_tool():
+    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_exercises = _load_tool()
+
+
+# ---------------------------------------------------------------- (a) generated, never edited
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
+def test_exercise_is_exactly_what_the_generator_makes(solution):
+    exercise = ROOT / "exercises" / solution.name
+    assert exercise.exists(), f"run python tools/make_exercises.py to create {exercise.name}"
+    assert exercise.read_text(encoding="utf-8") == make_exercises.render(solution), \
+        f"exercises/{solution.name} is out of date: run python tools/make_exercises.py"
+
+
+def test_check_mode_passes_on_the_repository():
+    assert make_exercises.main(["--check"]) == 0
+
+
+def test_check_mode_fails_when_an_exercise_drifts(tmp_path, capsys):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "exercises").mkdir()
+    solution = tmp_path / "solutions" / EXERCISE_05.name
+    shutil.copy(ROOT / "solutions" / EXERCISE_05.name, solution)
+    shutil.copy(EXERCISE_05, tmp_path / "exercises" / EXERCISE_05.name)
+    assert make_exercises.main(["--check"], root=tmp_path) == 0
+    nb = nbformat.read(solution, as_version=4)
+    nb.cells[0].source += "\n\nA new sentence."
+    nbformat.write(nb, solution)
+    assert make_exercises.main(["--check"], root=tmp_path) == 1
+    assert "is out of date" in capsys.readouterr().err
+    assert make_exercises.main([], root=tmp_path) == 0
+    assert make_exercises.main(["--check"], root=tmp_path) == 0
+
+
+def test_exercise_hides_every_answer_and_every_output():
+    solution = nbformat.read(ROOT / "solutions" / EXERCISE_05.name, as_version=4)
+    exercise = nbformat.read(EXERCISE_05, as_version=4)
+    answers = [answer for c in solution.cells if c.cell_type == "code"
+               for answer in re.findall(r"### BEGIN SOLUTION\n(.*?)\n### END SOLUTION", c.source, re.S)]
+    assert len(answers) == 3
+    sources = "\n".join(c.source for c in exercise.cells)
+    assert "SOLUTION" not in sources
+    for answer in answers:
+        assert answer not in sources
+    code = [c for c in exercise.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    assert sum("= ...  # your answer here" in c.source for c in code) == 3
+
+
+def test_the_generator_examples_run():
+    import doctest
+    assert doctest.testmod(make_exercises).failed == 0
+
+
+def test_placeholders_keep_the_indentation_and_name_every_assignment():
+    source = "def f():\n    ### BEGIN SOLUTION\n    a, b = 1, 2\n    c: int = 3\n    ### END SOLUTION\n    return a"
+    assert make_exercises.strip_solutions(source) == (
+        "def f():\n    a = ...  # your answer here\n    b = ...  # your answer here\n"
+        "    c = ...  # your answer here\n    return a")
+
+
+@pytest.mark.parametrize("source, error", [
+    ("### BEGIN SOLUTION\nx = 1", "without ### END SOLUTION"),
+    ("x = 1\n### END SOLUTION", "without ### BEGIN SOLUTION"),
+    ("### BEGIN SOLUTION\nprint(1)\n### END SOLUTION", "assigns no name"),
+])
+def test_broken_markers_are_refused(source, error):
+    with pytest.raises(make_exercises.SolutionMarkerError, match=error):
+        make_exercises.strip_solutions(source)
+
+
+# ---------------------------------------------------------------- (b) unanswered
+
+def test_untouched_exercise_stops_at_the_first_check_with_not_answered_yet():
+    nb = nbformat.read(EXERCISE_05, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(EXERCISE_05.parent)}})
+    with pytest.raises(CellExecutionError) as caught:
+        client.execute()
+    assert "NotAnswered" in str(caught.value)
+    assert "not answered yet" in str(caught.value)
+    failed = [i for i, c in enumerate(nb.cells)
+              if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
+    first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "checks.check_" in c.source)
+    assert failed == [first_check]
+
+
+# ---------------------------------------------------------------- (c) and (d): the checks
+
+@pytest.fixture
+def cluster():
+    """The exercise's starting point, plus the client in namespace test of task 3."""
+    cluster = Cluster(seed=11)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 "
+                    "--replicas=2 --port=8000")
+    cluster.kubectl("expose deployment currency-exchange --port=8000")
+    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100")
+    cluster.kubectl("create namespace test")
+    cluster.kubectl("create deployment currency-conversion -n test --image=in28min/currency-conversion:0.0.1 "
+                    "--port=8100")
+    cluster.advance(10)
+    return cluster
+
+
+def _client(cluster):
+    return cluster.pod_names({"app": "currency-conversion"})[0]
+
+
+@pytest.mark.parametrize("call", [
+    lambda c: checks.check_scaled_service(c, "currency-exchange", 4, command=...),
+    lambda c: checks.check_probability(..., n=4),
+    lambda c: checks.check_fqdn(..., c, from_namespace="test"),
+    lambda c: checks.check_query_count(..., c, "currency-exchange.default.svc", from_pod=_client(c)),
+], ids=["scale", "probability", "fqdn", "queries"])
+def test_a_placeholder_is_not_answered_yet(cluster, call):
+    with pytest.raises(NotAnswered, match=r"^not answered yet: replace \.\.\. with "):
+        call(cluster)
+
+
+def test_not_answered_and_check_failed_are_assertion_errors():
+    assert issubclass(NotAnswered, AssertionError) and issubclass(CheckFailed, AssertionError)
+
+
+@pytest.mark.parametrize("command, problem, hint", [
+    ("scale deployment currency-exchange --replicas=3", "asks for 3 replicas, not 4", "Scale the Deployment itself"),
+    ("scale currency-exchange --replicas=4", "kubectl refused the command", 'cluster.kubectl("scale --help")'),
+    (4, "should be a string", "Write it in quotes"),
+])
+def test_scaling_wrongly_is_rejected_with_a_hint(cluster, command, problem, hint):
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_scaled_service(cluster, "currency-exchange", 4, command=command)
+    assert problem in caught.value.problem
+    assert hint in caught.value.hint
+    assert str(caught.value) == f"{caught.value.problem}\nHint: {caught.value.hint}"
+
+
+def test_scaling_the_replicaset_is_undone_and_rejected(cluster):
+    rs = cluster.list("ReplicaSet", selector={"app": "currency-exchange"})[0].metadata.name
+    with pytest.raises(CheckFailed, match="asks for 2 replicas, not 4") as caught:
+        checks.check_scaled_service(cluster, "currency-exchange", 4, command=f"scale rs {rs} --replicas=4")
+    assert "its controller puts back any change made to its ReplicaSet" in caught.value.hint
+
+
+def test_a_service_selecting_the_wrong_label_is_named_in_the_hint():
+    cluster = Cluster(seed=11)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 "
+                    "--port=8000")
+    cluster.kubectl("expose deployment currency-exchange --port=8000 --selector=app=currency")
+    cluster.advance(10)
+    with pytest.raises(CheckFailed, match="The Service selects app=currency, but the pods are labelled "
+                                          "app=currency-exchange"):
+        checks.check_scaled_service(cluster, "currency-exchange", 2)
+
+
+def test_scaling_right_is_accepted_and_reaches_kube_proxy(cluster, capsys):
+    checks.check_scaled_service(cluster, "currency-exchange", 4, command="kubectl scale deploy/currency-exchange --replicas=4")
+    assert capsys.readouterr().out.startswith("✓ deployment/currency-exchange runs 4 ready pods")
+    save = cluster.iptables_save(node="kind-worker")
+    assert len(re.findall(r'"default/currency-exchange -> ', save)) == 4
+
+
+@pytest.mark.parametrize("answer, n, rule, hint", [
+    (0.5, 4, 1, "0.5 is the first rule's value for 2 endpoints"),
+    (0.25, 4, 2, "1/4 is right for rule 1 only"),
+    (1.5, 3, 1, "between 0 and 1"),
+    ("one quarter", 4, 1, "Write a number"),
+])
+def test_a_wrong_probability_is_rejected_with_a_hint(answer, n, rule, hint):
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_probability(answer, n=n, rule=rule)
+    assert hint in str(caught.value)
+
+
+@pytest.mark.parametrize("answer, n, rule, printed", [
+    (0.25, 4, 1, "--probability 0.25000000000 (1/4)"),
+    ("1/3", 4, 2, "--probability 0.33333333349 (1/3)"),
+    (1 / 3, 3, 1, "--probability 0.33333333349 (1/3)"),
+    (1, 2, 2, "no probability: it always matches"),
+])
+def test_the_right_probability_is_accepted(answer, n, rule, printed, capsys):
+    checks.check_probability(answer, n=n, rule=rule)
+    out = capsys.readouterr().out
+    assert out.startswith("✓ ") and printed in out
+
+
+def test_checking_a_probability_leaves_the_learners_cluster_current():
+    from k8sedu import cluster as cluster_module
+    mine = Cluster(seed=3)
+    checks.check_probability(0.5, n=2)
+    assert cluster_module.current() is mine
+
+
+@pytest.mark.parametrize("answer, problem, hint", [
+    ("currency-exchange", "does not resolve (NXDOMAIN)", "lives in namespace default"),
+    ("currency-exchange.test.svc.cluster.local", "does not resolve", "lives in namespace default"),
+    ("currency-exchange.default", "only because the resolver completed it from the search list",
+     "spells out every label"),
+    ("kubernetes.default.svc.cluster.local", "but Service currency-exchange has ClusterIP", "Use the name of Service"),
+    ("http://currency-exchange.default.svc.cluster.local:8000", "is a URL or has a port", "host name part"),
+])
+def test_a_wrong_fqdn_is_rejected_with_a_hint(cluster, answer, problem, hint):
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_fqdn(answer, cluster, from_namespace="test")
+    assert problem in caught.value.problem
+    assert hint in caught.value.hint
+
+
+@pytest.mark.parametrize("answer, queries", [
+    ("currency-exchange.default.svc.cluster.local", "4 queries"),
+    ("currency-exchange.default.svc.cluster.local.", "1 query"),
+    ("CURRENCY-EXCHANGE.default.svc.cluster.local", "4 queries"),
+])
+def test_the_fqdn_is_accepted_with_or_without_the_trailing_dot(cluster, answer, queries, capsys):
+    checks.check_fqdn(answer, cluster, from_namespace="test")
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ {answer} is the FQDN of Service currency-exchange") and queries in out
+
+
+def test_query_count_check_names_a_missing_client_pod(cluster):
+    with pytest.raises(CheckFailed, match='pods "nope" not found'):
+        checks.check_query_count(1, cluster, "currency-exchange", from_pod="nope")
+
+
+def test_fqdn_check_needs_a_running_pod_in_the_namespace(cluster):
+    with pytest.raises(CheckFailed, match="no Running pod in namespace prod"):
+        checks.check_fqdn("currency-exchange.default.svc.cluster.local", cluster, from_namespace="prod")
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (1, "fewer than ndots:5"),
+    (4, "appends each search domain in turn"),
+    ("3", "whole number"),
+])
+def test_a_wrong_query_count_is_rejected_with_a_hint(cluster, answer, hint):
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_query_count(answer, cluster, "currency-exchange.default.svc", from_pod=_client(cluster))
+    assert hint in str(caught.value)
+
+
+def test_the_right_query_count_is_accepted(cluster, capsys):
+    checks.check_query_count(3, cluster, "currency-exchange.default.svc", from_pod=_client(cluster))
+    assert capsys.readouterr().out.startswith("✓ currency-exchange.default.svc takes 3 queries")
