@@ -82,7 +82,8 @@ def _create_managed(cluster: "Cluster", nodes: int) -> None:
         ip = f"{provider.node_prefix}{10 + i}"
         node = make_node(provider.node_name(i, ip), ip, control_plane=False, tainted=False)
         addresses = node.status.addresses + (NodeAddress("ExternalIP", f"203.0.113.{10 + i}"),)
-        _join(cluster, dataclasses.replace(node, status=dataclasses.replace(node.status, addresses=addresses)))
+        status = dataclasses.replace(node.status, addresses=addresses, node_info=provider.node_info)
+        _join(cluster, dataclasses.replace(node, status=status))
     _kubernetes_service(cluster, f"{provider.node_prefix}5")
     _dns(cluster)
 

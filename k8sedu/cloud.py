@@ -30,7 +30,7 @@ from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.events import Recorder
-from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, Service, ServiceStatus
+from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, NodeSystemInfo, Service, ServiceStatus
 
 INTERNET_CLIENT_IP = "192.0.2.77"
 
@@ -47,6 +47,7 @@ class Provider:
     lb_forwards_to_node_port: bool  # instance-target ELBs send to NodePorts; GCP/Azure keep the LB IP
     lb_hourly_usd: float  # list price of one load balancer, before traffic charges
     vpc_client_ip: str
+    node_info: NodeSystemInfo = NodeSystemInfo()  # what `kubectl get nodes -o wide` shows (typical 1.32 images)
 
     def node_name(self, index: int, ip: str) -> str:
         if self.name == "aws":
@@ -57,9 +58,13 @@ class Provider:
 
 
 PROVIDERS = {
-    "aws": Provider("aws", "10.0.0.0/16", "10.0.1.", 90.0, True, True, 0.0225, "10.0.0.100"),
-    "gcp": Provider("gcp", "10.128.0.0/20", "10.128.0.", 45.0, False, False, 0.025, "10.128.0.100"),
-    "azure": Provider("azure", "10.224.0.0/16", "10.224.0.", 30.0, False, False, 0.025, "10.224.0.100"),
+    "aws": Provider("aws", "10.0.0.0/16", "10.0.1.", 90.0, True, True, 0.0225, "10.0.0.100", NodeSystemInfo(
+        "v1.32.1-eks-5d632ec", "Amazon Linux 2023.6.20250203", "6.1.127-135.201.amzn2023.x86_64",
+        "containerd://1.7.25")),
+    "gcp": Provider("gcp", "10.128.0.0/20", "10.128.0.", 45.0, False, False, 0.025, "10.128.0.100", NodeSystemInfo(
+        "v1.32.2-gke.1182003", "Container-Optimized OS from Google", "6.6.72+", "containerd://1.7.24")),
+    "azure": Provider("azure", "10.224.0.0/16", "10.224.0.", 30.0, False, False, 0.025, "10.224.0.100",
+                      NodeSystemInfo("v1.32.2", "Ubuntu 22.04.5 LTS", "5.15.0-1081-azure", "containerd://1.7.25-1")),
 }
 
 
