@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[lab,test]"
 	touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/05_service_discovery.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --notebook-dir=. notebooks/05_service_discovery.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
