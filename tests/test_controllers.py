@@ -202,3 +202,30 @@ def test_deleting_a_service_deletes_its_endpointslices(api, log, clock):
     svc = api.delete("Service", "default", "currency-exchange")
     GarbageCollector(api).reconcile(("default", f"Service/{svc.metadata.uid}"))
     assert api.list("EndpointSlice", "default") == []
+
+
+# ---------------------------------------------------------------- rolling update
+
+def test_a_new_template_rolls_out_within_max_surge_and_max_unavailable():
+    from k8sedu import Cluster
+    cluster = Cluster(seed=2)
+    cluster.kubectl("create deployment web --image=nginx --replicas=4 --port=80")
+    cluster.kubectl("expose deployment web --port=80")
+    cluster.advance(10)
+    dep = cluster.get("Deployment", "web")
+    template = dep.spec.template
+    container = dataclasses.replace(template.spec.containers[0], image="nginx:1.27")
+    cluster.api.update(dataclasses.replace(dep, spec=dataclasses.replace(dep.spec, template=dataclasses.replace(
+        template, spec=dataclasses.replace(template.spec, containers=(container,))))))
+    for _ in range(10):
+        cluster.settle()
+        pods = [p for p in cluster.list("Pod", selector={"app": "web"}) if not p.terminating]
+        assert len(pods) <= 4 + 1  # maxSurge: 25% of 4, rounded up
+        ready = {a.ip for s in cluster.get("Endpoints", "web").subsets for a in s.addresses}
+        assert len(ready) >= 4 - 1  # maxUnavailable: 25% of 4, rounded down
+        cluster.advance(1)
+    images = {cluster.get("Pod", p).spec.containers[0].image for p in cluster.pod_names({"app": "web"})}
+    assert images == {"nginx:1.27"}
+    sets = {rs.metadata.name: rs.spec.replicas for rs in cluster.list("ReplicaSet")
+            if rs.metadata.name.startswith("web-")}
+    assert sorted(sets.values()) == [0, 4]
