@@ -42,6 +42,7 @@ from k8sedu.kube_proxy.iptables import save_date
 from k8sedu.kubelet import Kubelet
 from k8sedu.metallb import MetalLBController, parse_pool
 from k8sedu.network import Network, Trace
+from k8sedu.objects import RESOURCE_BY_KIND
 from k8sedu.scheduler import Scheduler
 from k8sedu.tunnel import Tunnel
 
@@ -170,7 +171,7 @@ class Cluster:
 
     def get(self, kind: str, name: str, namespace: str = "default") -> Any:
         """Return one object (``cluster.get("Service", "web")``), or raise kubectl's NotFound."""
-        ns = "" if kind in ("Node", "Namespace") else namespace
+        ns = "" if _cluster_scoped(kind) else namespace
         try:
             return self.api.get(kind, ns, name)
         except StatusError as err:
@@ -178,7 +179,7 @@ class Cluster:
 
     def list(self, kind: str, namespace: Optional[str] = "default", selector: Optional[dict] = None) -> list:
         """Return the objects of ``kind``, sorted; ``selector`` filters by labels."""
-        ns = None if kind in ("Node", "Namespace") else namespace
+        ns = None if _cluster_scoped(kind) else namespace
         if selector:
             return self.api.store.select(kind, ns or "", selector)
         return self.api.list(kind, ns)
@@ -239,17 +240,18 @@ class Cluster:
 
         ``from_pod=`` sends from inside a pod; ``source="node/<name>"`` from a
         node itself, ``source="vpc"`` from a machine on the nodes' network and
-        ``source="internet"`` from anywhere else.
+        ``source="internet"`` from anywhere else. ``headers={"Host": ...}``
+        sets the Host header an ingress controller routes by (default: the URL's host).
         """
         self.settle()
-        return self.network.request(url, self._client(from_pod, source, namespace))
+        return self.network.request(url, self._client(from_pod, source, namespace), headers=headers)
 
     def send(self, url: str, n: int, from_pod: Optional[str] = None, source: Optional[str] = None,
-             namespace: str = "default") -> Counter:
+             namespace: str = "default", headers: Optional[dict] = None) -> Counter:
         """Send ``n`` requests; count who answered (pod names; failures count under None)."""
         self.settle()
         client = self._client(from_pod, source, namespace)
-        return Counter(_answered_by(self.network.request(url, client)) for _ in range(n))
+        return Counter(_answered_by(self.network.request(url, client, headers=headers)) for _ in range(n))
 
     # ------------------------------------------------------------ load balancers
 
@@ -293,11 +295,41 @@ class Cluster:
         return ("nothing on this cluster provisions load balancers: there is no cloud provider, and no MetalLB "
                 "or minikube tunnel; it stays <pending> forever, while its NodePort and ClusterIP work")
 
-    def install(self, addon: str, addresses: str = "") -> str:
-        """Install an add-on, like ``minikube addons enable``: ``"metallb"`` (with ``addresses=``)."""
-        if addon != "metallb":
-            raise KubectlError(f'error: unknown add-on "{addon}": this cluster offers "metallb"')
-        return bootstrap.install_metallb(self, addresses)
+    def install(self, addon: str, addresses: str = "", default_class: bool = False,
+                watch_ingress_without_class: bool = False) -> str:
+        """Install an add-on, like ``minikube addons enable``.
+
+        ``"metallb"`` (with ``addresses=``), or ``"ingress-nginx"``: the
+        controller's namespace, Deployment, Services and IngressClass ``nginx``
+        (``default_class=True`` marks it the default class, as minikube's
+        ``ingress`` addon does; ``watch_ingress_without_class=True`` passes
+        ``--watch-ingress-without-class``).
+        """
+        if addon == "metallb":
+            return bootstrap.install_metallb(self, addresses)
+        if addon == "ingress-nginx":
+            from k8sedu import ingress_nginx
+            return ingress_nginx.install(self, default_class, watch_ingress_without_class)
+        raise KubectlError(f'error: unknown add-on "{addon}": this cluster offers "ingress-nginx", "metallb"')
+
+    def ingress_config(self) -> str:
+        """The nginx.conf the ingress-nginx controller generated (a readable subset), with its backends."""
+        from k8sedu import ingress_nginx
+        controller = ingress_nginx.controller_of(self)
+        if controller is None:
+            raise KubectlError('error: no ingress controller is installed: an Ingress is only configuration '
+                               'until one runs; cluster.install("ingress-nginx")')
+        self.settle()
+        return controller.nginx_conf()
+
+    def cloud_resources(self):
+        """The cloud load balancers this cluster pays for: count, external addresses, hourly cost.
+
+        One per LoadBalancer Service; an ingress controller needs only its own.
+        """
+        from k8sedu import ingress_nginx
+        self.settle()
+        return ingress_nginx.summarize(self)
 
     def enable_metallb(self, pool: str) -> MetalLBController:
         if self.cloud is not None:
@@ -357,6 +389,12 @@ class Cluster:
         """A networkx DiGraph of clients, Services, EndpointSlices, pods and nodes."""
         from k8sedu import viz
         return viz.traffic_graph(self)
+
+
+def _cluster_scoped(kind: str) -> bool:
+    """Nodes, Namespaces and IngressClasses live outside any namespace."""
+    resource = RESOURCE_BY_KIND.get(kind)
+    return resource is not None and not resource.namespaced
 
 
 def _answered_by(trace: Trace) -> Optional[str]:

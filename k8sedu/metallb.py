@@ -6,7 +6,10 @@ LoadBalancer and assigns each an address from the configured pool (an
 ``cluster.install("metallb", addresses="172.18.255.200-172.18.255.250")``),
 writing ``status.loadBalancer.ingress``. The *speaker* on one node answers ARP
 for that address, so every connection to it arrives at that node, where
-kube-proxy's "loadbalancer IP" rule takes over. The pool is on the nodes'
+kube-proxy's "loadbalancer IP" rule takes over. For a Service with
+``externalTrafficPolicy: Local`` only nodes with a ready local endpoint are
+candidates (MetalLB's ``layer2_controller.go`` ``ShouldAnnounce``), since
+kube-proxy drops that traffic anywhere else. The pool is on the nodes'
 network: reachable from machines on that network, not from the internet.
 """
 
@@ -58,7 +61,7 @@ class MetalLBController(Controller):
         self.load_balancers = load_balancers
 
     def watches(self) -> tuple[Watch, ...]:
-        return (Watch("Service", own_key),)
+        return (Watch("Service", own_key), Watch("EndpointSlice", _slice_service))
 
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)
@@ -75,6 +78,10 @@ class MetalLBController(Controller):
                                       type="Warning")
                 return None
             lb = self._assign(svc, key)
+        announcer = self._announcer(svc, lb.address)
+        if announcer != lb.announcing_node:
+            lb.announcing_node = announcer
+            self.speaker.event(svc, "nodeAssigned", f'announcing from node "{announcer}" with protocol "layer2"')
         status = ServiceStatus(LoadBalancerStatus((LoadBalancerIngress(ip=lb.address, ip_mode="VIP"),)))
         if svc.status != status:
             self.api.update(dataclasses.replace(svc, status=status))
@@ -82,11 +89,23 @@ class MetalLBController(Controller):
 
     def _assign(self, svc, key) -> LoadBalancer:
         address = self.free.pop(0)
-        nodes = sorted((n.metadata.name for n in self.api.list("Node")),
-                       key=lambda n: hashlib.sha256(f"{n}#{address}".encode()).hexdigest())
         lb = LoadBalancer(f"metallb/{address}", key, address, self.clock.now, forwards_to_node_port=False,
-                          internet_reachable=False, kind="MetalLB (layer 2)", announcing_node=nodes[0])
+                          internet_reachable=False, kind="MetalLB (layer 2)")
         self.load_balancers[key] = lb
         self.controller.event(svc, "IPAllocated", f'Assigned IP ["{address}"]')
-        self.speaker.event(svc, "nodeAssigned", f'announcing from node "{nodes[0]}" with protocol "layer2"')
         return lb
+
+    def _announcer(self, svc, address: str) -> str:
+        """The node whose speaker wins the address: a hash order over the candidates, as memberlist agrees."""
+        nodes = [n.metadata.name for n in self.api.list("Node")]
+        if svc.spec.external_traffic_policy == "Local":
+            slices = self.api.store.select("EndpointSlice", svc.metadata.namespace,
+                                           {"kubernetes.io/service-name": svc.metadata.name})
+            local = {e.node_name for s in slices for e in s.endpoints if e.conditions.ready is not False}
+            nodes = [n for n in nodes if n in local] or nodes
+        return min(nodes, key=lambda n: hashlib.sha256(f"{n}#{address}".encode()).hexdigest())
+
+
+def _slice_service(event):
+    name = event.object.metadata.labels.get("kubernetes.io/service-name")
+    return ((event.object.metadata.namespace, name),) if name else ()

@@ -11,6 +11,10 @@ A request goes where a real packet would. From a pod:
 3. **Routing**: the pod network (CNI) routes the packet to the node whose
    ``podCIDR`` holds the destination IP, and on to the pod.
 4. **The app**: if a container of that pod listens on the port, it answers.
+   If that pod is an **ingress-nginx** controller pod (port 80/443), nginx
+   picks a rule by the ``Host`` header and the path and proxies to one pod
+   endpoint of the matched Service itself (not via its ClusterIP), or answers
+   its own 404 / 503 / 301.
 
 From outside the cluster (``source="vpc"``: a machine on the nodes' own
 network, like your laptop next to a kind cluster; ``source="internet"``;
@@ -33,9 +37,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 from urllib.parse import urlsplit
 
-from k8sedu import coredns, images
+from k8sedu import coredns, images, ingress_nginx
 from k8sedu.cloud import INTERNET_CLIENT_IP
 from k8sedu.errors import KubectlError
+from k8sedu.events import Recorder
+from k8sedu.ingress_nginx import notes as ingress_notes
 from k8sedu.netfilter import Packet, trace_chain
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,14 +91,16 @@ class _Target:
     host: str
     port: int
     path: str
+    host_header: str = ""  # what the client sends as ``Host:`` (an ingress controller routes by it)
 
 
-def _parse_url(url: str) -> _Target:
+def _parse_url(url: str, headers: Optional[dict] = None) -> _Target:
     parts = urlsplit(url if "://" in url else f"http://{url}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KubectlError(f"curl: (3) URL rejected: Malformed input to a URL function")
     default = 443 if parts.scheme == "https" else 80
-    return _Target(parts.hostname, parts.port or default, parts.path or "/")
+    host_header = next((v for k, v in (headers or {}).items() if k.lower() == "host"), parts.hostname)
+    return _Target(parts.hostname, parts.port or default, parts.path or "/", host_header)
 
 
 def _is_ip(host: str) -> bool:
@@ -188,9 +196,9 @@ class Network:
 
     # ------------------------------------------------------------ HTTP
 
-    def request(self, url: str, client: Client) -> Trace:
-        """Send one HTTP request from ``client`` and trace it."""
-        target = _parse_url(url)
+    def request(self, url: str, client: Client, headers: Optional[dict] = None) -> Trace:
+        """Send one HTTP request from ``client`` and trace it (``headers={"Host": ...}`` sets the Host header)."""
+        target = _parse_url(url, headers)
         hops: list[Hop] = []
         dns = None
         dst_ip = target.host
@@ -204,6 +212,12 @@ class Network:
                 reason = f"DNS: {target.host} not found ({dns.rcode})"
                 if client.kind != "pod":
                     reason = f"DNS: {dns_hops[-1].detail}"
+                note = self._ingress_note(target.host)
+                if note:  # a name only an Ingress knows: say what is missing
+                    detail = f"{target.host} has no public DNS record; {note}" if client.kind != "pod" \
+                        else f"{hops[-1].detail}; {note}"
+                    hops[-1] = dataclasses.replace(hops[-1], detail=detail)
+                    reason = f"DNS: {detail}"
                 return Trace(url, client.name, False, tuple(hops), reason=reason,
                              error=f"curl: (6) Could not resolve host: {target.host}", dns=dns, exit_code=6)
             dst_ip = dns.addresses[0]
@@ -318,6 +332,8 @@ class Network:
     def _no_dnat(self, url, client, target, node, dst_ip, dport, hops, dns, dst_local) -> Trace:
         if dst_local:
             why = f"nothing listens on {dst_ip}:{dport} on node {node} and no kube-proxy rule matched"
+            note = self._ingress_note(target.host_header) if dport in (80, 443) else ""
+            why += f"; {note}" if note else ""
             hops.append(Hop(f"node/{node}", "refused", why))
             return self._fail(url, client, hops, dns, target, why, 7)
         dest = self._pod_at(dst_ip)
@@ -350,6 +366,9 @@ class Network:
             why = f"pod {name} is on node {dest.spec.node_name}, which is down: nothing answers"
             hops.append(Hop(f"pod/{name}", "no answer", why))
             return self._fail(url, client, hops, dns, target, why, 28, timeout=True)
+        controller = ingress_nginx.controller_of(self.cluster)
+        if controller is not None and port in (80, 443) and dest.status.phase == "Running" and controller.owns(dest):
+            return self._through_ingress_nginx(controller, url, client, target, dest, hops, dns, seen_source)
         app = images.listener(dest, port) if dest.status.phase == "Running" else None
         if app is None:
             why = f"nothing listens on port {port} in pod {name}"
@@ -371,6 +390,58 @@ class Network:
         else:
             error = f"curl: (7) Failed to connect to {target.host} port {target.port} after 0 ms: Couldn't connect to server"
         return Trace(url, client.name, False, tuple(hops), reason=reason, error=error, dns=dns, exit_code=code)
+
+    # ------------------------------------------------------------ through an ingress controller
+
+    def _through_ingress_nginx(self, controller, url, client, target, nginx_pod, hops, dns, seen_source) -> Trace:
+        """nginx in the controller pod picks a server (Host), a location (path), then one pod endpoint."""
+        where = f"ingress-nginx ({nginx_pod.metadata.name})"
+        decision = controller.route(target.host_header, target.path)
+        loc = decision.location
+        if decision.kind == "redirect":
+            why = (f"host {decision.host}: no location equals {target.path}, but location {decision.redirect_to} "
+                   f"exists, so nginx answers 301 Moved Permanently to {decision.redirect_to} (its automatic "
+                   "redirect for a prefix location ending in '/'; a client that follows redirects then matches)")
+            return self._nginx_answer(url, client, target, nginx_pod, hops, dns, where, "redirected", why, 301)
+        if decision.kind == "not-found":
+            why = (f"no Ingress rule matches host {decision.host}, path {target.path}: the request fell to "
+                   f"location / of server {decision.server}, the default backend (upstream-default-backend), and "
+                   "the controller answers 404 itself")
+            return self._nginx_answer(url, client, target, nginx_pod, hops, dns, where, "no match", why, 404)
+        rule = (f"host {decision.host}, path {loc.ingress_path} ({loc.path_type}) of ingress {loc.ingress} "
+                f"-> service {loc.service}:{loc.service_port} (nginx: server {decision.server}, "
+                f"location {loc.block})")
+        hops.append(Hop(where, "matched", rule))
+        backend = decision.backend
+        if decision.kind == "unavailable":
+            problem = backend.problem if backend else f"upstream {loc.backend} is unknown"
+            why = f"upstream {loc.backend} has no endpoints ({problem}): nginx answers 503"
+            return self._nginx_answer(url, client, target, nginx_pod, hops, dns, where, "unavailable", why, 503)
+        endpoint = decision.endpoint
+        hops.append(Hop(where, "proxied", f"upstream {backend.name} has {len(backend.endpoints)} endpoint(s) "
+                        f"({', '.join(str(e) for e in backend.endpoints)}); round robin picked {endpoint}: "
+                        "ingress-nginx sends to a pod endpoint itself, not to the Service's ClusterIP"))
+        dest = self._pod_at(endpoint.address)
+        if dest is None:
+            why = self._why_unreachable(endpoint.address)
+            hops.append(Hop("network", "dropped", why))
+            return self._fail(url, client, hops, dns, target, why, 28, timeout=True)
+        hops.append(Hop("network", "routed", self._route(nginx_pod.spec.node_name, dest, endpoint.address)))
+        return self._deliver(url, client, target, dest, endpoint.port, hops, dns, nginx_pod.status.pod_ip)
+
+    def _nginx_answer(self, url, client, target, nginx_pod, hops, dns, where, action, why, status) -> Trace:
+        hops.append(Hop(where, action, why))
+        name = nginx_pod.metadata.name
+        return Trace(url, client.name, True, tuple(hops), status=status, pod=name, body=nginx_page(status),
+                     reason=why, dns=dns, client_ip_seen=nginx_pod.status.pod_ip, server=f"pod/{name}")
+
+    def _ingress_note(self, host: str) -> str:
+        """If ``host`` belongs to an Ingress, why the request found nothing; record it when no controller runs."""
+        note, ing = ingress_notes.why_nowhere(self.cluster, host)
+        if ing is not None and ingress_nginx.controller_of(self.cluster) is None:
+            Recorder(self.cluster.events, lambda: self.cluster.now, "k8sedu").event(
+                ing, "NoIngressController", ingress_notes.NO_CONTROLLER, type="Warning")
+        return note
 
     # ------------------------------------------------------------ helpers
 
@@ -424,6 +495,28 @@ class Network:
         if self._pod_at(ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network("10.244.0.0/16"):
             return f"{ip} is a pod IP: pod IPs are not routed outside the cluster network"
         return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"
+
+
+NGINX_REASONS = {301: "Moved Permanently", 404: "Not Found", 503: "Service Temporarily Unavailable"}
+
+
+def nginx_page(status: int) -> str:
+    """nginx's stock error page for ``status``.
+
+    Examples
+    --------
+    >>> print(nginx_page(404))
+    <html>
+    <head><title>404 Not Found</title></head>
+    <body>
+    <center><h1>404 Not Found</h1></center>
+    <hr><center>nginx</center>
+    </body>
+    </html>
+    """
+    title = f"{status} {NGINX_REASONS[status]}"
+    return (f"<html>\n<head><title>{title}</title></head>\n<body>\n<center><h1>{title}</h1></center>\n"
+            "<hr><center>nginx</center>\n</body>\n</html>")
 
 
 def _external_hosts() -> dict[str, str]:

@@ -496,6 +496,158 @@ class Endpoints:
     kind: str = "Endpoints"
 
 
+# ---------------------------------------------------------------- ingress (networking.k8s.io/v1)
+
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+IS_DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"  # deprecated, still honoured by ingress-nginx
+
+
+@dataclass(frozen=True)
+class ServiceBackendPort:
+    """spec.rules[].http.paths[].backend.service.port: a port ``number`` or a port ``name``."""
+
+    name: str = ""
+    number: int = 0
+
+    def __str__(self) -> str:
+        return str(self.number) if self.number else self.name
+
+
+@dataclass(frozen=True)
+class IngressServiceBackend:
+    """A Service (in the Ingress's namespace) and one of its ports."""
+
+    name: str
+    port: ServiceBackendPort = ServiceBackendPort()
+
+
+@dataclass(frozen=True)
+class TypedLocalObjectReference:
+    """A non-Service backend (``backend.resource``), e.g. a storage bucket CRD."""
+
+    kind: str
+    name: str
+    api_group: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class IngressBackend:
+    """Where matching requests go: a ``service`` (the usual case) or a ``resource``."""
+
+    service: Optional[IngressServiceBackend] = None
+    resource: Optional[TypedLocalObjectReference] = None
+
+
+@dataclass(frozen=True)
+class HTTPIngressPath:
+    """One path of a rule. ``path_type`` is required (``Exact``, ``Prefix``, ``ImplementationSpecific``);
+    None means the manifest left it out, which validation rejects."""
+
+    path: str = ""
+    path_type: Optional[str] = None
+    backend: IngressBackend = IngressBackend()
+
+
+@dataclass(frozen=True)
+class HTTPIngressRuleValue:
+    paths: tuple[HTTPIngressPath, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    """A rule: requests for ``host`` (empty: any host; ``*.foo.com``: one label) go by ``http.paths``."""
+
+    host: str = ""
+    http: Optional[HTTPIngressRuleValue] = None
+
+
+@dataclass(frozen=True)
+class IngressTLS:
+    hosts: tuple[str, ...] = ()
+    secret_name: str = ""
+
+
+@dataclass(frozen=True)
+class IngressSpec:
+    """What the Ingress asks for. ``ingress_class_name`` None means "no class" (the admission
+    controller may fill in the default class)."""
+
+    ingress_class_name: Optional[str] = None
+    default_backend: Optional[IngressBackend] = None
+    tls: tuple[IngressTLS, ...] = ()
+    rules: tuple[IngressRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngressLoadBalancerIngress:
+    ip: str = ""
+    hostname: str = ""
+
+
+@dataclass(frozen=True)
+class IngressLoadBalancerStatus:
+    ingress: tuple[IngressLoadBalancerIngress, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngressStatus:
+    """Written by the ingress controller, never by the user: the address it serves the Ingress on."""
+
+    load_balancer: IngressLoadBalancerStatus = IngressLoadBalancerStatus()
+
+
+@dataclass(frozen=True)
+class Ingress:
+    """An Ingress (networking.k8s.io/v1): HTTP routing rules, and nothing more.
+
+    It is configuration stored in etcd. Only an ingress controller (such as
+    ingress-nginx) that claims its class turns it into routing, and writes the
+    address it serves it on into ``status.loadBalancer`` (ADDRESS).
+    """
+
+    metadata: ObjectMeta
+    spec: IngressSpec = IngressSpec()
+    status: IngressStatus = IngressStatus()
+    api_version: str = "networking.k8s.io/v1"
+    kind: str = "Ingress"
+
+
+@dataclass(frozen=True)
+class IngressClassParametersReference:
+    kind: str
+    name: str
+    api_group: Optional[str] = None
+    scope: Optional[str] = None
+    namespace: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class IngressClassSpec:
+    """``controller`` names the controller that implements the class (``k8s.io/ingress-nginx``)."""
+
+    controller: str = ""
+    parameters: Optional[IngressClassParametersReference] = None
+
+
+@dataclass(frozen=True)
+class IngressClass:
+    """An IngressClass (networking.k8s.io/v1, cluster-scoped): a class name -> its controller.
+
+    The annotation ``ingressclass.kubernetes.io/is-default-class: "true"`` makes
+    it the class that new class-less Ingresses get.
+    """
+
+    metadata: ObjectMeta
+    spec: IngressClassSpec = IngressClassSpec()
+    api_version: str = "networking.k8s.io/v1"
+    kind: str = "IngressClass"
+
+    @property
+    def is_default(self) -> bool:
+        return self.metadata.annotations.get(IS_DEFAULT_CLASS_ANNOTATION) == "true"
+
+
 # ---------------------------------------------------------------- resource names
 
 @dataclass(frozen=True)
@@ -523,6 +675,8 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("EndpointSlice", "endpointslices", group="discovery.k8s.io"),
     Resource("Deployment", "deployments", group="apps", short_names=("deploy",)),
     Resource("ReplicaSet", "replicasets", group="apps", short_names=("rs",)),
+    Resource("Ingress", "ingresses", group="networking.k8s.io", short_names=("ing",)),
+    Resource("IngressClass", "ingressclasses", group="networking.k8s.io", namespaced=False),
 )
 
 RESOURCE_BY_KIND: Mapping[str, Resource] = MappingProxyType({r.kind: r for r in RESOURCES})

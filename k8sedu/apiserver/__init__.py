@@ -2,7 +2,8 @@
 
 Mirrors kube-apiserver's request path for the objects the model keeps:
 a write is checked (the namespace exists, the name is valid), defaulted
-(a Service gets ``type: ClusterIP``, ``protocol: TCP``, ``targetPort`` = ``port``),
+(a Service gets ``type: ClusterIP``, ``protocol: TCP``, ``targetPort`` = ``port``;
+a class-less Ingress gets the default IngressClass),
 validated with the real error texts, given what the registry allocates
 (``generateName`` suffixes, ClusterIPs), and only then stored. A rejected write
 raises a ``StatusError`` and changes nothing.
@@ -17,7 +18,7 @@ import dataclasses
 import random
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import errors, validation
+from k8sedu.apiserver import errors, ingress, validation
 from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError
 from k8sedu.apiserver.names import generate_name
 from k8sedu.apiserver.services import ServiceRegistry, default_service
@@ -58,6 +59,11 @@ class APIServer:
             obj = self.services.prepare_create(obj)
         elif obj.kind == "Deployment":
             self._raise_if_invalid(obj, validation.validate_deployment(obj))
+        elif obj.kind == "Ingress":
+            obj = ingress.admit_ingress(obj, self.store.list("IngressClass"))
+            self._raise_if_invalid(obj, ingress.validate(obj))
+        elif obj.kind == "IngressClass":
+            self._raise_if_invalid(obj, ingress.validate(obj))
         try:
             return self.store.create(obj)
         except StatusError:
@@ -72,6 +78,8 @@ class APIServer:
             obj = self.services.prepare_update(obj, old)
         elif obj.kind == "Deployment":
             self._raise_if_invalid(obj, validation.validate_deployment(obj))
+        elif obj.kind in ("Ingress", "IngressClass"):
+            self._raise_if_invalid(obj, ingress.validate(obj, old))
         new = self.store.update(obj)
         if obj.kind == "Service":
             self.services.release_unused(old, new)

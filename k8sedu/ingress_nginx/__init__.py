@@ -1,0 +1,42 @@
+"""ingress-nginx: the ingress controller the course installs (kubernetes/ingress-nginx v1.12).
+
+An Ingress is only configuration stored in etcd; nothing routes for it until
+an ingress controller that claims its IngressClass runs in the cluster. This
+package is that controller, split as the real project is:
+
+- ``matching``: which rule a request matches (the Ingress API's rules, and
+  nginx's server / location selection that ingress-nginx relies on);
+- ``config``: Ingresses -> nginx servers, locations and backends;
+- ``nginx_conf``: the nginx.conf it generates (a readable subset);
+- ``controller``: the control loop, the published address, and nginx answering;
+- ``addon``: ``cluster.install("ingress-nginx")``, the objects of its deploy.yaml;
+- ``costs``: N LoadBalancer Services against one ingress controller.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+from k8sedu.ingress_nginx.addon import controller_of, install
+from k8sedu.ingress_nginx.controller import IngressNginxController
+from k8sedu.ingress_nginx.costs import CloudResources, summarize
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+
+NGINX_CONF = "/etc/nginx/nginx.conf"
+
+__all__ = ["IngressNginxController", "CloudResources", "controller_of", "install", "nginx_conf_for",
+           "summarize", "NGINX_CONF"]
+
+
+def nginx_conf_for(cluster: "Cluster", pod: Any) -> Optional[str]:
+    """The text of ``/etc/nginx/nginx.conf`` in ``pod`` if it is an ingress-nginx controller pod, else None.
+
+    For ``kubectl exec <controller pod> -- cat /etc/nginx/nginx.conf``.
+    """
+    controller = controller_of(cluster)
+    if controller is None or not controller.owns(pod):
+        return None
+    cluster.settle()
+    return controller.nginx_conf()
