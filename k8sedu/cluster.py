@@ -190,10 +190,13 @@ class Cluster:
 
     # ------------------------------------------------------------ kubectl
 
-    def kubectl(self, command: str) -> str:
-        """Run a kubectl command line; return what kubectl prints, or raise KubectlError."""
+    def kubectl(self, command: str, stdin: Optional[str] = None) -> str:
+        """Run a kubectl command line; return what kubectl prints, or raise KubectlError.
+
+        ``stdin`` is what ``-f -`` reads: ``cluster.kubectl("apply -f -", stdin=yaml_text)``.
+        """
         from k8sedu.kubectl import run  # kubectl sits above the cluster (design.md layers)
-        return run(self, command)
+        return run(self, command, stdin=stdin)
 
     def apply(self, manifest) -> str:
         """``kubectl apply``: YAML text (several documents), a dict or a list of dicts.

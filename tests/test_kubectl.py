@@ -541,7 +541,7 @@ def test_exec_without_dash_dash_still_works_but_warns(web):
 
 @pytest.mark.parametrize("command, message", [
     ("foo", 'error: unknown command "foo" for "kubectl"\n\nDid you mean this?\n\ttop'),
-    ("gett pods", 'error: unknown command "gett" for "kubectl"\n\nDid you mean this?\n\tget\n\tset'),
+    ("gett pods", 'error: unknown command "gett" for "kubectl"\n\nDid you mean this?\n\tset\n\tget'),
     ("get pods --foo", "error: unknown flag: --foo\nSee 'kubectl get --help' for usage."),
     ("get foo", 'error: the server doesn\'t have a resource type "foo"'),
     ("get pods nope", 'Error from server (NotFound): pods "nope" not found'),
@@ -574,8 +574,8 @@ def test_exec_without_dash_dash_still_works_but_warns(web):
     ("delete pods", "error: resource(s) were provided, but no name was specified"),
     ("exec", "error: pod, type/name or --filename must be specified"),
     ("exec nope -- ls", 'Error from server (NotFound): pods "nope" not found'),
-    ("describe pods", 'error: k8sedu does not model "kubectl describe" yet; '
-                      "it models: create, delete, exec, expose, get, scale"),
+    ("logs web", 'error: k8sedu does not model "kubectl logs" yet; it models: apply, cluster-info, create, '
+                 "delete, describe, exec, explain, expose, get, label, patch, rollout, scale, version"),
     ("get pods -w", 'error: k8sedu does not model the --watch flag of "kubectl get" yet'),
 ])
 def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, command, message):

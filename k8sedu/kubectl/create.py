@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 CREATE_SUBCOMMANDS_NOT_MODELLED = ("clusterrole", "clusterrolebinding", "configmap", "cm", "cronjob", "cj",
                                    "ingress", "ing", "job", "poddisruptionbudget", "pdb", "priorityclass", "pc",
-                                   "quota", "resourcequota", "role", "rolebinding", "secret", "service", "svc",
+                                   "quota", "resourcequota", "role", "rolebinding", "secret",
                                    "serviceaccount", "sa", "token")
 
 
@@ -76,7 +76,7 @@ def exactly_one_name(p: Parsed, command_path: str) -> str:
 
 
 def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
-    output_format(p, PRINT_FORMATS, ("", "name"))
+    fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     name = exactly_one_name(p, DEPLOYMENT.path)
     command = p.args[1:]
     if len(p["image"]) > 1 and command:
@@ -88,23 +88,30 @@ def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
     dep = build_deployment(name, namespace_of(p), p["image"], p["replicas"], p["port"], cluster.random)
     if not is_dry_run:
         try:
-            cluster.api.create(dep)
+            dep = cluster.api.create(dep)
         except StatusError as err:
             raise from_status(err, "failed to create deployment") from None
         cluster.settle()
+    if fmt in ("yaml", "json"):
+        from k8sedu.kubectl import output
+        return output.generated(dep, fmt, is_dry_run, "namespace" in p.changed)
     return success("deployment.apps", name, "created", p, is_dry_run)
 
 
 def run_create_namespace(cluster: "Cluster", p: Parsed) -> str:
-    output_format(p, PRINT_FORMATS, ("", "name"))
+    fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     name = exactly_one_name(p, NAMESPACE.path)
     is_dry_run = dry_run(p)
+    ns = Namespace(ObjectMeta(name=name))
     if not is_dry_run:
         try:
-            cluster.api.create(Namespace(ObjectMeta(name=name)))
+            ns = cluster.api.create(ns)
         except StatusError as err:
             raise from_status(err) from None
         cluster.settle()
+    if fmt in ("yaml", "json"):
+        from k8sedu.kubectl import output
+        return output.generated(ns, fmt, is_dry_run)
     return success("namespace", name, "created", p, is_dry_run)
 
 

@@ -17,7 +17,8 @@ from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import Command, dry_run, dry_run_flag, namespace_of
-from k8sedu.kubectl.flags import Parsed, boolean, integer, string
+from k8sedu.kubectl.flags import Parsed, boolean, integer, string, strings
+from k8sedu.objects import RESOURCE_BY_KIND
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
@@ -52,7 +53,14 @@ def run_delete(cluster: "Cluster", p: Parsed) -> str:
         raise KubectlError("error: setting 'all' parameter but found a non empty selector. ")
     is_dry_run = dry_run(p)
     all_ns = p["all-namespaces"]
-    target = resources.build(p.args, p["selector"], select_all=p["all"], all_namespaces=all_ns)
+    if p["filename"]:
+        if p.args:
+            raise KubectlError("error: there is no need to specify a resource type as a separate argument when "
+                               "passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                               "instead of 'kubectl get resource resource/<resource_name>'")
+        target = _from_files(p)
+    else:
+        target = resources.build(p.args, p["selector"], select_all=p["all"], all_namespaces=all_ns)
     cluster.settle()
     found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace_of(p))
     ignore_missing = p["ignore-not-found"] or p["all"] or bool(p["selector"])
@@ -82,6 +90,19 @@ def run_delete(cluster: "Cluster", p: Parsed) -> str:
     return "\n".join(notes + lines)
 
 
+def _from_files(p: Parsed) -> resources.Target:
+    """``delete -f``: the objects the manifests name (kubectl reads them as ``apply`` does)."""
+    from k8sedu.kubectl.files import read_sources
+    from k8sedu.manifests.apply import plan, read
+    named = []
+    for source, text in read_sources(p["filename"], p.stdin):
+        for item in plan(read(text, source), namespace_of(p), "namespace" in p.changed, source):
+            named.append((RESOURCE_BY_KIND[item.kind], item.name, item.namespace))
+    if any(ns != namespace_of(p) for _, _, ns in named if ns):
+        raise KubectlError("error: k8sedu deletes the objects of one namespace at a time; pass -n")
+    return resources.Target(named=tuple((res, name) for res, name, _ in named))
+
+
 def wait_until_gone(cluster: "Cluster", objs: list) -> None:
     """Advance the clock 1 s at a time until every object is gone (``kubectl wait --for=delete``)."""
     graces = [o.metadata.deletion_grace_period_seconds or o.spec.termination_grace_period_seconds
@@ -105,7 +126,7 @@ DELETE = Command(
         integer("grace-period", default=-1), boolean("now"), boolean("force"),
         boolean("wait", default=True), boolean("ignore-not-found"), string("output", "o"), dry_run_flag(),
         string("cascade", modelled=False), string("timeout", modelled=False),
-        string("filename", "f", modelled=False), string("kustomize", "k", modelled=False),
+        strings("filename", "f"), string("kustomize", "k", modelled=False),
         string("field-selector", modelled=False), boolean("interactive", "i", modelled=False),
         string("raw", modelled=False),
     ),

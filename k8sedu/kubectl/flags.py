@@ -76,6 +76,7 @@ class Parsed:
     values: dict[str, Any]
     changed: set[str] = field(default_factory=set)
     args_len_at_dash: int = -1  # cobra's ArgsLenAtDash: -1 when there was no "--"
+    stdin: Optional[str] = None  # what the command reads for "-f -" (None: nothing was piped in)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]

@@ -14,7 +14,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from k8sedu.errors import KubectlError
-from k8sedu.kubectl import printers, resources
+from k8sedu.kubectl import events, output, printers, resources
 from k8sedu.kubectl.command import GET_FORMATS, Command, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, boolean, string
 
@@ -29,17 +29,21 @@ NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resou
 
 
 def run_get(cluster: "Cluster", p: Parsed) -> str:
-    fmt = output_format(p, GET_FORMATS, ("", "wide", "name"))
+    fmt = output_format(p, GET_FORMATS, ("", "wide", "name", "yaml", "json"))
     if not p.args:
         raise KubectlError(NO_TYPE)
     all_ns = p["all-namespaces"]
     target = resources.build(p.args, p["selector"], allow_empty_selector=True, all_namespaces=all_ns)
     cluster.settle()
     namespace = namespace_of(p)
-    found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace)
+    found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace,
+                                    lambda ns: events.events(cluster.events, cluster.now, ns))
     if p["ignore-not-found"]:
         errors = []
-    if fmt == "name":
+    if fmt in ("yaml", "json"):
+        single = target.selector is None and len(target.named) == 1
+        lines = [output.print_objects([obj for _, obj in found], fmt, single)] if found or not single else []
+    elif fmt == "name":
         lines = [f"{resources.kind_prefix(res)}/{obj.metadata.name}" for res, obj in found]
     else:
         lines = _tables(found, target, cluster.now, p)

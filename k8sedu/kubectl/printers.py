@@ -223,6 +223,12 @@ class Printer:
     columns: tuple[str, ...]
     wide_columns: tuple[str, ...]
     row: Callable[[Any, Options], list[str]]
+    wide_header: tuple[str, ...] = ()  # when -o wide puts columns in the middle (events), the whole header
+
+
+def _event_row(view: Any, opts: Options) -> list[str]:
+    from k8sedu.kubectl import events  # events imports this module's helpers' neighbours; keep it lazy
+    return events.row(view, opts.now, opts.wide)
 
 
 PRINTERS: Mapping[str, Printer] = {
@@ -238,6 +244,9 @@ PRINTERS: Mapping[str, Printer] = {
     "Node": Printer(("NAME", "STATUS", "ROLES", "AGE", "VERSION"),
                     ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"), _node_row),
     "Namespace": Printer(("NAME", "STATUS", "AGE"), (), _namespace_row),
+    "Event": Printer(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), (), _event_row,
+                     ("LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
+                      "COUNT", "NAME")),
 }
 
 
@@ -250,6 +259,8 @@ def table(kind: str, objs: Sequence[Any], opts: Options, *, namespace_column: bo
     """
     printer = PRINTERS[kind]
     header = list(printer.columns) + (list(printer.wide_columns) if opts.wide else [])
+    if opts.wide and printer.wide_header:
+        header = list(printer.wide_header)
     rows = []
     for obj in objs:
         row = printer.row(obj, opts)

@@ -3,11 +3,16 @@
 Each one answers from the model exactly as the real tool prints, so a learner
 debugging Service discovery sees what they would see in a real pod:
 
-- ``nslookup NAME`` (bind9's, as in the ``dnsutils`` image): the resolver walks
-  the pod's search list, the answer names the fully qualified name that
-  matched; ``** server can't find NAME: NXDOMAIN`` and exit code 1 otherwise.
-  Answers from outside the cluster zone come from upstream servers, so they
-  are marked ``Non-authoritative answer:``.
+- ``nslookup [-type=SRV] NAME`` (bind9's, as in the ``dnsutils`` image): the
+  resolver walks the pod's search list, the answer names the fully qualified
+  name that matched; ``** server can't find NAME: NXDOMAIN`` and exit code 1
+  otherwise. Answers from outside the cluster zone come from upstream servers,
+  so they are marked ``Non-authoritative answer:``.
+- ``dig +short [+search] [-t TYPE | TYPE] NAME``: just the answers. Unlike
+  nslookup, dig does **not** use the search list unless asked (``+search``):
+  ``dig +short web`` finds nothing, ``dig +short web.default.svc.cluster.local``
+  finds the ClusterIP.
+- ``wget -qO- URL`` (busybox): the body, or busybox's error line.
 - ``curl [-s] [-S] [-f] URL``: the body of the answer; on failure curl's error
   line (unless ``-s``) and curl's exit code (6 no such host, 7 refused,
   28 timeout).
@@ -24,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from k8sedu.coredns import ZONE
+from k8sedu.coredns import ZONE, resolve, search_candidates
 from k8sedu.errors import KubectlError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,7 +39,7 @@ Result = tuple[str, int]
 
 # Programs real images carry that the model does not run: refuse them honestly, not with "not found".
 COMMON_UNMODELLED = frozenset({
-    "sh", "bash", "ash", "ls", "ping", "env", "printenv", "ps", "ip", "ifconfig", "wget", "dig", "host", "echo",
+    "sh", "bash", "ash", "ls", "ping", "env", "printenv", "ps", "ip", "ifconfig", "host", "echo",
     "nc", "netcat", "telnet", "traceroute", "ss", "netstat", "apt", "apt-get", "apk", "yum", "top", "date",
     "tcpdump", "iptables", "mount", "df", "sleep", "id", "whoami", "uname", "python", "python3", "node", "java",
 })
@@ -44,12 +49,41 @@ def _dns_header(server: str) -> list[str]:
     return [f"Server:\t\t{server}", f"Address:\t{server}#53", ""]
 
 
+def _kube_dns_reachable(cluster: "Cluster", pod: Any) -> bool:
+    """Can the pod reach a CoreDNS pod through kube-dns's ClusterIP at all?"""
+    answer, _ = cluster.network.lookup("kubernetes.default.svc.cluster.local.", pod)
+    return answer.rcode != "TIMEOUT"
+
+
+def _srv_lookup(cluster: "Cluster", pod: Any, name: str, search: bool) -> tuple[str, list]:
+    """Ask CoreDNS for SRV records, through the search list if ``search``; (rcode, records)."""
+    resolv = cluster.resolv_conf(pod)
+    candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
+    rcode = "NXDOMAIN"
+    for candidate in candidates:
+        response = resolve(candidate, cluster.api.store, qtype="SRV")
+        if response.rcode == "NOERROR" and response.answers:
+            return "NOERROR", list(response.answers)
+        rcode = response.rcode if response.rcode == "NOERROR" else rcode
+    return rcode, []
+
+
 def nslookup(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
-    """Run bind9's ``nslookup NAME`` in ``pod``."""
+    """Run bind9's ``nslookup [-type=A|SRV] NAME`` in ``pod``."""
+    options = [a for a in argv[1:] if a.startswith("-")]
     names = [a for a in argv[1:] if not a.startswith("-")]
-    if len(names) != 1 or len(argv) != 2:
-        raise KubectlError('error: k8sedu models "nslookup NAME" only (one name, no options or server)')
+    qtype = "A"
+    for option in options:
+        key, _, value = option.lstrip("-").partition("=")
+        if key.lower() in ("type", "q", "query", "querytype") and value.upper() in ("A", "SRV"):
+            qtype = value.upper()
+        else:
+            raise KubectlError('error: k8sedu models "nslookup [-type=A|SRV] NAME" only')
+    if len(names) != 1:
+        raise KubectlError('error: k8sedu models "nslookup [-type=A|SRV] NAME" only (one name, no server)')
     name = names[0]
+    if qtype == "SRV":
+        return _nslookup_srv(cluster, pod, name)
     server = cluster.resolv_conf(pod).nameservers[0]
     answer = cluster.resolve(name, from_pod=pod.metadata.name, namespace=pod.metadata.namespace)
     if answer.rcode == "TIMEOUT":
@@ -68,6 +102,96 @@ def nslookup(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
         elif record.type == "A":
             lines += [f"Name:\t{owner}", f"Address: {record.data}"]
     return "\n".join(lines + [""]), 0
+
+
+def _nslookup_srv(cluster: "Cluster", pod: Any, name: str) -> Result:
+    server = cluster.resolv_conf(pod).nameservers[0]
+    if not _kube_dns_reachable(cluster, pod):
+        return ";; connection timed out; no servers could be reached\n\n", 1
+    rcode, records = _srv_lookup(cluster, pod, name, search=True)
+    lines = _dns_header(server)
+    if not records:
+        return "\n".join(lines + [f"** server can't find {name.rstrip('.')}: {rcode}"]) + "\n\n", 1
+    lines += [f"{r.name.rstrip('.')}\tservice = {r.data}" for r in records]
+    return "\n".join(lines + [""]), 0
+
+
+def dig(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+    """Run ``dig +short [+search] [-t TYPE | TYPE] NAME`` in ``pod``."""
+    short = search = False
+    qtype, names, args = "A", [], list(argv[1:])
+    while args:
+        arg = args.pop(0)
+        if arg in ("+short", "+search", "+nosearch"):
+            short, search = short or arg == "+short", (search or arg == "+search") and arg != "+nosearch"
+        elif arg == "-t" and args:
+            qtype = args.pop(0).upper()
+        elif arg.upper() in ("A", "SRV"):
+            qtype = arg.upper()
+        elif arg.startswith(("+", "-", "@")):
+            raise KubectlError(f'error: k8sedu\'s dig models "dig +short [+search] [-t A|SRV] NAME" '
+                               f"(not {arg})")
+        else:
+            names.append(arg)
+    if not short:
+        raise KubectlError('error: k8sedu\'s dig prints +short answers only: use "dig +short NAME"')
+    if len(names) != 1 or qtype not in ("A", "SRV"):
+        raise KubectlError('error: k8sedu\'s dig models "dig +short [+search] [-t A|SRV] NAME"')
+    if not _kube_dns_reachable(cluster, pod):
+        return ";; connection timed out; no servers could be reached\n", 9
+    name = names[0]
+    if qtype == "SRV":
+        _, records = _srv_lookup(cluster, pod, name, search)
+        return "".join(f"{r.data}\n" for r in records), 0
+    resolv = cluster.resolv_conf(pod)
+    candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
+    for candidate in candidates:
+        response = resolve(candidate, cluster.api.store)
+        if response.rcode == "NOERROR" and response.answers:
+            records = list(response.answers)
+            cname = next((r.data for r in records if r.type == "CNAME"), None)
+            if cname:
+                records += list(resolve(cname, cluster.api.store).answers)
+            return "".join(f"{r.data}\n" for r in records), 0
+    return "", 0
+
+
+def wget(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+    """Run busybox ``wget -qO- URL`` (``-q``, ``-O -``, ``-O-``, ``-T``) in ``pod``."""
+    args, urls, to_stdout = list(argv[1:]), [], False
+    while args:
+        arg = args.pop(0)
+        if arg in ("-qO-", "-qO", "-O-", "-O") and (arg.endswith("-") or (args and args.pop(0) == "-")):
+            to_stdout = True
+        elif arg in ("-q", "--quiet"):
+            continue
+        elif arg in ("-T", "--timeout") and args:
+            args.pop(0)
+        elif arg.startswith("-"):
+            raise KubectlError(f'error: k8sedu\'s wget models "wget -qO- URL" (not {arg})')
+        else:
+            urls.append(arg)
+    if not to_stdout or len(urls) != 1:
+        raise KubectlError('error: k8sedu\'s wget models "wget -qO- URL" (the body to standard output)')
+    url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
+    try:
+        trace = cluster.request(url, from_pod=pod.metadata.name, namespace=pod.metadata.namespace)
+    except KubectlError:
+        return f"wget: bad address '{urls[0]}'\n", 1
+    host = url.split("://", 1)[1].split("/", 1)[0].split(":")[0]
+    if trace.ok and trace.status and trace.status >= 400:
+        return f"wget: server returned error: HTTP/1.1 {trace.status} {_reason(trace.status)}\n", 1
+    if trace.ok:
+        return trace.body, 0
+    ip = trace.dns.addresses[0] if trace.dns and trace.dns.addresses else host
+    return {6: f"wget: bad address '{host}'\n", 7: f"wget: can't connect to remote host ({ip}): Connection refused\n",
+            28: "wget: download timed out\n"}.get(trace.exit_code, f"wget: can't connect to remote host ({ip}): "
+                                                               "Connection refused\n"), 1
+
+
+def _reason(status: int) -> str:
+    return {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
+            502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(status, "Error")
 
 
 CURL_FLAGS = {"-s": "silent", "--silent": "silent", "-S": "show-error", "--show-error": "show-error",
@@ -157,7 +281,7 @@ def hostname(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
 
 
 PROGRAMS: dict[str, Callable[["Cluster", Any, Sequence[str]], Result]] = {
-    "nslookup": nslookup, "curl": curl, "cat": cat, "hostname": hostname,
+    "nslookup": nslookup, "dig": dig, "curl": curl, "wget": wget, "cat": cat, "hostname": hostname,
 }
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from k8sedu.errors import KubectlError
 from k8sedu.objects import RESOURCE_BY_KIND, RESOURCES, Resource
@@ -37,7 +37,6 @@ NOT_MODELLED = {
     "daemonsets": "daemonsets", "daemonset": "daemonsets", "ds": "daemonsets",
     "jobs": "jobs", "job": "jobs", "cronjobs": "cronjobs", "cronjob": "cronjobs", "cj": "cronjobs",
     "networkpolicies": "networkpolicies", "networkpolicy": "networkpolicies", "netpol": "networkpolicies",
-    "events": "events", "event": "events", "ev": "events",
     "serviceaccounts": "serviceaccounts", "serviceaccount": "serviceaccounts", "sa": "serviceaccounts",
     "persistentvolumeclaims": "persistentvolumeclaims", "pvc": "persistentvolumeclaims",
     "persistentvolumes": "persistentvolumes", "pv": "persistentvolumes",
@@ -45,6 +44,11 @@ NOT_MODELLED = {
     "horizontalpodautoscalers": "horizontalpodautoscalers", "hpa": "horizontalpodautoscalers",
     "ingressclasses": "ingressclasses", "gateways": "gateways", "httproutes": "httproutes",
 }
+
+
+# Events are served by the API like any kind; the model keeps them in ``cluster.events`` (see ``events``).
+EVENT = Resource("Event", "events", short_names=("ev",))
+KUBECTL_RESOURCES = RESOURCES + (EVENT,)
 
 
 def singular(res: Resource) -> str:
@@ -73,7 +77,7 @@ def lookup(word: str) -> Resource:
     """
     typed = word.partition(".")[0]
     name, _, group = word.lower().partition(".")
-    for res in RESOURCES:
+    for res in KUBECTL_RESOURCES:
         names = (res.plural, singular(res), *res.short_names)
         if name in names and (not group or group in (res.group, f"v1.{res.group}".rstrip("."))):
             return res
@@ -253,24 +257,39 @@ def _no_names_across_namespaces(types: Sequence[Resource], all_namespaces: bool)
         raise KubectlError("error: a resource cannot be retrieved by name across all namespaces")
 
 
-def fetch(api: Any, target: Target, namespace: Optional[str]) -> tuple[list[tuple[Resource, Any]], list[str]]:
+def fetch(api: Any, target: Target, namespace: Optional[str],
+          events: Optional[Callable[[Optional[str]], list]] = None) -> tuple[list[tuple[Resource, Any]], list[str]]:
     """Read what ``target`` names: ``(resource, object)`` pairs in order, and NotFound messages.
 
     ``namespace`` None means every namespace (``-A``). Like kubectl's
-    ``ContinueOnError``, a missing name does not stop the others.
+    ``ContinueOnError``, a missing name does not stop the others. ``events``
+    lists the Event objects of a namespace (None: all), for ``get events``.
     """
     found: list[tuple[Resource, Any]] = []
     errors: list[str] = []
     if target.selector is not None:
         for res in target.types:
             scope = namespace if res.namespaced else ""
-            objs = api.list(res.kind, scope if scope is not None else None)
-            found += [(res, o) for o in objs if selector_matches(target.selector, o.metadata.labels)]
+            objs = _list(api, res, scope, events)
+            found += [(res, o) for o in objs if selector_matches(target.selector, _labels(o))]
         return found, errors
     for res, name in target.named:
-        obj = api.try_get(res.kind, namespace if res.namespaced else "", name)
+        if res is EVENT:
+            obj = next((e for e in _list(api, res, namespace, events) if e.name == name), None)
+        else:
+            obj = api.try_get(res.kind, namespace if res.namespaced else "", name)
         if obj is None:
             errors.append(f'Error from server (NotFound): {res.qualified} "{name}" not found')
         else:
             found.append((res, obj))
     return found, errors
+
+
+def _list(api: Any, res: Resource, scope: Optional[str], events: Optional[Callable]) -> list:
+    if res is EVENT:
+        return events(scope) if events is not None else []
+    return api.list(res.kind, scope)
+
+
+def _labels(obj: Any) -> Mapping[str, str]:
+    return obj.metadata.labels if hasattr(obj, "metadata") else {}

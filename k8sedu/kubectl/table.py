@@ -41,3 +41,52 @@ def tabulate(rows: Sequence[Sequence[str]]) -> list[str]:
         raise ValueError("every row of a table needs the same number of cells")
     widths = [max(MIN_WIDTH, max(len(row[i]) for row in rows) + PADDING) for i in range(columns - 1)]
     return ["".join(cell.ljust(width) for cell, width in zip(row, widths)) + row[-1] for row in rows]
+
+
+def tabwrite(text: str, minwidth: int = 0, padding: int = 2) -> str:
+    """Align tab-separated ``text`` as Go's ``text/tabwriter`` does (kubectl describe: minwidth 0, padding 2).
+
+    A column is a run of consecutive lines that all have a tab-terminated cell
+    at that position; a line with fewer cells ends the run, so each block of
+    ``Label:\\tvalue`` lines is aligned on its own. Text after a line's last
+    tab is not part of a column and is never padded.
+
+    Examples
+    --------
+    >>> print(tabwrite("Name:\\tweb\\nNamespace:\\tdefault\\nPort:\\t<unset>\\t80/TCP\\nEvents:\\n  Type\\tReason\\n"), end="")
+    Name:       web
+    Namespace:  default
+    Port:       <unset>  80/TCP
+    Events:
+      Type  Reason
+    """
+    lines = [line.split("\t") for line in text.split("\n")]
+    out: list[str] = []
+    _format(lines, 0, len(lines), [], minwidth, padding, out)
+    return "\n".join(out)
+
+
+def _format(lines: list[list[str]], line0: int, line1: int, widths: list[int], minwidth: int, padding: int,
+            out: list[str]) -> None:
+    """Go's ``Writer.format``: find each column block, fix its width, recurse to the columns right of it."""
+    column = len(widths)
+    this = line0
+    while this < line1:
+        if column >= len(lines[this]) - 1:
+            this += 1
+            continue
+        _write_lines(lines, line0, this, widths, out)
+        line0 = this
+        width = minwidth
+        while this < line1 and column < len(lines[this]) - 1:
+            width = max(width, len(lines[this][column]) + padding)
+            this += 1
+        _format(lines, line0, this, widths + [width], minwidth, padding, out)
+        line0 = this
+    _write_lines(lines, line0, line1, widths, out)
+
+
+def _write_lines(lines: list[list[str]], line0: int, line1: int, widths: list[int], out: list[str]) -> None:
+    for cells in lines[line0:line1]:
+        out.append("".join(cell.ljust(widths[j]) if j < len(widths) and j < len(cells) - 1 else cell
+                           for j, cell in enumerate(cells)))

@@ -1,0 +1,108 @@
+"""IPython magics: type kubectl in a notebook cell, as in a terminal.
+
+``%load_ext k8sedu`` registers:
+
+- ``%kubectl get pods -o wide``: one command against the current cluster
+  (``k8sedu.use(cluster)``, else the most recently created one);
+- ``%%kubectl apply`` (also ``%%kubectl apply -n shop``, ``%%kubectl delete``):
+  the cell is a YAML manifest, given to ``kubectl apply -f -``;
+- ``%%kubectl``: every line of the cell is a command, run in order until one
+  fails (a leading ``kubectl`` and ``#`` comments are allowed).
+
+Output is printed as kubectl prints it. An error is printed in red on
+standard error, in kubectl's words and without a Python traceback, as a
+terminal would show it. This is the only module that imports IPython.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from typing import Optional
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+
+from k8sedu.cluster import current
+from k8sedu.errors import KubectlError
+
+RED = "\x1b[31m"
+RESET = "\x1b[0m"
+READS_MANIFESTS = ("apply", "delete")
+
+
+def show_error(message: str) -> None:
+    """Print ``message`` in red on standard error (kubectl writes its errors there)."""
+    sys.stderr.write(f"{RED}{message}{RESET}\n")
+    sys.stderr.flush()
+
+
+def manifest_command(line: str) -> Optional[str]:
+    """``apply`` / ``apply -n shop`` / ``delete``: the command that reads the cell as ``-f -``; else None.
+
+    Examples
+    --------
+    >>> manifest_command("apply"), manifest_command("apply -n shop"), manifest_command("get pods")
+    ('apply -f -', 'apply -n shop -f -', None)
+    """
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        return None
+    words = words[1:] if words[:1] == ["kubectl"] else words
+    if not words or words[0] not in READS_MANIFESTS:
+        return None
+    if "-f" in words or any(w.startswith(("-f=", "--filename")) for w in words):
+        return " ".join(shlex.quote(w) for w in words)
+    return " ".join(shlex.quote(w) for w in words) + " -f -"
+
+
+def run_line(line: str, stdin: Optional[str] = None) -> bool:
+    """Run one command on the current cluster, print what kubectl prints; return False on error."""
+    from k8sedu.kubectl import run  # kubectl sits above the cluster
+    try:
+        output = run(current(), line, stdin=stdin)
+    except KubectlError as err:
+        applied = getattr(err, "applied", ())
+        if applied:  # kubectl apply prints what it did on stdout, then the errors on stderr
+            print("\n".join(applied))
+            message = "\n".join(part for part in str(err).split("\n") if part not in "\n".join(applied).split("\n"))
+            show_error(message)
+        else:
+            show_error(str(err))
+        return False
+    if output:
+        print(output)
+    return True
+
+
+def run_cell(line: str, cell: str) -> None:
+    """``%%kubectl [apply|delete ...]``: a manifest, or one command per line."""
+    command = manifest_command(line)
+    if command is not None:
+        run_line(command, stdin=cell)
+        return
+    if line.strip():
+        show_error(f'error: %%kubectl takes "apply" or "delete" (the cell is the manifest), or nothing (each line '
+                   f'of the cell is a command); got "{line.strip()}"')
+        return
+    for text in cell.splitlines():
+        text = text.strip()
+        if text and not text.startswith("#") and not run_line(text):
+            return
+
+
+@magics_class
+class KubectlMagics(Magics):
+    """``%kubectl`` and ``%%kubectl``."""
+
+    @line_cell_magic
+    def kubectl(self, line: str, cell: Optional[str] = None) -> None:
+        if cell is None:
+            run_line(line)
+        else:
+            run_cell(line, cell)
+
+
+def register(ipython) -> None:
+    """Register the magics with an IPython shell (``%load_ext k8sedu`` calls this)."""
+    ipython.register_magics(KubectlMagics)

@@ -1,0 +1,176 @@
+"""Fuzzing: whatever a learner types, the answer is kubectl's, never a Python traceback.
+
+Hypothesis feeds random and malformed command lines (built from kubectl's own
+words, flags and values, and plain noise) and random manifests (valid ones
+with fields added, dropped or given values of the wrong type, and YAML
+noise). For every input:
+
+- the result is printed text, or a ``KubectlError`` whose text reads like
+  kubectl's (``error: ...``, ``Error from server ...``, ``The Service "x" is
+  invalid ...``, a tool's own error inside ``kubectl exec``);
+- no other exception escapes;
+- a refused command changes nothing: the store's resourceVersion and the
+  simulated clock are what they were (an ``apply`` that applied some objects
+  before failing on others is the one exception, as in kubectl).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from k8sedu import Cluster, KubectlError
+from k8sedu.kubectl import run
+from k8sedu.manifests import ApplyError
+
+PREFIXES = ("error:", "Error from server", "The ", "unknown", "You must specify", "Server:", ";;", "curl:", "wget:",
+            "cat:", "command terminated", "Warning:")
+
+VERBS = ["get", "describe", "create", "apply", "delete", "expose", "scale", "label", "patch", "rollout", "exec",
+         "explain", "version", "cluster-info", "help", "logs", "gett", "", "kubectl"]
+WORDS = ["pods", "po", "svc", "services", "deploy", "deployment", "rs", "ep", "endpointslices", "no", "nodes", "ns",
+         "events", "all", "ingress", "foo", "web", "web-1", "kube-dns", "kubernetes", "default", "deployment/web",
+         "svc/web", "pod/x", "service", "clusterip", "nodeport", "loadbalancer", "externalname", "namespace",
+         "restart", "status", "undo", "--", "nslookup", "dig", "+short", "curl", "-s", "wget", "-qO-", "cat",
+         "/etc/resolv.conf", "http://web/", "app=web", "app-", "tier=fe", "svc.spec.type", "pod.spec", "-", "'",
+         '"', "{}", "a=b=c", "/", ",", "web,db", "-type=SRV", "_http._tcp.web"]
+FLAGS = ["-n", "-A", "-l", "-o", "--output", "--image", "--replicas", "--port", "--target-port", "--type", "--tcp",
+         "--node-port", "--external-name", "--clusterip", "-f", "-p", "--overwrite", "--dry-run", "--all", "-h",
+         "--help", "--selector", "--show-labels", "--no-headers", "--wait", "--grace-period", "--force", "--now",
+         "--client", "--name", "--recursive", "--watch", "--foo", "-x", "-it", "--ignore-not-found"]
+VALUES = ["kube-system", "default", "nope", "wide", "yaml", "json", "name", "jsonpath", "nginx", "nginx:1.27", "3",
+          "-1", "0", "two", "80", "80:8080", "http", "NodePort", "ClusterIP", "LoadBalancer", "Bogus", "--node-port=30080", "--node-port=29999",
+          "client", "server", "example.com", "Bad_Name", "None", "'{\"spec\":{\"type\":\"NodePort\"}}'",
+          "'{\"spec\":{\"replicas\":2}}'", "'{bad'", "app=web", "app in (web,db)", "=", "true", "false", "-"]
+
+TOKEN = st.one_of(st.sampled_from(WORDS), st.sampled_from(FLAGS), st.sampled_from(VALUES),
+                  st.builds(lambda f, v: f"{f}={v}", st.sampled_from(FLAGS), st.sampled_from(VALUES)),
+                  st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6))
+COMMAND = st.one_of(
+    st.builds(lambda verb, rest: " ".join([verb] + rest), st.sampled_from(VERBS), st.lists(TOKEN, max_size=7)),
+    st.text(max_size=40),
+)
+
+_clusters: dict[str, Cluster] = {}
+
+
+def cluster() -> Cluster:
+    """One cluster per test run, with a Deployment and a Service to act on (state accumulates, as in a lab)."""
+    if "c" not in _clusters:
+        c = Cluster(seed=11)
+        run(c, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+        run(c, "expose deployment web --port=80")
+        c.advance(10)
+        _clusters["c"] = c
+    return _clusters["c"]
+
+
+def check(c: Cluster, command: str, stdin=None) -> None:
+    version, now = c.api.store.resource_version, c.now
+    try:
+        out = run(c, command, stdin=stdin)
+    except ApplyError as err:
+        assert any(line.startswith(PREFIXES) for line in str(err).splitlines()), str(err)
+        if not err.applied:
+            assert (c.api.store.resource_version, c.now) == (version, now), command
+        return
+    except KubectlError as err:
+        assert any(line.startswith(PREFIXES) for line in str(err).splitlines()), (command, str(err))
+        assert (c.api.store.resource_version, c.now) == (version, now), (command, str(err))
+        return
+    assert isinstance(out, str)
+
+
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(COMMAND)
+def test_random_command_lines(command):
+    check(cluster(), command)
+
+
+# Numbers stay small: "scale --replicas=30080" is a fine kubectl command, but it asks the model for 30080 pods.
+
+# ---------------------------------------------------------------- manifests
+
+BASE = [
+    {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "fz", "labels": {"app": "fz"}},
+     "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "fz"}},
+              "template": {"metadata": {"labels": {"app": "fz"}},
+                           "spec": {"containers": [{"name": "c", "image": "nginx", "ports": [{"containerPort": 80}]}]}}}},
+    {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "fz"},
+     "spec": {"type": "NodePort", "selector": {"app": "fz"}, "ports": [{"port": 80, "targetPort": 80}]}},
+    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fz"}},
+    {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fz"},
+     "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+]
+JUNK = st.one_of(st.none(), st.booleans(), st.sampled_from([-1, 0, 2, 80, 2 ** 40]),
+                 st.sampled_from([0.5, 2.0, 1e30]),
+                 st.text(max_size=12), st.lists(st.sampled_from([0, 80]), max_size=2), st.dictionaries(st.text(max_size=5),
+                                                                                            st.just(1), max_size=2))
+KEYS = st.sampled_from(["apiVersion", "kind", "metadata", "name", "namespace", "labels", "spec", "replicas", "type",
+                        "ports", "port", "nodePort", "targetPort", "selector", "clusterIP", "externalName",
+                        "containers", "image", "typo", "status", "sessionAffinity", "protocol"])
+
+
+def _paths(doc, prefix=()):
+    yield prefix
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            yield from _paths(v, prefix + (i,))
+
+
+@st.composite
+def mutated(draw):
+    doc = copy.deepcopy(draw(st.sampled_from(BASE)))
+    for _ in range(draw(st.integers(0, 3))):
+        paths = [p for p in _paths(doc) if p]
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for step in path[:-1]:
+            parent = parent[step]
+        action = draw(st.sampled_from(["set", "drop", "add"]))
+        if action == "drop":
+            del parent[path[-1]]
+        elif action == "set":
+            parent[path[-1]] = draw(JUNK)
+        elif isinstance(parent, dict):
+            parent[draw(KEYS)] = draw(JUNK)
+    return doc
+
+
+MANIFEST = st.one_of(
+    mutated().map(lambda d: yaml.safe_dump(d)),
+    st.lists(mutated(), min_size=1, max_size=3).map(lambda ds: yaml.safe_dump_all(ds)),
+    st.text(max_size=60),
+    st.sampled_from(["---\n", "a: [\n", "- 1\n", "kind: List\napiVersion: v1\nitems: 3\n", "\t\n", "{}\n"]),
+)
+
+
+@FUZZ
+@given(MANIFEST)
+def test_random_manifests(text):
+    check(cluster(), "apply -f -", stdin=text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(mutated())
+def test_random_manifests_through_the_python_api(doc):
+    c = cluster()
+    version = c.api.store.resource_version
+    try:
+        assert isinstance(c.apply(doc), str)
+    except ApplyError as err:
+        assert any(line.startswith(PREFIXES) for line in str(err).splitlines())
+        if not err.applied:
+            assert c.api.store.resource_version == version
+    except KubectlError as err:
+        assert any(line.startswith(PREFIXES) for line in str(err).splitlines())
+        assert c.api.store.resource_version == version

@@ -1,0 +1,477 @@
+"""Specification of the kubectl commands added on top of get/create/expose/scale/delete/exec.
+
+Each command prints what kubectl 1.32 prints (golden text on a seeded
+cluster); each refusal is kubectl's sentence and changes nothing:
+
+1. ``describe`` (reference 4.3 layout: tabwriter blocks, Endpoints from slices, Events);
+2. ``get events`` and ``get -o yaml|json``;
+3. ``create service`` generators, ``create ... -o yaml``;
+4. ``apply -f FILE|DIR|-`` and ``delete -f``;
+5. ``label``, ``patch``, ``rollout restart|status``;
+6. ``exec`` programs: ``nslookup -type=SRV``, ``dig +short``, ``wget -qO-``;
+7. ``explain``, ``version``, ``cluster-info``, ``help``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from k8sedu import Cluster, KubectlError
+from k8sedu.kubectl import run
+from k8sedu.kubectl.explain import wrap
+from k8sedu.kubectl.table import tabwrite
+
+
+@pytest.fixture
+def cluster():
+    return Cluster(seed=7)
+
+
+@pytest.fixture
+def web(cluster):
+    """Three nginx pods behind a NodePort Service ``web``, ten seconds after they were created."""
+    run(cluster, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    run(cluster, "expose deployment web --port=80 --type=NodePort")
+    cluster.advance(10)
+    return cluster
+
+
+def refused(cluster, command, stdin=None):
+    """Run a command that must fail; check that nothing changed; return kubectl's text."""
+    version, now = cluster.api.store.resource_version, cluster.now
+    with pytest.raises(KubectlError) as err:
+        run(cluster, command, stdin=stdin)
+    assert (cluster.api.store.resource_version, cluster.now) == (version, now)
+    return str(err.value)
+
+
+# ================================================================ 1. describe
+
+def test_tabwriter_aligns_each_block_of_labelled_lines_on_its_own():
+    text = "Name:\tweb\nIPs:\n  IP:\t10.0.0.1\nControlled By:\tReplicaSet/web\nEvents:\t<none>\n"
+    assert tabwrite(text).splitlines() == [
+        "Name:  web", "IPs:", "  IP:           10.0.0.1", "Controlled By:  ReplicaSet/web", "Events:         <none>"]
+
+
+def test_describe_service_follows_the_reference_layout(web):
+    assert run(web, "describe svc web") == (
+        "Name:                     web\n"
+        "Namespace:                default\n"
+        "Labels:                   app=web\n"
+        "Annotations:              <none>\n"
+        "Selector:                 app=web\n"
+        "Type:                     NodePort\n"
+        "IP Family Policy:         SingleStack\n"
+        "IP Families:              IPv4\n"
+        "IP:                       10.105.72.65\n"
+        "IPs:                      10.105.72.65\n"
+        "Port:                     <unset>  80/TCP\n"
+        "TargetPort:               80/TCP\n"
+        "NodePort:                 <unset>  31996/TCP\n"
+        "Endpoints:                10.244.1.2:80,10.244.2.2:80,10.244.2.3:80\n"
+        "Session Affinity:         None\n"
+        "External Traffic Policy:  Cluster\n"
+        "Internal Traffic Policy:  Cluster\n"
+        "Events:                   <none>")
+
+
+def test_describe_service_lists_named_ports_and_only_ready_endpoints(cluster):
+    text = run(cluster, "describe service kube-dns -n kube-system")
+    assert "Port:                     dns  53/UDP\nTargetPort:               53/UDP\n" \
+           "Endpoints:                10.244.0.2:53,10.244.0.3:53\n" in text
+    run(cluster, "create deployment web --image=nginx --replicas=4 --port=80")
+    run(cluster, "expose deploy web --port=80")
+    assert "Endpoints:                \n" in run(cluster, "describe svc web")  # slices exist, nothing ready yet
+    cluster.advance(10)
+    assert "Endpoints:                10.244.1.2:80,10.244.1.3:80,10.244.2.2:80 + 1 more...\n" in \
+        run(cluster, "describe svc web")
+
+
+def test_describe_service_without_slices_says_none_and_shows_events_of_a_load_balancer(cluster):
+    run(cluster, "create service externalname ext --external-name=example.com --tcp=80")
+    assert "External Name:     example.com\nPort:              80  80/TCP\nTargetPort:        80/TCP\n" \
+           "Endpoints:         <none>\n" in run(cluster, "describe svc ext")
+    cloud = Cluster(seed=7, cloud="aws")
+    run(cloud, "create service loadbalancer lb --tcp=80:8080")
+    cloud.advance(60)
+    text = run(cloud, "describe svc lb")
+    assert "\nEndpoints:                \n" in text  # a slice exists, with no ready endpoint
+    assert "\nEvents:\n  Type    Reason                Age   From                Message\n" in text
+    assert "  Normal  EnsuringLoadBalancer  60s   service-controller  Ensuring load balancer" in text
+
+
+def test_describe_pod_aligns_ips_with_controlled_by_and_lists_events(web):
+    pod = web.pod_names()[0]
+    text = run(web, f"describe pod {pod}")
+    assert "IPs:\n  IP:           10.244.2.3\nControlled By:  ReplicaSet/web-7f7f5ff554\nContainers:\n  nginx:\n" in text
+    assert "    State:          Running\n      Started:      Mon, 05 Jan 2026 09:05:00 +0000\n" in text
+    assert "Tolerations:                  node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n" in text
+    assert text.endswith("  Normal  Started    7s    kubelet            Started container nginx")
+
+
+def test_describe_deployment(web):
+    assert run(web, "describe deploy web").splitlines()[7:24] == [
+        "StrategyType:           RollingUpdate",
+        "MinReadySeconds:        0",
+        "RollingUpdateStrategy:  25% max unavailable, 25% max surge",
+        "Pod Template:",
+        "  Labels:  app=web",
+        "  Containers:",
+        "   nginx:",
+        "    Image:         nginx:1.27",
+        "    Port:          80/TCP",
+        "    Host Port:     0/TCP",
+        "    Environment:   <none>",
+        "    Mounts:        <none>",
+        "  Volumes:         <none>",
+        "  Node-Selectors:  <none>",
+        "  Tolerations:     <none>",
+        "Conditions:",
+        "  Type           Status  Reason"]
+
+
+def test_describe_by_prefix_node_and_errors(web):
+    assert run(web, "describe pods web").count("Name:             web-7f7f5ff554-") == 3
+    assert run(web, "describe no kind-worker").startswith("Name:               kind-worker\nRoles:              <none>\n")
+    assert refused(web, "describe svc nope") == 'Error from server (NotFound): services "nope" not found'
+    assert refused(web, "describe endpoints web").startswith('error: k8sedu does not model "kubectl describe endpoints"')
+
+
+# ================================================================ 2. events and -o yaml / json
+
+def test_get_events_prints_one_row_per_event_object_grouped_by_object(web):
+    lines = run(web, "get events").splitlines()
+    assert lines[0] == "LAST SEEN   TYPE     REASON                    OBJECT                      MESSAGE"
+    assert lines[1] == ("5m10s       Normal   CIDRAssignmentSucceeded   node/kind-control-plane     "
+                        "Node kind-control-plane got CIDR 10.244.0.0/24")
+    assert lines[-1] == ("10s         Normal   ScalingReplicaSet         deployment/web              "
+                         "Scaled up replica set web-7f7f5ff554 from 0 to 3")
+    assert run(web, "get ev -n kube-public") == "No resources found in kube-public namespace."
+
+
+def test_repeated_events_are_folded_into_a_count(cluster):
+    run(cluster, "create deployment web --image=nginx")
+    for replicas in (2, 1, 2, 1):
+        run(cluster, f"scale deploy web --replicas={replicas}")
+    cluster.advance(5)
+    wide = [line for line in run(cluster, "get events -o wide").splitlines() if "Scaled up" in line and "to 2" in line]
+    assert len(wide) == 1 and " 2       web." in wide[0]
+
+
+def test_get_one_object_as_yaml_and_a_listing_as_a_list(web):
+    assert run(web, "get svc web -o yaml").splitlines()[:10] == [
+        "apiVersion: v1", "kind: Service", "metadata:", '  creationTimestamp: "2026-01-05T09:05:00Z"',
+        "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "62"',
+        "  uid: f1d69ed6-17f5-4837-9708-20fe119a72d1"]
+    listing = run(web, "get deploy -o yaml").splitlines()
+    assert listing[:3] == ["apiVersion: v1", "items:", "- apiVersion: apps/v1"]
+    assert listing[-3:] == ["kind: List", "metadata:", '  resourceVersion: ""']
+    as_json = run(web, "get ns default -o json")
+    assert as_json.startswith('{\n    "apiVersion": "v1",\n    "kind": "Namespace",')
+
+
+# ================================================================ 3. generators
+
+def test_create_service_generators(cluster):
+    assert run(cluster, "create service clusterip web --tcp=80:8080") == "service/web created"
+    assert run(cluster, "create service nodeport np --tcp=80 --node-port=30080") == "service/np created"
+    assert run(cluster, "create svc externalname ext --external-name=example.com") == "service/ext created"
+    assert run(cluster, "create service loadbalancer lb --tcp=80,443") == "service/lb created"
+    assert run(cluster, "get svc").splitlines() == [
+        "NAME         TYPE           CLUSTER-IP      EXTERNAL-IP   PORT(S)                      AGE",
+        "ext          ExternalName   <none>          example.com   <none>                       0s",
+        "kubernetes   ClusterIP      10.96.0.1       <none>        443/TCP                      5m",
+        "lb           LoadBalancer   10.105.72.65    <pending>     80:31996/TCP,443:30409/TCP   0s",
+        "np           NodePort       10.98.164.176   <none>        80:30080/TCP                 0s",
+        "web          ClusterIP      10.107.48.21    <none>        80/TCP                       0s"]
+    svc = cluster.get("Service", "web")
+    assert [(p.name, p.port, p.target_port) for p in svc.spec.ports] == [("80-8080", 80, 8080)]
+    assert dict(svc.spec.selector) == dict(svc.metadata.labels) == {"app": "web"}
+
+
+@pytest.mark.parametrize("command, message", [
+    ("create service clusterip x", "error: at least one tcp port specifier must be provided"),
+    ("create service clusterip x --tcp=abc", 'error: strconv.ParseUint: parsing "abc": invalid syntax'),
+    ("create service clusterip x --tcp=70000", 'error: strconv.ParseUint: parsing "70000": value out of range'),
+    ("create service externalname x", 'error: required flag(s) "external-name" not set'),
+    ("create service externalname x --external-name=Bad_Name", "error: invalid service external name Bad_Name"),
+    ("create service foo x", "error: unknown command \"foo x\"\nSee 'kubectl create service -h' for help and examples"),
+    ("create service clusterip", "error: exactly one NAME is required, got 0\n"
+                                 "See 'kubectl create service clusterip -h' for help and examples"),
+    ("create service nodeport bad --tcp=80 --node-port=29999",
+     'error: failed to create NodePort service: Service "bad" is invalid: spec.ports[0].nodePort: Invalid value: '
+     "29999: provided port is not in the valid range. The range of valid ports is 30000-32767"),
+    ("create service clusterip kubernetes --tcp=80",
+     'error: failed to create ClusterIP service: services "kubernetes" already exists'),
+])
+def test_create_service_refusals(cluster, command, message):
+    assert refused(cluster, command) == message
+
+
+def test_create_dry_run_prints_what_kubectl_would_send(cluster):
+    assert run(cluster, "create service nodeport web --tcp=80:8080 --node-port=30080 --dry-run=client -o yaml") == (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n  name: web\n"
+        "spec:\n  ports:\n  - name: 80-8080\n    nodePort: 30080\n    port: 80\n    protocol: TCP\n"
+        "    targetPort: 8080\n  selector:\n    app: web\n  type: NodePort\nstatus:\n  loadBalancer: {}")
+    assert run(cluster, "create namespace shop --dry-run=client -o json") == (
+        '{\n    "kind": "Namespace",\n    "apiVersion": "v1",\n    "metadata": {\n        "name": "shop",\n'
+        '        "creationTimestamp": null\n    },\n    "spec": {},\n    "status": {}\n}')
+
+
+# ================================================================ 4. apply -f and delete -f
+
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+"""
+
+
+def test_apply_from_a_file_a_directory_and_stdin(cluster, tmp_path):
+    path = tmp_path / "web.yaml"
+    path.write_text(MANIFEST)
+    assert run(cluster, f"apply -f {path}") == "deployment.apps/web created\nservice/web created"
+    assert run(cluster, f"apply -f {tmp_path}") == "deployment.apps/web unchanged\nservice/web unchanged"
+    assert run(cluster, "apply -f -\n" + MANIFEST.replace("replicas: 2", "replicas: 3")) == \
+        "deployment.apps/web configured\nservice/web unchanged"
+    assert run(cluster, "apply -f - -o name", stdin=MANIFEST) == "deployment.apps/web\nservice/web"
+    assert run(cluster, f"delete -f {path}") == 'deployment.apps "web" deleted\nservice "web" deleted'
+
+
+@pytest.mark.parametrize("command, stdin, message", [
+    ("apply", None, "error: must specify one of -f and -k"),
+    ("apply -f -", "", "error: no objects passed to apply"),
+    ("apply -f nothere.yaml", None, 'error: the path "nothere.yaml" does not exist'),
+    ("delete -f nothere.yaml", None, 'error: the path "nothere.yaml" does not exist'),
+    ("apply -f -", "apiVersion: v1\nmetadata:\n  name: x\n",
+     'error: error validating "STDIN": error validating data: kind not set; if you choose to ignore these errors, '
+     "turn validation off with --validate=false"),
+    ("apply -f -", "kind: Service\nmetadata:\n  name: x\n",
+     'error: error validating "STDIN": error validating data: apiVersion not set; if you choose to ignore these '
+     "errors, turn validation off with --validate=false"),
+    ("apply -f -", "hello\n", 'error: error validating "STDIN": error validating data: invalid object to validate; '
+                              "if you choose to ignore these errors, turn validation off with --validate=false"),
+    ("apply -f -", "a: [\n", "error: error parsing STDIN: error converting YAML to JSON: yaml: line 1: did not find "
+                             "expected node content"),
+    ("apply -f -", MANIFEST.replace("apps/v1", "v1"),
+     'error: resource mapping not found for name: "web" namespace: "" from "STDIN": no matches for kind "Deployment" '
+     'in version "v1"\nensure CRDs are installed first'),
+    ("apply -n shop -f -", MANIFEST.replace("name: web\nspec:\n  selector", "name: web\n  namespace: other\nspec:\n"
+                                                                            "  selector"),
+     'error: the namespace from the provided object "other" does not match the namespace "shop". You must pass '
+     "'--namespace=other' to perform this operation."),
+])
+def test_apply_refusals_before_anything_is_written(cluster, command, stdin, message):
+    assert refused(cluster, command, stdin=stdin) == message
+
+
+def test_apply_reports_server_errors_per_object_and_applies_the_others(cluster):
+    bad = MANIFEST.replace("replicas: 2", "replica: 2")
+    with pytest.raises(KubectlError) as err:
+        run(cluster, "apply -f -", stdin=bad)
+    assert str(err.value) == (
+        "service/web created\n"
+        'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled '
+        'as a Deployment: strict decoding error: unknown field "spec.replica"')
+    assert err.value.applied == ("service/web created",)
+    assert cluster.api.try_get("Deployment", "default", "web") is None
+
+
+# ================================================================ 5. label, patch, rollout
+
+def test_label_add_overwrite_and_remove(web):
+    pod = web.pod_names()[0]
+    assert run(web, f"label pod {pod} tier=frontend") == f"pod/{pod} labeled"
+    assert refused(web, f"label pod {pod} tier=backend") == \
+        "error: 'tier' already has a value (frontend), and --overwrite is false"
+    assert run(web, f"label pod {pod} tier=backend --overwrite") == f"pod/{pod} labeled"
+    assert run(web, f"label pod {pod} tier=backend") == f"pod/{pod} not labeled"
+    assert run(web, f"label pod {pod} tier-") == f"pod/{pod} unlabeled"
+    assert refused(web, f"label pod {pod}") == "error: at least one label update is required"
+    assert refused(web, "label") == ("error: one or more resources must be specified as <resource> <name> or "
+                                     "<resource>/<name>")
+    assert refused(web, f"label pod {pod} 'k=v v'").startswith('error: invalid label value: "k=v v": a valid label')
+
+
+def test_relabelling_a_pod_takes_it_out_of_its_service(web):
+    pod = web.pod_names()[0]
+    ip = web.get("Pod", pod).status.pod_ip
+    run(web, f"label pod {pod} app=debug --overwrite")
+    web.advance(5)
+    assert f"{ip}:80" not in run(web, "get ep web")
+
+
+def test_patch_switches_a_service_type_and_keeps_its_cluster_ip(web):
+    ip = web.get("Service", "web").spec.cluster_ip
+    assert run(web, "patch svc web -p '{\"spec\":{\"type\":\"LoadBalancer\"}}'") == "service/web patched"
+    svc = web.get("Service", "web")
+    assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 31996)
+    assert run(web, "patch svc web --type=merge -p '{\"spec\":{\"type\":\"ClusterIP\"}}'") == "service/web patched"
+    assert web.get("Service", "web").spec.ports[0].node_port == 0
+    assert run(web, "patch svc web -p 'spec: {type: ClusterIP}'") == "service/web patched (no change)"
+    assert run(web, "patch deploy web -p '{\"spec\":{\"replicas\":1}}'") == "deployment.apps/web patched"
+    assert run(web, "patch svc web -p '{\"spec\":{\"typo\":1}}'") == \
+        'Warning: unknown field "spec.typo"\nservice/web patched (no change)'
+
+
+@pytest.mark.parametrize("command, message", [
+    ("patch svc web", "error: must specify --patch or --patch-file containing the contents of the patch"),
+    ("patch svc web -p {} --type=foo", 'error: --type must be one of [json merge strategic], not "foo"'),
+    ("patch svc web -p '{\"spec\":'", "error: invalid JSON document"),
+    ("patch svc web -p '{\"spec\":{\"type\":\"Bogus\"}}'",
+     'The Service "web" is invalid: spec.type: Unsupported value: "Bogus": supported values: "ClusterIP", '
+     '"ExternalName", "LoadBalancer", "NodePort"'),
+    ("patch svc web -p '{\"spec\":{\"ports\":[{\"port\":80,\"nodePort\":29999}]}}'",
+     'The Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 29999: provided port is not in the valid '
+     "range. The range of valid ports is 30000-32767"),
+    ("patch svc nope -p '{}'", 'Error from server (NotFound): services "nope" not found'),
+])
+def test_patch_refusals(web, command, message):
+    assert refused(web, command) == message
+
+
+def test_rollout_restart_replaces_every_pod_and_status_waits_for_them(web):
+    before = set(web.pod_names())
+    web.advance(1)
+    assert run(web, "rollout restart deployment/web") == "deployment.apps/web restarted"
+    template = web.get("Deployment", "web").spec.template
+    assert template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] == "2026-01-05T09:05:11Z"
+    assert refused(web, "rollout restart deploy web").startswith("error: failed to create patch for web: if restart "
+                                                                 "has already been triggered within the past second")
+    status = run(web, "rollout status deploy/web").splitlines()
+    assert status[0].startswith('Waiting for deployment "web" rollout to finish: ')
+    assert status[-1] == 'deployment "web" successfully rolled out'
+    assert all(line.endswith("...") for line in status[:-1])
+    web.advance(35)
+    assert not before & set(web.pod_names())
+    assert len(web.list("ReplicaSet")) == 2
+
+
+@pytest.mark.parametrize("command, message", [
+    ("rollout restart", "error: required resource not specified"),
+    ("rollout status", "error: required resource not specified"),
+    ("rollout foo", "error: unknown command \"foo\"\nSee 'kubectl rollout -h' for help and examples"),
+    ("rollout undo deploy/web", 'error: k8sedu does not model "kubectl rollout undo" yet; it models: rollout '
+                                "restart, rollout status"),
+    ("rollout restart svc/web", "error: service/web restarting is not supported"),
+])
+def test_rollout_refusals(web, command, message):
+    assert refused(web, command) == message
+
+
+# ================================================================ 6. programs inside pods
+
+@pytest.fixture
+def discovery(cluster):
+    run(cluster, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    run(cluster, "create service clusterip web --tcp=80:80")
+    run(cluster, "create service externalname ext --external-name=example.com")
+    cluster.advance(10)
+    return cluster, cluster.pod_names()[0]
+
+
+@pytest.mark.parametrize("program, output", [
+    ("nslookup -type=SRV _80-80._tcp.web", "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\n"
+                                           "_80-80._tcp.web.default.svc.cluster.local\tservice = 0 100 80 "
+                                           "web.default.svc.cluster.local."),
+    ("dig +short web", ""),  # dig does not use the search list
+    ("dig +short web.default.svc.cluster.local", "10.101.114.37"),
+    ("dig +short +search web", "10.101.114.37"),
+    ("dig +short SRV _80-80._tcp.web.default.svc.cluster.local", "0 100 80 web.default.svc.cluster.local."),
+    ("dig +short ext.default.svc.cluster.local", "example.com.\n93.184.215.14"),
+    ("wget -qO- http://web/", None),
+])
+def test_dns_and_http_tools(discovery, program, output):
+    cluster, pod = discovery
+    result = run(cluster, f"exec {pod} -- {program}")
+    if output is None:
+        assert result.startswith("<!DOCTYPE html>")
+    else:
+        assert result == output
+
+
+def test_wget_errors_are_busybox_s(discovery):
+    cluster, pod = discovery
+    assert refused(cluster, f"exec {pod} -- wget -qO- http://nope/") == \
+        "wget: bad address 'nope'\ncommand terminated with exit code 1"
+
+
+# ================================================================ 7. explain, version, cluster-info, help
+
+def test_wrap_breaks_at_spaces_and_leaves_long_words_whole():
+    assert wrap("aaa bbb ccc", 7) == "aaa bbb\nccc"
+    assert wrap("see https://example.com/a/very/long/url here", 10) == "see\nhttps://example.com/a/very/long/url\nhere"
+    assert wrap("one\ntwo", 80) == "onetwo"  # kubectl drops the newlines first
+
+
+def test_explain_a_field(cluster):
+    assert run(cluster, "explain deployment.spec.replicas") == (
+        "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: replicas <integer>\n\n\n"
+        "DESCRIPTION:\n    Number of desired pods. This is a pointer to distinguish between explicit\n"
+        "    zero and not specified. Defaults to 1.")
+
+
+def test_explain_an_object_lists_its_fields(cluster):
+    text = run(cluster, "explain svc.spec.ports")
+    assert text.startswith("KIND:       Service\nVERSION:    v1\n\nFIELD: ports <[]ServicePort>\n\n\nDESCRIPTION:\n"
+                           "    The list of ports that are exposed by this service. More info:\n")
+    assert "FIELDS:\n  appProtocol\t<string>\n" in text
+    assert "  port\t<integer> -required-\n    The port that will be exposed by this service.\n\n" in text
+    assert "  targetPort\t<IntOrString>\n" in text
+    assert run(cluster, "explain service").startswith("KIND:       Service\nVERSION:    v1\n\nDESCRIPTION:\n"
+                                                       "    Service is a named abstraction of software service")
+    for path in ("service.spec", "service.spec.type", "pod.spec", "deploy.spec.template.spec.containers.ports"):
+        assert "DESCRIPTION:" in run(cluster, f"explain {path}")
+
+
+@pytest.mark.parametrize("command, message", [
+    ("explain", 'error: You must specify the type of resource to explain. Use "kubectl api-resources" for a complete '
+                "list of supported resources."),
+    ("explain svc.spec.foo", 'error: field "foo" does not exist'),
+    ("explain foo", 'error: the server doesn\'t have a resource type "foo"'),
+])
+def test_explain_refusals(cluster, command, message):
+    assert refused(cluster, command) == message
+
+
+def test_version_and_cluster_info(cluster):
+    assert run(cluster, "version") == "Client Version: v1.32.4\nKustomize Version: v5.5.0\nServer Version: v1.32.2"
+    assert run(cluster, "version --client") == "Client Version: v1.32.4\nKustomize Version: v5.5.0"
+    info = run(cluster, "cluster-info").splitlines()
+    assert info[0].startswith("Kubernetes control plane is running at https://127.0.0.1:")
+    port = info[0].rsplit(":", 1)[1]
+    assert info[1:] == [f"CoreDNS is running at https://127.0.0.1:{port}/api/v1/namespaces/kube-system/services/"
+                        "kube-dns:dns/proxy", "",
+                        "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."]
+    assert run(Cluster(seed=7), "cluster-info") == run(cluster, "cluster-info")  # the same seed, the same port
+
+
+def test_help_is_kubectl_s_own(cluster):
+    top = run(cluster, "help")
+    assert top.startswith("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: "
+                          "https://kubernetes.io/docs/reference/kubectl/\n\nBasic Commands (Beginner):")
+    assert run(cluster, "") == run(cluster, "--help") == top
+    assert run(cluster, "get -h") == run(cluster, "help get")
+    assert run(cluster, "get --help").startswith("Display one or many resources.")
+    assert "kubectl create service clusterip NAME" in run(cluster, "create service clusterip --help")

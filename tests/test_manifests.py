@@ -1,0 +1,295 @@
+"""Specification of ``k8sedu.manifests``: YAML in, YAML out, and ``kubectl apply``.
+
+1. Output is formatted as kubectl formats it (go-yaml's quoting, sorted keys, Go's JSON);
+2. every manifest the model writes (``get -o yaml``, ``export``, ``create --dry-run=client -o yaml``)
+   validates against the real Kubernetes 1.32 schema (kubernetes-validate, offline);
+3. every manifest in the course's notebooks validates too;
+4. ``apply`` creates, configures or leaves unchanged, with a three-way merge that keeps
+   what the cluster allocated and drops what the learner removed;
+5. the API server's strict decoding rejects unknown fields and wrong types in its words;
+6. ``export`` writes the learner's objects without the cluster's choices.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from k8sedu import Cluster, KubectlError
+from k8sedu.kubectl import run
+from k8sedu.manifests import LAST_APPLIED, ApplyError, apply, encode, export, to_json, to_yaml
+from k8sedu.manifests import decode, openapi
+
+kubernetes_validate = pytest.importorskip("kubernetes_validate")
+K8S_VERSION = "1.32.0"
+ROOT = Path(__file__).resolve().parent.parent
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        imagePullPolicy: IfNotPresent
+        ports:
+        - containerPort: 80
+"""
+SERVICE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 80
+    nodePort: 30080
+"""
+
+
+def validate(doc: dict) -> None:
+    kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+@pytest.fixture
+def cluster():
+    return Cluster(seed=7)
+
+
+@pytest.fixture
+def busy(cluster):
+    """Every kind of object the model has, in several states."""
+    run(cluster, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    run(cluster, "expose deployment web --port=80 --type=LoadBalancer")
+    run(cluster, "create service externalname ext --external-name=example.com")
+    run(cluster, "create deployment db --image=postgres:16 --port=5432")
+    run(cluster, "expose deploy db --cluster-ip=None")
+    cluster.apply(DEPLOYMENT.replace("name: web", "name: api") + "---\n" + SERVICE.replace("name: web", "name: api"))
+    cluster.advance(3)
+    run(cluster, "create namespace shop")
+    run(cluster, f"delete pod {cluster.pod_names({'app': 'web'})[0]} --wait=false")
+    return cluster
+
+
+# ================================================================ 1. formatting
+
+@pytest.mark.parametrize("value, text", [
+    ("80", '"80"\n'), ("true", '"true"\n'), ("", '""\n'), ("2026-01-05T09:00:00Z", '"2026-01-05T09:00:00Z"\n'),
+    ("None", "None\n"), ("25%", "25%\n"), ("*", "'*'\n"), ("a\nb\n", "|\n  a\n  b\n"), ("80-8080", "80-8080\n"),
+    (None, "null\n"), ({}, "{}\n"), (80, "80\n"),
+])
+def test_yaml_quotes_like_go_yaml(value, text):
+    assert to_yaml({"k": value}) == f"k: {text}"
+
+
+def test_json_is_go_s_marshal_indent():
+    assert to_json({"b": [1, {}], "a": "<x>"}) == '{\n    "b": [\n        1,\n        {}\n    ],\n    "a": "\\u003cx\\u003e"\n}\n'
+
+
+# ================================================================ 2. what the model writes is valid Kubernetes
+
+def test_every_object_as_get_prints_it_validates(busy):
+    checked = 0
+    for kind in ("Namespace", "Node", "Pod", "Service", "Endpoints", "EndpointSlice", "Deployment", "ReplicaSet"):
+        for obj in busy.api.list(kind):
+            validate(encode(obj))
+            checked += 1
+    assert checked > 30
+    for doc in yaml.safe_load_all(run(busy, "get all -A -o yaml")):
+        for item in doc["items"]:
+            validate(item)
+
+
+def test_get_o_yaml_of_an_applied_object_validates_and_records_the_manifest(busy):
+    doc = yaml.safe_load(run(busy, "get svc api -o yaml"))
+    validate(doc)
+    recorded = json.loads(doc["metadata"]["annotations"][LAST_APPLIED])
+    assert recorded["metadata"] == {"annotations": {}, "name": "api", "namespace": "default"}
+
+
+def test_export_validates_and_leaves_out_what_the_cluster_chose(busy):
+    docs = [d for d in yaml.safe_load_all(export(busy)) if d]
+    for doc in docs:
+        validate(doc)
+    names = [(d["kind"], d["metadata"]["name"]) for d in docs]
+    assert names == [("Namespace", "shop"), ("Deployment", "api"), ("Deployment", "db"), ("Deployment", "web"),
+                     ("Service", "api"), ("Service", "db"), ("Service", "ext"), ("Service", "web")]
+    services = {d["metadata"]["name"]: d["spec"] for d in docs if d["kind"] == "Service"}
+    assert "clusterIP" not in services["web"] and "nodePort" not in services["web"]["ports"][0]
+    assert services["api"]["ports"][0]["nodePort"] == 30080  # the learner asked for it
+    assert services["db"]["clusterIP"] == "None"  # headless stays headless
+    assert all("status" not in d and "uid" not in d["metadata"] for d in docs)
+
+
+def test_export_writes_a_file_that_applies_to_a_fresh_cluster(busy, tmp_path):
+    path = tmp_path / "objects.yaml"
+    export(busy, str(path))
+    fresh = Cluster(seed=3)
+    out = run(fresh, f"apply -f {path}")
+    assert out.splitlines()[0] == "namespace/shop created" and len(out.splitlines()) == 8
+
+
+@pytest.mark.parametrize("command", [
+    "create deployment web --image=nginx:1.27 --replicas=2 --port=80",
+    "create deployment web --image=registry.k8s.io/e2e-test-images/agnhost:2.39 --image=busybox",
+    "create namespace shop",
+    "create service clusterip web --tcp=80:8080",
+    "create service clusterip web --clusterip=None",
+    "create service nodeport web --tcp=80 --node-port=30080",
+    "create service loadbalancer web --tcp=80,443",
+    "create service externalname web --external-name=example.com",
+])
+def test_generated_manifests_validate(cluster, command):
+    for fmt in ("yaml", "json"):
+        validate(yaml.safe_load(run(cluster, f"{command} --dry-run=client -o {fmt}")))
+
+
+# ================================================================ 3. the course's own manifests
+
+def course_manifests() -> list[tuple[str, str]]:
+    """YAML from every ``%%kubectl apply`` cell and ``.apply(\"\"\"...\"\"\")`` string in the course's notebooks."""
+    found = []
+    for folder in ("notebooks", "solutions", "exercises"):
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+                if cell["cell_type"] != "code":
+                    continue
+                source = "".join(cell["source"])
+                where = f"{folder}/{path.name} cell {i}"
+                first, _, rest = source.partition("\n")
+                if first.startswith("%%kubectl") and first.split()[1:2] in (["apply"], ["delete"]):
+                    found.append((where, rest))
+                found += [(where, m.group(2)) for m in re.finditer(r'\.apply\(\s*(?:f?r?)("""|\'\'\')(.*?)\1',
+                                                                      source, re.S)]
+    return found
+
+
+def test_the_start_here_notebook_has_manifests():
+    assert any("00_start_here" in where for where, _ in course_manifests())
+
+
+@pytest.mark.parametrize("where, text", course_manifests())
+def test_every_course_manifest_validates_against_kubernetes(where, text):
+    for doc in yaml.safe_load_all(text):
+        if doc is None:
+            continue
+        if "typo" in json.dumps(doc.get("metadata", {})):  # a deliberate mistake, shown to the learner
+            with pytest.raises(kubernetes_validate.ValidationError):
+                validate(doc)
+            continue
+        validate(doc)
+
+
+# ================================================================ 4. apply
+
+def test_apply_creates_then_reports_unchanged_then_configured(cluster):
+    assert cluster.apply(DEPLOYMENT + "---\n" + SERVICE) == "deployment.apps/web created\nservice/web created"
+    assert cluster.apply(DEPLOYMENT + "---\n" + SERVICE) == "deployment.apps/web unchanged\nservice/web unchanged"
+    assert cluster.apply(DEPLOYMENT.replace("replicas: 2", "replicas: 3")) == "deployment.apps/web configured"
+    assert cluster.get("Deployment", "web").spec.replicas == 3
+
+
+def test_apply_takes_dicts_lists_and_kind_list(cluster):
+    doc = yaml.safe_load(SERVICE)
+    assert cluster.apply(doc) == "service/web created"
+    assert cluster.apply([doc]) == "service/web unchanged"
+    assert cluster.apply({"apiVersion": "v1", "kind": "List", "items": [doc]}) == "service/web unchanged"
+
+
+def test_the_three_way_merge_keeps_allocations_and_drops_removed_fields(cluster):
+    cluster.apply(SERVICE.replace("    nodePort: 30080\n", ""))
+    allocated = cluster.get("Service", "web")
+    assert allocated.spec.ports[0].node_port and allocated.spec.cluster_ip
+    cluster.apply(SERVICE.replace("    nodePort: 30080\n", "").replace("  - port: 80\n", "  - port: 80\n    name: http\n"))
+    again = cluster.get("Service", "web")
+    assert (again.spec.cluster_ip, again.spec.ports[0].node_port, again.spec.ports[0].name) == \
+        (allocated.spec.cluster_ip, allocated.spec.ports[0].node_port, "http")
+    labelled = SERVICE.replace("  name: web\n", "  name: web\n  labels: {tier: fe}\n")
+    cluster.apply(labelled)
+    assert dict(cluster.get("Service", "web").metadata.labels) == {"tier": "fe"}
+    cluster.apply(SERVICE)  # the label was in the last applied manifest and is gone from this one: removed
+    assert dict(cluster.get("Service", "web").metadata.labels) == {}
+
+
+def test_switching_type_by_apply_releases_the_node_port(cluster):
+    cluster.apply(SERVICE)
+    assert cluster.apply(SERVICE.replace("type: NodePort", "type: ClusterIP").replace("    nodePort: 30080\n", "")) \
+        == "service/web configured"
+    assert cluster.get("Service", "web").spec.ports[0].node_port == 0
+
+
+def test_apply_over_an_imperative_object_warns_and_patches_the_annotation(cluster):
+    run(cluster, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    out = cluster.apply(DEPLOYMENT.replace("replicas: 2", "replicas: 4"))
+    assert out.splitlines() == [
+        "Warning: resource deployments/web is missing the kubectl.kubernetes.io/last-applied-configuration "
+        "annotation which is required by kubectl apply. kubectl apply should only be used on resources created "
+        "declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be "
+        "patched automatically.", "deployment.apps/web configured"]
+    assert LAST_APPLIED in cluster.get("Deployment", "web").metadata.annotations
+
+
+def test_apply_in_a_missing_namespace_and_namespaces_first(cluster):
+    ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n"
+    scoped = SERVICE.replace("  name: web\n", "  name: web\n  namespace: shop\n")
+    with pytest.raises(ApplyError) as err:
+        cluster.apply(scoped + "---\n" + ns)
+    assert str(err.value) == ('namespace/shop created\nError from server (NotFound): error when creating "STDIN": '
+                              'namespaces "shop" not found')
+    assert cluster.apply(ns + "---\n" + scoped) == "namespace/shop unchanged\nservice/web created"
+
+
+def test_apply_reports_validation_errors_as_kubectl_does(cluster):
+    with pytest.raises(KubectlError) as err:
+        cluster.apply(SERVICE.replace("nodePort: 30080", "nodePort: 8080"))
+    assert str(err.value) == ('The Service "web" is invalid: spec.ports[0].nodePort: Invalid value: 8080: provided '
+                              "port is not in the valid range. The range of valid ports is 30000-32767")
+
+
+# ================================================================ 5. strict decoding
+
+@pytest.mark.parametrize("change, detail", [
+    (("replicas: 2", "replica: 2"), 'strict decoding error: unknown field "spec.replica"'),
+    (("        - containerPort: 80", "        - port: 80"),
+     'strict decoding error: unknown field "spec.template.spec.containers[0].ports[0].port"'),
+    (("replicas: 2", "replicas: two"),
+     "json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32"),
+    (("replicas: 2", "replicas: 2.5"),
+     "json: cannot unmarshal number 2.5 into Go struct field DeploymentSpec.spec.replicas of type int32"),
+    (("  labels: {app: web}\nspec", "  labels: {app: web, version: 1}\nspec"),
+     "json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string"),
+])
+def test_strict_decoding_errors(cluster, change, detail):
+    with pytest.raises(KubectlError) as err:
+        cluster.apply(DEPLOYMENT.replace(*change))
+    assert str(err.value) == ('Error from server (BadRequest): error when creating "STDIN": Deployment in version '
+                              f'"v1" cannot be handled as a Deployment: {detail}')
+
+
+def test_real_fields_the_model_does_not_use_are_accepted():
+    doc = yaml.safe_load(DEPLOYMENT)
+    doc["spec"]["template"]["spec"]["containers"][0].update({"resources": {"limits": {"cpu": "1"}}, "env": []})
+    assert decode.strict_check(doc, "io.k8s.api.apps.v1.Deployment") == []
+
+
+def test_the_carried_schema_is_kubernetes_validate_s(tmp_path):
+    """``openapi-v1.32.json`` is what ``python -m k8sedu.manifests.openapi`` extracts from the package's schema."""
+    schema_dir = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" / "v1.32.0-local-strict"
+    assert openapi.build(str(schema_dir)) == openapi.definitions()
