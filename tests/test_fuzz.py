@@ -36,21 +36,26 @@ WORDS = ["pods", "po", "svc", "services", "deploy", "deployment", "rs", "ep", "e
          "svc/web", "pod/x", "service", "clusterip", "nodeport", "loadbalancer", "externalname", "namespace",
          "restart", "status", "undo", "--", "nslookup", "dig", "+short", "curl", "-s", "wget", "-qO-", "cat",
          "/etc/resolv.conf", "http://web/", "app=web", "app-", "tier=fe", "svc.spec.type", "pod.spec", "-", "'",
-         '"', "{}", "a=b=c", "/", ",", "web,db", "-type=SRV", "_http._tcp.web"]
+         '"', "{}", "a=b=c", "/", ",", "web,db", "-type=SRV", "_http._tcp.web", "ing", "ingressclass",
+         "ingress/web", "ingresses.networking.k8s.io", "/etc/nginx/nginx.conf"]
 FLAGS = ["-n", "-A", "-l", "-o", "--output", "--image", "--replicas", "--port", "--target-port", "--type", "--tcp",
          "--node-port", "--external-name", "--clusterip", "-f", "-p", "--overwrite", "--dry-run", "--all", "-h",
          "--help", "--selector", "--show-labels", "--no-headers", "--wait", "--grace-period", "--force", "--now",
-         "--client", "--name", "--recursive", "--watch", "--foo", "-x", "-it", "--ignore-not-found"]
+         "--client", "--name", "--recursive", "--watch", "--foo", "-x", "-it", "--ignore-not-found", "--rule",
+         "--class", "--default-backend", "--annotation"]
 VALUES = ["kube-system", "default", "nope", "wide", "yaml", "json", "name", "jsonpath", "nginx", "nginx:1.27", "3",
           "-1", "0", "two", "80", "80:8080", "http", "NodePort", "ClusterIP", "LoadBalancer", "Bogus", "--node-port=30080", "--node-port=29999",
           "client", "server", "example.com", "Bad_Name", "None", "'{\"spec\":{\"type\":\"NodePort\"}}'",
-          "'{\"spec\":{\"replicas\":2}}'", "'{bad'", "app=web", "app in (web,db)", "=", "true", "false", "-"]
+          "'{\"spec\":{\"replicas\":2}}'", "'{bad'", "app=web", "app in (web,db)", "=", "true", "false", "-",
+          "foo.com/bar=svc1:8080,tls=my-cert", "/=web:80", "a.com/*=web:http,tls", "a.com/b=c=s:80", "a.com/x,y=s:1",
+          "*.example.com/*=web:80", "web:80", "web", "nginx.ingress.kubernetes.io/ssl-redirect=false", "Bad_Class"]
 
 TOKEN = st.one_of(st.sampled_from(WORDS), st.sampled_from(FLAGS), st.sampled_from(VALUES),
                   st.builds(lambda f, v: f"{f}={v}", st.sampled_from(FLAGS), st.sampled_from(VALUES)),
                   st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), max_size=6))
 COMMAND = st.one_of(
     st.builds(lambda verb, rest: " ".join([verb] + rest), st.sampled_from(VERBS), st.lists(TOKEN, max_size=7)),
+    st.builds(lambda rest: " ".join(["create", "ingress"] + rest), st.lists(TOKEN, max_size=6)),
     st.text(max_size=40),
 )
 
@@ -107,6 +112,13 @@ BASE = [
     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fz"}},
     {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "fz"},
      "spec": {"containers": [{"name": "c", "image": "nginx"}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "fz"},
+     "spec": {"ingressClassName": "nginx", "defaultBackend": {"service": {"name": "fz", "port": {"name": "http"}}},
+              "tls": [{"hosts": ["fz.example.com"], "secretName": "fz-tls"}],
+              "rules": [{"host": "fz.example.com", "http": {"paths": [
+                  {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "fz", "port": {"number": 80}}}}]}}]}},
+    {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "fz"},
+     "spec": {"controller": "example.com/fz", "parameters": {"kind": "P", "name": "p", "apiGroup": "example.com"}}},
 ]
 JUNK = st.one_of(st.none(), st.booleans(), st.sampled_from([-1, 0, 2, 80, 2 ** 40]),
                  st.sampled_from([0.5, 2.0, 1e30]),
@@ -114,7 +126,9 @@ JUNK = st.one_of(st.none(), st.booleans(), st.sampled_from([-1, 0, 2, 80, 2 ** 4
                                                                                             st.just(1), max_size=2))
 KEYS = st.sampled_from(["apiVersion", "kind", "metadata", "name", "namespace", "labels", "spec", "replicas", "type",
                         "ports", "port", "nodePort", "targetPort", "selector", "clusterIP", "externalName",
-                        "containers", "image", "typo", "status", "sessionAffinity", "protocol"])
+                        "containers", "image", "typo", "status", "sessionAffinity", "protocol", "rules", "host",
+                        "http", "paths", "path", "pathType", "backend", "service", "number", "ingressClassName",
+                        "defaultBackend", "tls", "secretName", "controller", "parameters"])
 
 
 def _paths(doc, prefix=()):

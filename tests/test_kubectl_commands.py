@@ -149,6 +149,16 @@ def test_get_events_prints_one_row_per_event_object_grouped_by_object(web):
     assert run(web, "get ev -n kube-public") == "No resources found in kube-public namespace."
 
 
+def test_the_model_s_own_notes_are_not_kubernetes_events(web):
+    """Events from component "k8sedu" explain the model (``cluster.events``); kubectl never prints them."""
+    from k8sedu.events import Recorder
+    pod = web.get("Pod", web.pod_names({"app": "web"})[0])
+    Recorder(web.events, lambda: web.now, "k8sedu").event(pod, "ModelNote", "only the model says this", "Warning")
+    assert web.events[-1].component == "k8sedu"
+    for command in ("get events", "get events -A -o wide", "get events -o yaml", f"describe pod {pod.metadata.name}"):
+        assert "ModelNote" not in run(web, command), command
+
+
 def test_repeated_events_are_folded_into_a_count(cluster):
     run(cluster, "create deployment web --image=nginx")
     for replicas in (2, 1, 2, 1):

@@ -52,6 +52,25 @@ GENERATORS = [
     "create service externalname ext --external-name=example.com",
     "create service externalname ext --external-name=example.com --tcp=80",
     "create svc clusterip web --tcp=80 -n shop",
+    # kubectl create ingress: every example of `kubectl create ingress --help`, the course's Ingress, and corners
+    "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert",
+    "create ingress catch-all --class=otheringress --rule=/path=svc:port",
+    "create ingress annotated --class=default --rule=foo.com/bar=svc:port --annotation ingress.annotation1=foo "
+    "--annotation ingress.annotation2=bla",
+    "create ingress multipath --class=default --rule=foo.com/=svc:port --rule=foo.com/admin/=svcadmin:portadmin",
+    "create ingress ingress1 --class=default --rule=foo.com/path*=svc:8080 --rule=bar.com/admin*=svc2:http",
+    "create ingress ingtls --class=default --rule=foo.com/=svc:https,tls --rule=foo.com/path/subpath*=othersvc:8080",
+    "create ingress ingsecret --class=default --rule=foo.com/*=svc:8080,tls=secret1",
+    "create ingress ingdefault --class=default --default-backend=defaultsvc:http --rule=foo.com/*=svc:8080,tls=secret1",
+    "create ingress gateway-ingress --class=nginx --rule=api.example.com/currency-exchange*=currency-exchange:8000 "
+    "--rule=api.example.com/currency-conversion*=currency-conversion:8100",
+    "create ingress fallback --default-backend=web:80",
+    "create ingress wild --rule=*.example.com/*=web:80",
+    "create ing web --rule=a.com/=web:80 -n shop",
+    "create ingress tls --rule=a.com/=s:80,tls=one --rule=b.com/=s:80,tls=one --rule=c.com/=s:80,tls=two "
+    "--rule=a.com/x=s:80,tls=three --rule=/=s:80,tls",
+    "create ingress loose --rule=a.com/=s:80:90 --rule=b.com/c=s:0 --rule=c.com/=s:-1 --annotation=a=b=c "
+    "--annotation=empty=",
 ]
 
 
@@ -72,6 +91,17 @@ def test_generated_manifests_match_the_real_client(command, fmt):
     "create service clusterip",
     "create service clusterip x y --tcp=80",
     "create deployment --image=nginx",
+    "create ingress x",
+    "create ingress x --rule=foo.com=svc:80",
+    "create ingress x --rule=foo.com/bar=svc",
+    "create ingress x --default-backend=svc",
+    "create ingress x --default-backend=a:b:c",
+    "create ingress x --rule=a.com/=s:80 --annotation novalue",
+    "create ingress --rule=a.com/=s:80",
+    "create ingress x y --rule=a.com/=s:80",
+    "create ingress x --rule=",
+    "create ingress x --rule=a.com/=s:80 -o wide",
+    "create ingress x --rule=a.com/=s:80 --dry-run=bogus",
     "get pods --foo",
     "get pods -x",
     "apply",

@@ -74,6 +74,43 @@ def test_partial_apply_prints_the_successes_then_the_errors(shell, cluster, caps
     assert 'strict decoding error: unknown field "spec.typo"' in captured.err
 
 
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: gateway-ingress
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: api.example.com
+    http:
+      paths:
+      - path: /currency-exchange
+        pathType: Prefix
+        backend:
+          service:
+            name: currency-exchange
+            port:
+              number: 8000
+"""
+
+
+def test_cell_magic_applies_an_ingress_and_kubectl_shows_it(shell, cluster, capsys):
+    shell.run_cell_magic("kubectl", "apply", INGRESS)
+    shell.run_cell_magic("kubectl", "apply", INGRESS)
+    shell.run_line_magic("kubectl", "get ingress")
+    shell.run_cell_magic("kubectl", "", "describe ing gateway-ingress\nget ingressclass\n")
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    assert lines[:4] == ["ingress.networking.k8s.io/gateway-ingress created",
+                         "ingress.networking.k8s.io/gateway-ingress unchanged",
+                         "NAME              CLASS   HOSTS             ADDRESS   PORTS   AGE",
+                         "gateway-ingress   nginx   api.example.com             80      0s"]
+    assert "  api.example.com  " in lines and lines[-2:] == ["Events:            <none>", "No resources found"]
+    shell.run_cell_magic("kubectl", "delete", INGRESS)
+    assert capsys.readouterr().out == 'ingress.networking.k8s.io "gateway-ingress" deleted\n'
+
+
 def test_magics_follow_the_current_cluster(shell, capsys):
     first = k8sedu.Cluster(seed=1)
     second = k8sedu.Cluster(seed=2)  # the newest cluster is the current one...

@@ -117,6 +117,83 @@ def test_every_object_as_get_prints_it_validates(busy):
             validate(item)
 
 
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: gateway-ingress
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: api.example.com
+    http:
+      paths:
+      - path: /currency-exchange
+        pathType: Prefix
+        backend:
+          service:
+            name: currency-exchange
+            port:
+              number: 8000
+      - path: /currency-conversion
+        pathType: Prefix
+        backend:
+          service:
+            name: currency-conversion
+            port:
+              number: 8100
+"""
+INGRESS_CLASS = """\
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: haproxy
+  annotations:
+    ingressclass.kubernetes.io/is-default-class: "true"
+spec:
+  controller: haproxy.org/ingress-controller
+  parameters:
+    apiGroup: k8s.example.com
+    kind: IngressParameters
+    name: external-lb
+"""
+
+
+@pytest.mark.parametrize("cloud", [None, "gcp"])
+def test_ingresses_and_ingress_classes_as_get_prints_them_validate(cloud):
+    cluster = Cluster(seed=7, cloud=cloud)
+    cluster.install("ingress-nginx")
+    assert cluster.apply(INGRESS + "---\n" + INGRESS_CLASS) == (
+        "ingress.networking.k8s.io/gateway-ingress created\ningressclass.networking.k8s.io/haproxy created")
+    run(cluster, "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert --default-backend=web:http")
+    cluster.advance(120)
+    for kind in ("Ingress", "IngressClass"):
+        for obj in cluster.api.list(kind):
+            validate(encode(obj))
+    listed = yaml.safe_load(run(cluster, "get ing,ingressclass -A -o yaml"))["items"]
+    assert [(d["kind"], d["metadata"]["name"]) for d in listed] == [
+        ("Ingress", "gateway-ingress"), ("Ingress", "simple"), ("IngressClass", "haproxy"), ("IngressClass", "nginx")]
+    for doc in listed:
+        validate(doc)
+    address = listed[0]["status"]["loadBalancer"]
+    assert address == ({"ingress": [{"ip": "198.51.100.1"}]} if cloud else {})
+    for doc in yaml.safe_load_all(export(cluster)):
+        if doc:
+            validate(doc)
+
+
+def test_ingress_manifests_apply_unchanged_and_round_trip(cluster):
+    cluster.apply(INGRESS + "---\n" + INGRESS_CLASS)
+    assert cluster.apply(INGRESS + "---\n" + INGRESS_CLASS) == (
+        "ingress.networking.k8s.io/gateway-ingress unchanged\ningressclass.networking.k8s.io/haproxy unchanged")
+    served = run(cluster, "get ingressclass haproxy -o yaml")
+    fresh = Cluster(seed=8)
+    assert fresh.apply(served) == "ingressclass.networking.k8s.io/haproxy created"
+    assert yaml.safe_load(run(fresh, "get ingressclass haproxy -o yaml"))["spec"] == yaml.safe_load(INGRESS_CLASS)["spec"]
+    assert run(cluster, "get ingressclass haproxy").splitlines()[1].split()[:3] == \
+        ["haproxy", "haproxy.org/ingress-controller", "IngressParameters.k8s.example.com/external-lb"]
+
+
 def test_get_o_yaml_of_an_applied_object_validates_and_records_the_manifest(busy):
     doc = yaml.safe_load(run(busy, "get svc api -o yaml"))
     validate(doc)
@@ -147,6 +224,9 @@ def test_export_writes_a_file_that_applies_to_a_fresh_cluster(busy, tmp_path):
 
 
 @pytest.mark.parametrize("command", [
+    "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert",
+    "create ingress gateway-ingress --class=nginx --default-backend=web:http --rule=api.example.com/x*=web:8000 "
+    "--annotation nginx.ingress.kubernetes.io/ssl-redirect=false",
     "create deployment web --image=nginx:1.27 --replicas=2 --port=80",
     "create deployment web --image=registry.k8s.io/e2e-test-images/agnhost:2.39 --image=busybox",
     "create namespace shop",

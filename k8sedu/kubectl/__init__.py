@@ -8,8 +8,11 @@ way kubectl's own code is:
 - ``flags``: cobra/pflag parsing (flags anywhere, ``--flag=value``, ``--``);
 - ``resources``: the REST mapper (``po``, ``svc``, ``deployments.apps``) and
   the resource builder (``TYPE NAME``, ``TYPE/NAME``, ``-l``, ``--all``);
-- ``printers``, ``table``, ``duration``, ``output``, ``events``: what
-  ``kubectl get`` prints (tables, ``-o yaml|json|name``, events);
+- ``printers`` (with ``columns``), ``table``, ``duration``, ``output``,
+  ``events``: what ``kubectl get`` prints (tables, ``-o yaml|json|name``,
+  events; the model's own notes in ``cluster.events`` are never printed);
+- ``ingress_print`` and ``ingress_create``: Ingress and IngressClass
+  columns, ``describe`` and the ``create ingress`` generator;
 - one module per verb: ``get``, ``describe``, ``create`` (and
   ``create_service``), ``expose``, ``scale``, ``apply``, ``delete``,
   ``label``, ``patch``, ``rollout``, ``exec`` (with ``programs``: nslookup,
@@ -157,7 +160,7 @@ def _create_subcommand(rest: list[str]) -> tuple[Command, list[str]]:
         return _service_subcommand(rest)
     if sub in create.CREATE_SUBCOMMANDS_NOT_MODELLED:
         raise KubectlError(f'error: k8sedu does not model "kubectl create {sub}" yet; '
-                           "it models: create deployment, create namespace, create service")
+                           "it models: create deployment, create ingress, create namespace, create service")
     return create.CREATE, rest[:index] + [sub] + rest[index:]
 
 

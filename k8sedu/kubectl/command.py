@@ -81,7 +81,7 @@ def dry_run(parsed: Parsed) -> bool:
         return False
     if value == "server":
         raise KubectlError('error: k8sedu does not model "--dry-run=server" yet; use --dry-run=client')
-    raise KubectlError(f'error: invalid dry-run value ({value}). Must be "none", "server", or "client"')
+    raise KubectlError(f'error: Invalid dry-run value ({value}). Must be "none", "server", or "client".')
 
 
 def dry_run_flag() -> Flag:

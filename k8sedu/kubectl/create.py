@@ -1,4 +1,4 @@
-"""``kubectl create deployment`` and ``kubectl create namespace``: kubectl's object generators.
+"""``kubectl create deployment``, ``create namespace`` and ``create ingress``: kubectl's object generators.
 
 A generator builds the object a real kubectl would send (kubectl
 ``pkg/cmd/create/create_deployment.go``): for ``create deployment web
@@ -8,6 +8,11 @@ labels are all ``app: web``, the container is named after the image
 the first container's ``containerPort``. The object is written through the API
 server, which validates it, then the controllers settle: the Deployment gets
 a ReplicaSet and the ReplicaSet its Pods, which start over simulated time.
+
+``create ingress`` (kubectl ``pkg/cmd/create/create_ingress.go``) turns each
+``--rule=host/path=service:port[,tls[=secret]]`` into a rule of the Ingress
+(``ingress_create.build_ingress``): the path type is ``Exact`` unless the
+path ends in ``*`` (then ``Prefix``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from k8sedu.apiserver.names import ALPHANUMS
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl.command import (PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format,
                                     success)
-from k8sedu.kubectl.flags import Flag, Parsed, integer, string, strings, usage_error
+from k8sedu.kubectl.flags import Flag, Parsed, array, integer, string, strings, usage_error
+from k8sedu.kubectl.ingress_create import build_ingress
 from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, Namespace,
                             ObjectMeta, PodSpec, PodTemplateSpec, frozen)
 
@@ -27,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
 
 CREATE_SUBCOMMANDS_NOT_MODELLED = ("clusterrole", "clusterrolebinding", "configmap", "cm", "cronjob", "cj",
-                                   "ingress", "ing", "job", "poddisruptionbudget", "pdb", "priorityclass", "pc",
+                                   "job", "poddisruptionbudget", "pdb", "priorityclass", "pc",
                                    "quota", "resourcequota", "role", "rolebinding", "secret",
                                    "serviceaccount", "sa", "token")
 
@@ -115,6 +121,23 @@ def run_create_namespace(cluster: "Cluster", p: Parsed) -> str:
     return success("namespace", name, "created", p, is_dry_run)
 
 
+def run_create_ingress(cluster: "Cluster", p: Parsed) -> str:
+    name = exactly_one_name(p, INGRESS.path)  # Complete: the name, the dry-run strategy, the printer; then Validate
+    is_dry_run = dry_run(p)
+    fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
+    ing = build_ingress(name, namespace_of(p), p["rule"], p["class"], p["default-backend"], p["annotation"])
+    if not is_dry_run:
+        try:
+            ing = cluster.api.create(ing)
+        except StatusError as err:
+            raise from_status(err, "failed to create ingress") from None
+        cluster.settle()
+    if fmt in ("yaml", "json"):
+        from k8sedu.kubectl import output
+        return output.generated(ing, fmt, is_dry_run, "namespace" in p.changed)
+    return success("ingress.networking.k8s.io", name, "created", p, is_dry_run)
+
+
 def _common_flags() -> tuple[Flag, ...]:
     return (string("output", "o"), dry_run_flag(), string("field-manager", modelled=False),
             Flag("save-config", "bool", no_opt="true", default=False, modelled=False),
@@ -138,7 +161,16 @@ NAMESPACE = Command(
     run=run_create_namespace,
 )
 
-SUBCOMMANDS = {"deployment": DEPLOYMENT, "deploy": DEPLOYMENT, "namespace": NAMESPACE, "ns": NAMESPACE}
+INGRESS = Command(
+    path="kubectl create ingress",
+    short="Create an ingress with the specified name.",
+    use="kubectl create ingress NAME --rule=host/path=service:port[,tls[=secret]]  [options]",
+    flags=(array("rule"), string("class"), string("default-backend"), array("annotation")) + _common_flags(),
+    run=run_create_ingress,
+)
+
+SUBCOMMANDS = {"deployment": DEPLOYMENT, "deploy": DEPLOYMENT, "namespace": NAMESPACE, "ns": NAMESPACE,
+               "ingress": INGRESS, "ing": INGRESS}
 
 
 def run_create_parent(cluster: "Cluster", p: Parsed) -> str:

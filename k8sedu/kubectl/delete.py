@@ -23,7 +23,8 @@ from k8sedu.objects import RESOURCE_BY_KIND
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
 
-DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice")
+DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice",
+             "Ingress", "IngressClass")
 WAIT_SLACK_SECONDS = 5  # beyond the longest grace period, before giving up waiting
 FORCE_WARNING = ("warning: Immediate deletion does not wait for confirmation that the running resource has been "
                  "terminated. The resource may continue to run on the cluster indefinitely.")

@@ -18,14 +18,14 @@ import datetime
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from k8sedu.errors import KubectlError
-from k8sedu.kubectl import events, resources
+from k8sedu.kubectl import events, ingress_print, resources
 from k8sedu.kubectl.command import Command, namespace_of
 from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.kubectl.printers import node_roles, selector_string
 from k8sedu.kubectl.table import tabwrite
 from k8sedu.manifests.encode import EPOCH, pull_policy
-from k8sedu.objects import selector_matches
+from k8sedu.objects import RESOURCE_BY_KIND, selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
@@ -348,6 +348,7 @@ def describe(cluster: "Cluster", obj: Any, show_events: bool = True) -> str:
 DESCRIBERS: dict[str, Callable[["Cluster", Any], list[str]]] = {
     "Service": describe_service, "Pod": describe_pod, "Deployment": describe_deployment, "Node": describe_node,
     "Namespace": describe_namespace, "ReplicaSet": describe_replicaset,
+    **ingress_print.DESCRIBERS,
 }
 
 
@@ -387,7 +388,7 @@ def run_describe(cluster: "Cluster", p: Parsed) -> str:
     for res, _ in found:
         if res.kind not in DESCRIBERS:
             raise KubectlError(f'error: k8sedu does not model "kubectl describe {res.plural}" yet; '
-                               f"it describes: {', '.join(sorted(r.lower() + 's' for r in DESCRIBERS))}")
+                               f"it describes: {', '.join(sorted(RESOURCE_BY_KIND[k].plural for k in DESCRIBERS))}")
     if not found and not errors:
         return f"No resources found in {namespace} namespace." if not all_ns else "No resources found"
     text = "\n\n\n".join(describe(cluster, obj, p["show-events"]) for _, obj in found)

@@ -8,6 +8,10 @@ the same component saying the same thing about the same object bumps
 server's ``--event-ttl=1h``). An event about a cluster-scoped object, such as
 a Node, lives in the ``default`` namespace. Event names are
 ``<object>.<hex timestamp>``, so a list is grouped by object, oldest first.
+
+Notes the model itself records in ``cluster.events`` (component ``k8sedu``,
+such as ``NoIngressController``) explain the model to the learner; no real
+cluster has them, so kubectl never shows them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from k8sedu.manifests.encode import EPOCH, timestamp
 from k8sedu.objects import EMPTY
 
 EVENT_TTL = 3600
+MODEL_COMPONENT = "k8sedu"  # the model's own notes in cluster.events: not Kubernetes events
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ def events(log: Iterable[Any], now: float, namespace: Optional[str] = None) -> l
     """Fold the event log into Event objects, in the API's list order (namespace, then name)."""
     folded: dict[tuple, list] = {}
     for e in log:
+        if e.component == MODEL_COMPONENT:
+            continue
         key = (e.component, e.type, e.kind, e.namespace, e.name, e.reason, e.message)
         if key in folded:
             folded[key][1] = e.time

@@ -29,7 +29,9 @@ class Flag:
     """One flag a command accepts.
 
     ``kind`` is pflag's value type: ``string``, ``int`` (Go int / int32),
-    ``bool`` or ``strings`` (a StringSlice: comma separated and repeatable).
+    ``bool``, ``strings`` (a StringSlice: comma separated and repeatable) or
+    ``array`` (a StringArray: repeatable, each value taken whole, commas and
+    all, as ``kubectl create ingress --rule`` needs).
     ``no_opt`` is pflag's ``NoOptDefVal``: the value used when the flag is
     given without one (``"true"`` for every bool).
     """
@@ -66,6 +68,11 @@ def boolean(name: str, short: str = "", default: bool = False, **kw) -> Flag:
 
 def strings(name: str, short: str = "", **kw) -> Flag:
     return Flag(name, "strings", short, (), **kw)
+
+
+def array(name: str, short: str = "", **kw) -> Flag:
+    """A pflag StringArray: ``--rule=a,b --rule=c`` gives ``("a,b", "c")``."""
+    return Flag(name, "array", short, (), **kw)
 
 
 @dataclass
@@ -174,7 +181,7 @@ class FlagSet:
         except ValueError as err:
             raise flag_error(f'invalid argument "{value}" for "{spec.shown}" flag: {err}',
                              self.command_path) from None
-        if spec.kind == "strings" and spec.name in parsed.changed:
+        if spec.kind in ("strings", "array") and spec.name in parsed.changed:
             converted = parsed.values[spec.name] + converted
         parsed.values[spec.name] = converted
         parsed.changed.add(spec.name)
@@ -187,6 +194,8 @@ def _convert(spec: Flag, value: str) -> Any:
         return parse_go_bool(value)
     if spec.kind == "strings":
         return tuple(value.split(",")) if value else ()
+    if spec.kind == "array":
+        return (value,)
     return value
 
 

@@ -3,7 +3,10 @@
 Mirrors kubectl ``pkg/cmd/create/create_ingress.go`` (v0.32):
 
 - ``--rule`` must match ``host/path=svcname:svcport[,tls[=secret]]``
-  (``ruleRegex``); ``host`` may be empty (a catch-all rule) or hold ``*``;
+  (``ruleRegex``); ``host`` may be empty (a catch-all rule) or hold ``*``.
+  The regex is anchored at the start only, as Go's ``MatchString`` uses it,
+  so text after a valid rule is accepted and ignored
+  (``a.com/=s:80:90`` gives port 80);
 - the path type is **Exact**, unless the path ends in ``*``: then the ``*``
   is dropped and the type is **Prefix** (``foo.com/path*`` -> ``/path``,
   Prefix; ``foo.com/*`` -> ``/``, Prefix);
@@ -13,7 +16,10 @@ Mirrors kubectl ``pkg/cmd/create/create_ingress.go`` (v0.32):
 - ``--class`` sets ``spec.ingressClassName``; ``--default-backend=svc:port``
   sets ``spec.defaultBackend``; ``--annotation k=v`` adds annotations.
 
-The errors are kubectl's own (``Validate``), printed as ``error: ...``.
+The errors are kubectl's own (``Validate``), printed as ``error: ...``. A
+rule that passes the regex but makes kubectl 1.32 itself crash (``panic:
+index out of range``: a ``,`` or an extra ``=`` in the path) is refused with
+an error that says so.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from k8sedu.objects import (HTTPIngressPath, HTTPIngressRuleValue, Ingress, Ingr
                             IngressServiceBackend, IngressSpec, IngressTLS, ObjectMeta, ServiceBackendPort,
                             frozen)
 
-HOST_PATH_SVC = r"(?P<host>[\w\*\-\.]*)(?P<path>/[^,=\n]*)=(?P<svcname>[\w\-]+):(?P<svcport>[\w\-]+)"
+HOST_PATH_SVC = r"^(?P<host>[\w\*\-\.]*)(?P<path>/.*)=(?P<svcname>[\w\-]+):(?P<svcport>[\w\-]+)"
 TLS = r"(,(?P<istls>tls)=?(?P<secretname>[\w\-]+)?)?"
-RULE_REGEX = re.compile(HOST_PATH_SVC + TLS, re.ASCII)  # Go's \w is ASCII; matched whole, like ^...$
+RULE_REGEX = re.compile(HOST_PATH_SVC + TLS, re.ASCII)  # Go's \w is ASCII; only the start is anchored (no $)
+INT32 = 2 ** 32
 
 
 def validate(rules: Sequence[str], default_backend: str, annotations: Sequence[str]) -> None:
@@ -38,7 +45,7 @@ def validate(rules: Sequence[str], default_backend: str, annotations: Sequence[s
                            "default-backend (which catches all traffic) or a list of rules (which catch "
                            "specific paths)")
     for rule in rules:
-        if not RULE_REGEX.fullmatch(rule):
+        if not RULE_REGEX.match(rule):
             raise KubectlError(f"error: rule {rule} is invalid and should be in format "
                                "host/path=svcname:svcport[,tls[=secret]]")
     for annotation in annotations:
@@ -56,17 +63,27 @@ def service_backend_port(port: str) -> ServiceBackendPort:
     >>> service_backend_port("8080"), service_backend_port("http")
     (ServiceBackendPort(name='', number=8080), ServiceBackendPort(name='http', number=0))
     """
-    if re.fullmatch(r"[+-]?[0-9]+", port):  # strconv.Atoi
-        return ServiceBackendPort(number=int(port))
+    if re.fullmatch(r"[+-]?[0-9]+", port, re.ASCII) and -2 ** 63 <= int(port) < 2 ** 63:  # strconv.Atoi
+        return ServiceBackendPort(number=(int(port) + INT32 // 2) % INT32 - INT32 // 2)  # FromInt: int32(i)
     return ServiceBackendPort(name=port)
 
 
-def _backend(service: str) -> IngressBackend:
-    name, port = service.split(":")[:2]
-    return IngressBackend(IngressServiceBackend(name, service_backend_port(port)))
+def _crash(rule: str, length: int) -> KubectlError:
+    """What the model says where kubectl 1.32's generator panics (it indexes a split that came out short)."""
+    return KubectlError(f"error: rule {rule} makes kubectl 1.32 itself crash (panic: runtime error: index out of "
+                        f"range [1] with length {length}); write it as host/path=svcname:svcport[,tls[=secret]], "
+                        "with no ',' or '=' in the path")
 
 
-def http_path(path_and_service: str) -> HTTPIngressPath:
+def _backend(service: str, rule: str = "") -> IngressBackend:
+    """``buildIngressBackendSvc``: ``name:port`` (what follows a second ``:`` is ignored)."""
+    parts = service.split(":")
+    if len(parts) < 2:
+        raise _crash(rule, len(parts))
+    return IngressBackend(IngressServiceBackend(parts[0], service_backend_port(parts[1])))
+
+
+def http_path(path_and_service: str, rule: str = "") -> HTTPIngressPath:
     """``buildHTTPIngressPath``: ``bar=svc:80`` (what follows the host's first ``/``).
 
     Examples
@@ -77,12 +94,14 @@ def http_path(path_and_service: str) -> HTTPIngressPath:
     >>> http_path("bar=svc:8080").path_type
     'Exact'
     """
-    path, service = path_and_service.split("=")[:2]
-    path = "/" + path
+    parts = path_and_service.split("=")
+    if len(parts) < 2:
+        raise _crash(rule, len(parts))
+    path, service = "/" + parts[0], parts[1]
     path_type = "Exact"
     if path.endswith("*"):
         path, path_type = path[:-1], "Prefix"
-    return HTTPIngressPath(path, path_type, _backend(service))
+    return HTTPIngressPath(path, path_type, _backend(service, rule))
 
 
 def _rules(rules: Sequence[str]) -> tuple[IngressRule, ...]:
@@ -94,7 +113,7 @@ def _rules(rules: Sequence[str]) -> tuple[IngressRule, ...]:
         if host not in paths:
             hosts.append(host)
             paths[host] = []
-        paths[host].append(http_path(rest))
+        paths[host].append(http_path(rest, rule))
     return tuple(IngressRule(h, HTTPIngressRuleValue(tuple(paths[h]))) for h in hosts)
 
 

@@ -5,8 +5,8 @@ Mirrors k/k ``pkg/printers/internalversion/printers.go`` (``printIngress``,
 ``printIngressClass``) and kubectl ``pkg/describe/describe.go``
 (``describeIngressV1``, ``describeBackendV1``, ``serviceBackendStringer``,
 ``formatEndpointSlices``, ``describeIngressClassV1``). Pure functions over
-objects: ``PRINTERS`` plugs into ``printers.PRINTERS`` and ``DESCRIBERS`` into
-``describe.DESCRIBERS``.
+objects: ``PRINTERS`` is merged into ``printers.PRINTERS`` and ``DESCRIBERS``
+into ``describe.DESCRIBERS``.
 
 Two details worth knowing: ADDRESS is an *empty* cell while no controller has
 written ``status.loadBalancer`` (the printer never writes ``<pending>``), and
@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 from k8sedu.kubectl.duration import age
-from k8sedu.kubectl.printers import Options, Printer
+from k8sedu.kubectl.columns import Options, Printer
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster

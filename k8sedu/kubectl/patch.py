@@ -32,7 +32,7 @@ from k8sedu.manifests.encode import encode
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
 
-PATCHABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Namespace")
+PATCHABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Namespace", "Ingress", "IngressClass")
 
 
 def parse_patch(text: str) -> dict:
@@ -82,13 +82,25 @@ def _definition(kind: str) -> str:
 
 
 def _drop(doc: Any, path: str) -> Any:
-    import re
-    parts = [p for p in re.split(r"\.|(\[\d+\])", path) if p]
+    """Remove the field at ``path`` (``spec.rules[0].hots``), a path whose keys may themselves hold dots."""
     doc = _copy(doc)
-    node = doc
-    for part in parts[:-1]:
-        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
-    node.pop(parts[-1], None)
+    node, rest = doc, path
+    while rest:
+        if rest.startswith("[") and isinstance(node, list):
+            index, _, rest = rest[1:].partition("]")
+            node, rest = node[int(index)], rest.removeprefix(".")
+            continue
+        if not isinstance(node, dict):
+            return doc
+        keys = {str(k): k for k in node}
+        if rest in keys:
+            node.pop(keys[rest])
+            return doc
+        prefix = max((k for k in keys if rest.startswith(k) and rest[len(k):len(k) + 1] in (".", "[")), key=len,
+                     default=None)
+        if prefix is None:
+            return doc
+        node, rest = node[keys[prefix]], rest[len(prefix):].removeprefix(".")
     return doc
 
 

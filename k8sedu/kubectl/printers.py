@@ -13,23 +13,16 @@ cells with ``tabulate``.
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
+from k8sedu.kubectl import ingress_print
+from k8sedu.kubectl.columns import Options, Printer  # re-exported: printers.Options, printers.Printer
 from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.table import tabulate
 
 NONE = "<none>"
 LOAD_BALANCER_WIDTH = 16  # printers.go: longer EXTERNAL-IPs are cut without -o wide
 MAX_LISTED = 3  # endpoints, slices, ports: the first three, then " + N more..."
-
-
-@dataclass(frozen=True)
-class Options:
-    """What changes a cell: the clock (for AGE) and ``-o wide``."""
-
-    now: float
-    wide: bool = False
 
 
 def format_labels(labels: Mapping[str, str]) -> str:
@@ -218,14 +211,6 @@ def _namespace_row(ns: Any, opts: Options) -> list[str]:
 
 # ---------------------------------------------------------------- the tables
 
-@dataclass(frozen=True)
-class Printer:
-    columns: tuple[str, ...]
-    wide_columns: tuple[str, ...]
-    row: Callable[[Any, Options], list[str]]
-    wide_header: tuple[str, ...] = ()  # when -o wide puts columns in the middle (events), the whole header
-
-
 def _event_row(view: Any, opts: Options) -> list[str]:
     from k8sedu.kubectl import events  # events imports this module's helpers' neighbours; keep it lazy
     return events.row(view, opts.now, opts.wide)
@@ -247,6 +232,7 @@ PRINTERS: Mapping[str, Printer] = {
     "Event": Printer(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), (), _event_row,
                      ("LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
                       "COUNT", "NAME")),
+    **ingress_print.PRINTERS,
 }
 
 

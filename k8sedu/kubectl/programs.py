@@ -17,7 +17,9 @@ debugging Service discovery sees what they would see in a real pod:
   line (unless ``-s``) and curl's exit code (6 no such host, 7 refused,
   28 timeout).
 - ``cat /etc/resolv.conf`` (and ``/etc/hosts``, ``/etc/hostname``): the files the
-  kubelet writes into every pod.
+  kubelet writes into every pod; in an ingress-nginx controller pod also
+  ``/etc/nginx/nginx.conf``, the configuration the controller generated (a
+  readable subset).
 - ``hostname``: the pod's hostname.
 
 A program returns ``(output, exit_code)``; ``kubectl exec`` turns a non-zero
@@ -264,6 +266,11 @@ def cat(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
         "/etc/hosts": lambda: _hosts_file(pod),
         "/etc/hostname": lambda: (pod.spec.hostname or pod.metadata.name) + "\n",
     }
+    from k8sedu import ingress_nginx  # a controller below kubectl; only its pods have the file
+    if any(path == ingress_nginx.NGINX_CONF for path in argv[1:]):
+        conf = ingress_nginx.nginx_conf_for(cluster, pod)
+        if conf is not None:
+            files[ingress_nginx.NGINX_CONF] = lambda: conf
     out, code = [], 0
     for path in argv[1:]:
         if path in files:

@@ -26,11 +26,11 @@ from k8sedu.errors import KubectlError
 from k8sedu.objects import RESOURCE_BY_KIND, RESOURCES, Resource
 
 # `kubectl get all`: the "all" category, in discovery order, cut to the kinds the model has.
+# Ingresses are not in it (nor are EndpointSlices, IngressClasses, Nodes): `get all` never lists them.
 ALL_CATEGORY = ("Pod", "Service", "Deployment", "ReplicaSet")
 
 # Real resource types the model does not have yet: saying "unknown" would be a lie.
 NOT_MODELLED = {
-    "ingresses": "ingress", "ingress": "ingress", "ing": "ingress",
     "configmaps": "configmaps", "configmap": "configmaps", "cm": "configmaps",
     "secrets": "secrets", "secret": "secrets",
     "statefulsets": "statefulsets", "statefulset": "statefulsets", "sts": "statefulsets",
@@ -42,7 +42,7 @@ NOT_MODELLED = {
     "persistentvolumes": "persistentvolumes", "pv": "persistentvolumes",
     "replicationcontrollers": "replicationcontrollers", "rc": "replicationcontrollers",
     "horizontalpodautoscalers": "horizontalpodautoscalers", "hpa": "horizontalpodautoscalers",
-    "ingressclasses": "ingressclasses", "gateways": "gateways", "httproutes": "httproutes",
+    "gateways": "gateways", "httproutes": "httproutes",
 }
 
 
@@ -70,6 +70,8 @@ def lookup(word: str) -> Resource:
     --------
     >>> [lookup(w).kind for w in ("po", "pods", "Pod", "svc", "deploy", "deployments.apps", "ep", "no")]
     ['Pod', 'Pod', 'Pod', 'Service', 'Deployment', 'Deployment', 'Endpoints', 'Node']
+    >>> [lookup(w).kind for w in ("ing", "ingress", "ingresses.networking.k8s.io", "ingressclass")]
+    ['Ingress', 'Ingress', 'Ingress', 'IngressClass']
     >>> lookup("foo")
     Traceback (most recent call last):
     ...

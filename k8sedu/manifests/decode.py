@@ -37,11 +37,11 @@ SERVED = {
     "v1": ("Namespace", "Pod", "Service", "Endpoints"),
     "apps/v1": ("Deployment", "ReplicaSet"),
     "discovery.k8s.io/v1": ("EndpointSlice",),
+    "networking.k8s.io/v1": ("Ingress", "IngressClass"),
 }
 # Real kinds a manifest may name that the model does not have (yet): refused honestly.
-NOT_MODELLED = {"ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "Ingress", "IngressClass",
-                "NetworkPolicy", "ServiceAccount", "PersistentVolumeClaim", "PersistentVolume", "Role", "RoleBinding",
-                "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler", "Node", "ReplicationController",
+NOT_MODELLED = {"ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "NetworkPolicy", "ServiceAccount",
+                "PersistentVolumeClaim", "PersistentVolume", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler", "Node", "ReplicationController",
                 "PodDisruptionBudget", "Gateway", "HTTPRoute", "LimitRange", "ResourceQuota"}
 VALIDATE_HINT = "; if you choose to ignore these errors, turn validation off with --validate=false"
 
@@ -360,6 +360,9 @@ def to_object(doc: dict, namespace: str) -> Any:
         return EndpointSlice(meta, doc.get("addressType") or "IPv4",
                              tuple(_endpoint(e) for e in _items(doc.get("endpoints"))),
                              tuple(_endpoint_port(p) for p in _items(doc.get("ports"))))
+    from k8sedu.manifests import ingress  # it builds on ``metadata`` above (and on encode's): imported when needed
+    if kind in ingress.DECODERS:
+        return ingress.DECODERS[kind](doc, namespace)
     raise KubectlError(f"error: k8sedu does not model {kind} objects yet")
 
 

@@ -48,7 +48,7 @@ def _map(labels: Mapping[str, str]) -> dict[str, str]:
 # ---------------------------------------------------------------- metadata
 
 # The registries that set metadata.generation (the others leave it out).
-GENERATION_KINDS = ("Deployment", "ReplicaSet", "EndpointSlice")
+GENERATION_KINDS = ("Deployment", "ReplicaSet", "EndpointSlice", "Ingress", "IngressClass")
 
 
 def metadata(meta: Any, served: bool = True, kind: str = "") -> dict:
@@ -420,3 +420,9 @@ def encode(obj: Any, served: bool = True) -> dict:
     if encoder is None:
         raise KeyError(f"k8sedu cannot write a {obj.kind} as a manifest yet")
     return encoder(obj, served)
+
+
+# Ingress and IngressClass (networking.k8s.io/v1) have their own module, which builds on ``metadata`` above.
+from k8sedu.manifests import ingress  # noqa: E402
+
+ENCODERS.update(ingress.ENCODERS)

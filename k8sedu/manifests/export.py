@@ -1,13 +1,15 @@
 """``cluster.export()``: the learner's own objects, as one file to ``kubectl apply -f`` on kind.
 
-What a learner made (their namespaces, Deployments, Services and bare Pods)
-is written without what the cluster filled in: no ``uid``,
+What a learner made (their namespaces, Deployments, Services, Ingresses,
+IngressClasses and bare Pods) is written without what the cluster filled in: no ``uid``,
 ``resourceVersion``, ``creationTimestamp`` or ``status``, and no allocated
 ``clusterIP`` or ``nodePort``, which another cluster allocates anew (kind's
 service range is ``10.96.0.0/16``, so a model IP may not even fit). A node
 port the learner asked for in an applied manifest is kept. Objects the
 cluster made itself (ReplicaSets, Pods of a Deployment, EndpointSlices, the
-``kubernetes`` and ``kube-dns`` Services, add-ons) are left out.
+``kubernetes`` and ``kube-dns`` Services, add-ons) are left out. When
+ingress-nginx was installed, the file starts with the command that installs it
+on kind (its objects are not the learner's to export).
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
+from k8sedu.ingress_nginx.addon import LABELS as INGRESS_NGINX_LABELS
+from k8sedu.ingress_nginx.addon import VERSION as INGRESS_NGINX_VERSION
+from k8sedu.ingress_nginx.controller import NAMESPACE as INGRESS_NGINX
 from k8sedu.manifests.apply import LAST_APPLIED
 from k8sedu.manifests.encode import encode
 from k8sedu.manifests.yamlio import to_yaml
@@ -23,9 +28,12 @@ from k8sedu.manifests.yamlio import to_yaml
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
 
-SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "metallb-system")
-KINDS = ("Namespace", "Deployment", "Service", "Pod")
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "metallb-system", INGRESS_NGINX)
+KINDS = ("Namespace", "IngressClass", "Deployment", "Service", "Ingress", "Pod")
 HEADER = "# Exported by k8sedu: apply it to a real cluster with  kubectl apply -f <this file>\n"
+INGRESS_NGINX_NOTE = ("# This cluster ran ingress-nginx. Install it first (on kind):\n"
+                      "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
+                      f"controller-v{INGRESS_NGINX_VERSION}/deploy/static/provider/kind/deploy.yaml\n")
 
 
 def user_objects(cluster: "Cluster") -> list[Any]:
@@ -38,6 +46,10 @@ def user_objects(cluster: "Cluster") -> list[Any]:
                 if meta.name not in SYSTEM_NAMESPACES + ("default",):
                     found.append(obj)
                 continue
+            if kind == "IngressClass":
+                if not _installed_by_ingress_nginx(meta):
+                    found.append(obj)
+                continue
             if meta.namespace in SYSTEM_NAMESPACES or meta.owner_references:
                 continue
             if kind == "Service" and (meta.namespace, meta.name) == ("default", "kubernetes"):
@@ -46,6 +58,10 @@ def user_objects(cluster: "Cluster") -> list[Any]:
                 continue
             found.append(obj)
     return found
+
+
+def _installed_by_ingress_nginx(meta: Any) -> bool:
+    return meta.labels.get("app.kubernetes.io/part-of") == INGRESS_NGINX_LABELS["app.kubernetes.io/part-of"]
 
 
 def portable(obj: Any) -> dict:
@@ -90,7 +106,8 @@ def _portable_service(spec: dict, asked: Optional[dict]) -> None:
 def export(cluster: "Cluster", path: Optional[str] = None) -> str:
     """Return (and write to ``path``) the learner's objects as multi-document YAML."""
     docs = [to_yaml(portable(obj)) for obj in user_objects(cluster)]
-    text = HEADER + "".join(f"---\n{d}" for d in docs)
+    installed = cluster.api.try_get("Namespace", "", INGRESS_NGINX) is not None
+    text = HEADER + (INGRESS_NGINX_NOTE if installed else "") + "".join(f"---\n{d}" for d in docs)
     if path is not None:
         Path(path).write_text(text)
     return text
