@@ -22,7 +22,7 @@ import uuid
 from collections import Counter
 from typing import Any, Optional
 
-from k8sedu import bootstrap, coredns
+from k8sedu import bootstrap, coredns, load_balancers
 from k8sedu.apiserver import APIServer, StatusError
 from k8sedu.cloud import PROVIDERS, Cloud, LoadBalancer, ServiceLBController
 from k8sedu.apiserver.store import Store
@@ -265,38 +265,17 @@ class Cluster:
 
     def load_balancers(self) -> list[LoadBalancer]:
         """Every load balancer: the cloud's, or the addresses MetalLB announces."""
-        found = list(self.cloud.load_balancers.values()) if self.cloud else []
-        if self.metallb is not None:
-            found += list(self.metallb.load_balancers.values())
-        return sorted(found, key=lambda lb: lb.service)
+        return load_balancers.every_load_balancer(self)
 
     def lb_backends(self, svc, lb: LoadBalancer) -> list[str]:
         """The nodes a load balancer may send a new connection to (its health checks pass)."""
-        if lb.announcing_node:
-            return [lb.announcing_node] if self.node_is_up(lb.announcing_node) else []
-        nodes = [n for n in self.api.list("Node") if n.ready and self.node_is_up(n.metadata.name)
-                 and "node.kubernetes.io/exclude-from-external-load-balancers" not in n.metadata.labels]
-        if svc.spec.external_traffic_policy == "Local":  # the healthCheckNodePort says "no local endpoints"
-            local = {e.node_name for s in self.list("EndpointSlice", svc.metadata.namespace,
-                                                      {"kubernetes.io/service-name": svc.metadata.name})
-                     for e in s.endpoints if e.conditions.ready is not False}
-            nodes = [n for n in nodes if n.metadata.name in local]
-        return [n.metadata.name for n in nodes]
+        return load_balancers.backends(self, svc, lb)
 
     def why_pending(self, svc) -> str:
         """Why a LoadBalancer Service has no EXTERNAL-IP yet, in one sentence."""
-        if svc.spec.load_balancer_class:
-            return f"only a controller for loadBalancerClass {svc.spec.load_balancer_class} may serve it"
-        if self.cloud is not None:
-            lb = self.cloud.load_balancers.get((svc.metadata.namespace, svc.metadata.name))
-            if lb is not None:
-                return (f"{self.cloud.provider.name} is still provisioning load balancer {lb.name} "
-                        f"(ready in {max(0.0, lb.ready_at - self.now):.0f} s)")
-            return "the cloud controller has not seen it yet"
-        if self.metallb is not None:
-            return "MetalLB's address pool is exhausted"
-        return ("nothing on this cluster provisions load balancers: there is no cloud provider, and no MetalLB "
-                "or minikube tunnel; it stays <pending> forever, while its NodePort and ClusterIP work")
+        return load_balancers.why_pending(self, svc)
+
+    # ------------------------------------------------------------ add-ons
 
     def install(self, addon: str, addresses: str = "", default_class: bool = False,
                 watch_ingress_without_class: bool = False) -> str:
@@ -373,6 +352,8 @@ class Cluster:
     def tunnel_node(self) -> Optional[str]:
         running = self._tunnel is not None and self._tunnel.running
         return self.api.list("Node")[0].metadata.name if running else None
+
+    # ------------------------------------------------------------ inspecting
 
     def kube_proxy(self, node: str) -> KubeProxy:
         """The node's kube-proxy, synced with the API."""

@@ -1,0 +1,204 @@
+"""On a node: the connection passes netfilter, is DNATed, routed to a pod, and the app answers.
+
+Mirrors the kernel path a new connection takes on a Linux node running
+kube-proxy in iptables mode: the ``nat`` table first (``PREROUTING`` for a
+packet arriving from a pod or from the wire, ``OUTPUT`` for one a process on
+the node sends), where kube-proxy's ``KUBE-SERVICES`` rules may DNAT it to one
+endpoint; then the ``filter`` table (``FORWARD``, ``INPUT`` or ``OUTPUT``),
+where kube-proxy REJECTs Services without endpoints and DROPs traffic for
+``externalTrafficPolicy: Local`` Services without a local endpoint. The
+pod network (CNI) then routes the packet to the node whose ``podCIDR`` holds
+the destination and on to the pod, or out of the cluster (egress, masqueraded
+to the node's IP). Last, the container either listens on the port and
+answers, or the kernel refuses the connection.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from k8sedu import coredns, images, ingress_nginx
+from k8sedu.netfilter import Packet, Verdict, trace_chain
+from k8sedu.network import ingress
+from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+    from k8sedu.objects import Pod
+
+
+def on_node(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool = False) -> Trace:
+    """Carry the request's connection from ``node``'s netfilter to whatever answers ``dst_ip:dport``.
+
+    ``dst_local`` says the packet is addressed to one of the node's own
+    addresses (a NodePort), which decides the filter chain it passes.
+    """
+    if not cluster.node_is_up(node):
+        return req.fail(f"node/{node}", "down", f"node {node} is down: nothing answers there", TIMED_OUT)
+    verdict = through_rules(cluster, node, req.client.ip, dst_ip, dport, "tcp", dst_local, req.client.kind == "node")
+    where = f"kube-proxy rules ({node})"
+    if verdict.target in ("REJECT", "DROP"):
+        # a REJECT answers at once (connection refused); a DROP leaves curl waiting until it times out
+        code = CONNECTION_REFUSED if verdict.target == "REJECT" else TIMED_OUT
+        why = _filter_reason(verdict, f"{dst_ip}:{dport}")
+        return req.fail(where, verdict.target, why, code, matched_rules(verdict))
+    if verdict.target != "DNAT":
+        return _no_dnat(cluster, req, node, dst_ip, dport, dst_local)
+    # a pod client keeps its own source IP even when a rule marked it for masquerade (hairpin, or a pod
+    # sending to a NodePort): the model leaves that SNAT out
+    masquerade = verdict.masquerade and req.client.kind != "pod"
+    req.record(where, "DNAT", f"{dst_ip}:{dport} -> {verdict.to_destination} via {_chains(verdict)}"
+               + (" (masquerade: the pod will see the node's IP as the source)" if masquerade else ""),
+               matched_rules(verdict))
+    final_ip, port = verdict.to_destination.rsplit(":", 1)
+    return to_pod(cluster, req, node, final_ip, int(port), req.client.ip, masquerade)
+
+
+def through_rules(cluster: "Cluster", node: str, src: str, dst: str, port: int, protocol: str,
+                  dst_local: bool = False, from_node: bool = False) -> Verdict:
+    """Run a new connection through ``node``'s nat, then filter, tables.
+
+    The ``statistic`` matches draw from ``cluster.random``, so every call
+    consumes random numbers in the order the rules are walked.
+    """
+    proxy = cluster.kube_proxy(node)
+    packet = Packet(src=src, dst=dst, dport=port, protocol=protocol, dst_local=dst_local, src_local=from_node)
+    state = dict(rng=cluster.random, recent=proxy.recent, now=cluster.now)
+    verdict = trace_chain(proxy.nat, "OUTPUT" if from_node else "PREROUTING", packet, **state)
+    if verdict.target == "DNAT":
+        return verdict
+    chain = "OUTPUT" if from_node else ("INPUT" if dst_local else "FORWARD")
+    filtered = trace_chain(proxy.filter, chain, packet, **state)
+    return filtered if filtered.target in ("REJECT", "DROP") else verdict
+
+
+def to_pod(cluster: "Cluster", req: Request, node: str, ip: str, port: int, source: str,
+           masquerade: bool = False) -> Trace:
+    """Route from ``node`` to the pod that has ``ip`` and deliver there.
+
+    The pod sees ``source``, or the node's own IP when the node masqueraded.
+    """
+    dest = pod_at(cluster, ip)
+    if dest is None:
+        return req.fail("network", "dropped", why_unreachable(cluster, ip), TIMED_OUT)
+    req.record("network", "routed", _route(cluster, node, dest, ip))
+    seen = node_ip(cluster, node) if masquerade else source
+    return deliver(cluster, req, dest, port, seen)
+
+
+def _no_dnat(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool) -> Trace:
+    """No kube-proxy rule took the connection: it goes to the node itself, a pod IP, or out of the cluster."""
+    if dst_local:
+        why = f"nothing listens on {dst_ip}:{dport} on node {node} and no kube-proxy rule matched"
+        note = ingress.ingress_note(cluster, req.target.host_header) if dport in (80, 443) else ""
+        why += f"; {note}" if note else ""
+        return req.fail(f"node/{node}", "refused", why, CONNECTION_REFUSED)
+    dest = pod_at(cluster, dst_ip)
+    if dest is None and dst_ip in _external_hosts():
+        return _egress(cluster, req, node, dst_ip)
+    if dest is None:
+        return req.fail("network", "dropped", why_unreachable(cluster, dst_ip), TIMED_OUT)
+    if req.client.kind not in ("pod", "node"):
+        why = f"{dst_ip} is a pod IP: pod IPs are not routed outside the cluster network"
+        return req.fail("network", "no route", why, TIMED_OUT)
+    req.record("network", "routed", _route(cluster, node, dest, dst_ip))
+    return deliver(cluster, req, dest, dport, req.client.ip)
+
+
+def _egress(cluster: "Cluster", req: Request, node: str, dst_ip: str) -> Trace:
+    """The request leaves the cluster, e.g. after an ExternalName CNAME, to a server outside."""
+    host = _external_hosts()[dst_ip]
+    ip = node_ip(cluster, node)
+    req.record("network", "egress", f"{dst_ip} is outside the cluster: the packet leaves through "
+               f"node {node}, masqueraded to the node's IP {ip}")
+    req.record(host, "answered", f"HTTP 200 from {dst_ip}:{req.target.port}, a server outside the cluster")
+    return req.answered(200, host, f"<!doctype html><html><head><title>{host}</title>", client_ip_seen=ip)
+
+
+def deliver(cluster: "Cluster", req: Request, dest: "Pod", port: int, seen_source: str) -> Trace:
+    """Hand the connection to pod ``dest``: its app answers, nginx routes it, or nothing listens."""
+    name = dest.metadata.name
+    if not cluster.node_is_up(dest.spec.node_name):
+        why = f"pod {name} is on node {dest.spec.node_name}, which is down: nothing answers"
+        return req.fail(f"pod/{name}", "no answer", why, TIMED_OUT)
+    controller = ingress_nginx.controller_of(cluster)
+    if controller is not None and port in (80, 443) and dest.status.phase == "Running" and controller.owns(dest):
+        return _through_ingress_nginx(cluster, req, controller, dest)
+    app = images.listener(dest, port) if dest.status.phase == "Running" else None
+    if app is None:
+        return req.fail(f"pod/{name}", "refused", f"nothing listens on port {port} in pod {name}", CONNECTION_REFUSED)
+    body = app.answer(dest, req.target.path)
+    status = 404 if body.startswith("404") else 200
+    req.record(f"pod/{name}", "answered",
+               f"HTTP {status} from {dest.status.pod_ip}:{port} (it sees the request coming from {seen_source})")
+    return req.answered(status, f"pod/{name}", body, pod=name, client_ip_seen=seen_source)
+
+
+def _through_ingress_nginx(cluster: "Cluster", req: Request, controller, nginx_pod: "Pod") -> Trace:
+    """nginx answers itself, or proxies from its own pod to one pod endpoint (not via a ClusterIP)."""
+    answer = ingress.through_ingress_nginx(req, controller, nginx_pod)
+    if isinstance(answer, Trace):
+        return answer
+    return to_pod(cluster, req, nginx_pod.spec.node_name, answer.address, answer.port, nginx_pod.status.pod_ip)
+
+
+def pod_at(cluster: "Cluster", ip: str) -> Optional["Pod"]:
+    """The pod that has ``ip``, if any."""
+    pods = cluster.api.store.by_index("Pod", "ip", ip)
+    return pods[0] if pods else None
+
+
+def node_ip(cluster: "Cluster", node: str) -> str:
+    """``node``'s InternalIP."""
+    return cluster.api.get("Node", "", node).address("InternalIP")
+
+
+def why_unreachable(cluster: "Cluster", ip: str) -> str:
+    """Why a packet for ``ip`` found no pod inside the cluster."""
+    if ip in cluster.api.service_ips:
+        return (f"{ip} is in the Service range but no rule matched it on this port: "
+                "a ClusterIP is virtual, nothing answers without a kube-proxy rule")
+    return f"no pod has IP {ip} (pods are ephemeral: a replaced pod gets a new IP)"
+
+
+def _route(cluster: "Cluster", node: str, dest: "Pod", ip: str) -> str:
+    """How the pod network carries a packet from ``node`` to ``dest``."""
+    there = dest.spec.node_name
+    if there == node:
+        return f"{ip} is pod {dest.metadata.name} on the same node ({node})"
+    cidr = cluster.api.get("Node", "", there).spec.pod_cidr
+    return f"{ip} is in {there}'s podCIDR {cidr}: sent from {node} to {there}, then to pod {dest.metadata.name}"
+
+
+def _external_hosts() -> dict[str, str]:
+    """Public servers the model knows, by IP (the upstream DNS answers for them)."""
+    hosts: dict[str, str] = {}
+    for name, ip in sorted(coredns.UPSTREAM.items()):
+        hosts.setdefault(ip, name.rstrip("."))
+    return hosts
+
+
+def _filter_reason(verdict: Verdict, dest: str) -> str:
+    """Explain a REJECT or DROP by the comment kube-proxy wrote on the rule that matched last."""
+    comment = next((rule.split('--comment "', 1)[1].split('"', 1)[0] for _, rule in reversed(verdict.path)
+                    if '--comment "' in rule), "")
+    if "has no endpoints" in comment:
+        return f"{dest}: {comment}, so the filter table rejects it (connection refused)"
+    if "has no local endpoints" in comment:
+        return (f"{dest}: {comment} (externalTrafficPolicy: Local keeps traffic on the node it reached), "
+                "so the filter table drops it")
+    return f"{dest}: {comment or 'a filter rule'} -> {verdict.target}"
+
+
+def matched_rules(verdict: Verdict) -> tuple[str, ...]:
+    """Every rule the packet matched, as ``chain: rule``."""
+    return tuple(f"{chain}: {rule}" for chain, rule in verdict.path)
+
+
+def _chains(verdict: Verdict) -> str:
+    """The kube-proxy chains the packet walked, in order (the built-in entry chain left out)."""
+    chains = []
+    for chain, _ in verdict.path:
+        if chain not in chains and chain not in ("PREROUTING", "OUTPUT"):
+            chains.append(chain)
+    return " -> ".join(chains)
