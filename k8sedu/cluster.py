@@ -64,6 +64,7 @@ class Cluster:
             raise ValueError(f"unknown cloud {cloud!r}: use one of {', '.join(sorted(PROVIDERS))}, "
                              "or None for a local cluster like kind")
         self.name = name or ("kind" if cloud is None else "k8sedu")
+        self.cluster_cidr = CLUSTER_CIDR
         self.cloud: Optional[Cloud] = Cloud(PROVIDERS[cloud]) if cloud else None
         self.metallb: Optional[MetalLBController] = None
         self._tunnel: Optional[Tunnel] = None
@@ -221,6 +222,10 @@ class Cluster:
         pod = self.get("Pod", name, namespace)
         if pod.status.phase != "Running" or not pod.status.pod_ip:
             raise KubectlError(f"error: unable to upgrade connection: container not found ({name})")
+        if not self.node_is_up(pod.spec.node_name):  # the API server cannot reach that node's kubelet
+            ip = self.api.get("Node", "", pod.spec.node_name).address()
+            raise KubectlError(f"Error from server: error dialing backend: dial tcp {ip}:10250: "
+                               "connect: no route to host")
         return pod
 
     def resolve(self, name: str, from_pod: str, namespace: str = "default") -> coredns.DnsAnswer:

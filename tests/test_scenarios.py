@@ -252,3 +252,16 @@ def test_only_known_sources_are_accepted():
         cluster.request("http://10.96.0.1/", source="laptop")
     with pytest.raises(KubectlError, match="say where the request comes from"):
         cluster.request("http://10.96.0.1/")
+
+
+def test_dns_times_out_while_coredns_is_on_a_failed_node_and_pods_there_cannot_be_reached():
+    cluster = cluster_with("ClusterIP", seed=9)
+    cluster.fail_node("kind-control-plane")  # both CoreDNS pods run there, as on kind
+    answer = cluster.resolve("currency-exchange", from_pod=client(cluster))
+    assert answer.rcode == "TIMEOUT"
+    trace = cluster.request("http://currency-exchange:8000/", from_pod=client(cluster))
+    assert not trace.ok and "which is down" in trace.hops[0].detail
+    worker = cluster.get("Pod", client(cluster)).spec.node_name
+    cluster.fail_node(worker)
+    with pytest.raises(KubectlError, match=r"^Error from server: error dialing backend: dial tcp [\d.]+:10250"):
+        cluster.kubectl(f"exec {client(cluster)} -- nslookup currency-exchange")

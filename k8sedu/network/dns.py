@@ -54,11 +54,9 @@ def lookup(cluster: "Cluster", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer
     server = resolv.nameservers[0]
     verdict = through_rules(cluster, pod.spec.node_name, pod.status.pod_ip, server, 53, "udp")
     coredns_pod = pod_at(cluster, verdict.to_destination.rsplit(":", 1)[0]) if verdict.target == "DNAT" else None
-    if coredns_pod is None:
+    if coredns_pod is None or not cluster.node_is_up(coredns_pod.spec.node_name):
         answer = coredns.DnsAnswer(name, "TIMEOUT", server=server)
-        why = (f"no CoreDNS pod answers behind {server}:53 "
-               f"({'the kube-dns Service has no ready endpoints' if verdict.target == 'REJECT' else 'no rule'})")
-        return answer, (Hop("dns", "failed", why, matched_rules(verdict)),)
+        return answer, (Hop("dns", "failed", _no_answer(verdict, server, coredns_pod), matched_rules(verdict)),)
     answer = coredns.lookup(name, resolv, cluster.api.store)
     tried = ", ".join(f"{q} {rcode}" for q, rcode in answer.queries)
     result = ", ".join(answer.addresses) if answer.rcode == "NOERROR" else answer.rcode
@@ -68,6 +66,16 @@ def lookup(cluster: "Cluster", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer
               f"{len(answer.queries)} quer{'y' if len(answer.queries) == 1 else 'ies'}: {tried})")
     answer = dataclasses.replace(answer, server=coredns_pod.metadata.name)
     return answer, (Hop("dns", "resolved" if answer.addresses else "NXDOMAIN", detail, matched_rules(verdict)),)
+
+
+def _no_answer(verdict, server: str, coredns_pod) -> str:
+    """Why a DNS query got no answer (the resolver times out: ``;; connection timed out``)."""
+    if coredns_pod is not None:
+        return (f"the query went to {coredns_pod.metadata.name} behind {server}:53, on node "
+                f"{coredns_pod.spec.node_name}, which is down")
+    if verdict.target == "REJECT":
+        return f"no CoreDNS pod answers behind {server}:53 (the kube-dns Service has no ready endpoints)"
+    return f"no CoreDNS pod answers behind {server}:53 (a {verdict.target or 'missing'} rule)"
 
 
 def outside_lookup(cluster: "Cluster", name: str) -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:

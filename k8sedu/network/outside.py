@@ -122,6 +122,6 @@ def _node_with_address(cluster: "Cluster", ip: str) -> Optional["Node"]:
 
 def _why_unreachable_from_outside(cluster: "Cluster", ip: str) -> str:
     """Why nothing outside the cluster can reach ``ip``."""
-    if pod_at(cluster, ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network("10.244.0.0/16"):
+    if pod_at(cluster, ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network(cluster.cluster_cidr):
         return f"{ip} is a pod IP: pod IPs are not routed outside the cluster network"
     return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"
