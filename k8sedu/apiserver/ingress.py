@@ -30,7 +30,7 @@ import re
 from typing import Any, Optional
 
 from k8sedu.apiserver.errors import FieldError
-from k8sedu.apiserver.validation import dns1035_label, dns1123_subdomain
+from k8sedu.apiserver.validation import dns1035_label, dns1123_subdomain, port_name_errors
 from k8sedu.objects import (INGRESS_CLASS_ANNOTATION, PATH_TYPES, Ingress, IngressBackend, IngressClass,
                             IngressSpec)
 
@@ -208,30 +208,6 @@ def validate_backend(backend: IngressBackend, path: str) -> list[FieldError]:
             errs.append(FieldError(f"{path}.service.port.number", "Invalid value", PORT_RANGE_MSG, port.number))
     else:
         errs.append(FieldError(path, "Required value", "port name or number is required"))
-    return errs
-
-
-def port_name_errors(name: str) -> list[str]:
-    """apimachinery ``IsValidPortName``: an IANA service name (15 chars, a letter, no ``--``).
-
-    Examples
-    --------
-    >>> port_name_errors("http")
-    []
-    >>> port_name_errors("8080")
-    ['must contain at least one letter (a-z)']
-    """
-    errs = []
-    if len(name) > 15:
-        errs.append("must be no more than 15 characters")
-    if not re.fullmatch(r"[-a-z0-9]+", name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name and (name[0] == "-" or name[-1] == "-"):
-        errs.append("must not begin or end with a hyphen")
     return errs
 
 

@@ -52,6 +52,30 @@ def dns1123_subdomain(value: str, path: str) -> list[FieldError]:
     return _name_errors(value, path, DNS1123_SUBDOMAIN_FMT, DNS1123_SUBDOMAIN_MSG, 253)
 
 
+def port_name_errors(name: str) -> list[str]:
+    """apimachinery ``IsValidPortName``: an IANA service name (15 chars, a letter, no ``--``).
+
+    Examples
+    --------
+    >>> port_name_errors("http")
+    []
+    >>> port_name_errors("8080")
+    ['must contain at least one letter (a-z)']
+    """
+    errs = []
+    if len(name) > 15:
+        errs.append("must be no more than 15 characters")
+    if not re.fullmatch(r"[-a-z0-9]+", name):
+        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
+    if not re.search(r"[a-z]", name):
+        errs.append("must contain at least one letter (a-z)")
+    if "--" in name:
+        errs.append("must not contain consecutive hyphens")
+    if name and (name[0] == "-" or name[-1] == "-"):
+        errs.append("must not begin or end with a hyphen")
+    return errs
+
+
 NAME_RULES = {
     "Service": dns1035_label,
     "Namespace": dns1123_label,

@@ -24,7 +24,7 @@ import re
 from typing import TYPE_CHECKING, Union
 
 from k8sedu.apiserver.errors import StatusError
-from k8sedu.apiserver.validation import DNS1123_SUBDOMAIN_FMT
+from k8sedu.apiserver.validation import DNS1123_SUBDOMAIN_FMT, port_name_errors
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl.command import (PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format,
                                     success)
@@ -48,20 +48,6 @@ def _parse_uint16(text: str) -> int:
     return value
 
 
-def _port_name_errors(name: str) -> list[str]:
-    """apimachinery ``IsValidPortName`` (an IANA_SVC_NAME)."""
-    errs = []
-    if len(name) > 15:
-        errs.append("must be no more than 15 characters")
-    if not re.fullmatch(r"[-a-z0-9]+", name):
-        errs.append("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)")
-    if not re.search(r"[a-z]", name):
-        errs.append("must contain at least one letter (a-z)")
-    if "--" in name:
-        errs.append("must not contain consecutive hyphens")
-    if name.startswith("-") or name.endswith("-"):
-        errs.append("must not begin or end with a hyphen")
-    return errs
 
 
 def parse_tcp(spec: str) -> ServicePort:
@@ -86,7 +72,7 @@ def parse_tcp(spec: str) -> ServicePort:
             if not 1 <= target <= 65535:
                 raise KubectlError("error: must be between 1 and 65535, inclusive")
         else:
-            errs = _port_name_errors(text)
+            errs = port_name_errors(text)
             if errs:
                 raise KubectlError("error: " + ",".join(errs))
             target = text

@@ -24,7 +24,7 @@ from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.kubectl.printers import node_roles, selector_string
 from k8sedu.kubectl.table import tabwrite
-from k8sedu.manifests.encode import EPOCH, pull_policy
+from k8sedu.manifests.encode import EPOCH
 from k8sedu.objects import RESOURCE_BY_KIND, selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover

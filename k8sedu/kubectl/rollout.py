@@ -101,7 +101,7 @@ def run_status(cluster: "Cluster", p: Parsed) -> str:
     while True:
         dep = cluster.api.try_get(*key)
         if dep is None:
-            raise KubectlError(f'error: object has been deleted')
+            raise KubectlError('error: object has been deleted')
         line, done = status_line(dep)
         if not lines or lines[-1] != line:
             lines.append(line)
