@@ -124,3 +124,14 @@ def test_the_body_comes_from_the_answering_pod(cluster):
 def test_an_unknown_client_pod_is_kubectls_not_found(cluster):
     with pytest.raises(KubectlError, match=r'^Error from server \(NotFound\): pods "ghost" not found$'):
         cluster.request("http://currency-exchange:8000/", from_pod="ghost")
+
+
+def test_hairpin_traffic_is_masqueraded_so_the_pod_sees_its_nodes_address():
+    cluster = Cluster(seed=6)
+    deploy(cluster, "currency-exchange", "in28min/currency-exchange:0.0.1", 8000, 1, service_port=8000)
+    cluster.advance(10)
+    [me] = cluster.pod_names({"app": "currency-exchange"})
+    trace = cluster.request("http://currency-exchange:8000/", from_pod=me)
+    node = cluster.get("Node", cluster.get("Pod", me).spec.node_name)
+    assert trace.pod == me and trace.client_ip_seen == node.address()
+    assert any("KUBE-MARK-MASQ" in rule for hop in trace.hops for rule in hop.rules)

@@ -44,9 +44,9 @@ def on_node(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int
         return req.fail(where, verdict.target, why, code, matched_rules(verdict))
     if verdict.target != "DNAT":
         return _no_dnat(cluster, req, node, dst_ip, dport, dst_local)
-    # a pod client keeps its own source IP even when a rule marked it for masquerade (hairpin, or a pod
-    # sending to a NodePort): the model leaves that SNAT out
-    masquerade = verdict.masquerade and req.client.kind != "pod"
+    # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the node's address. Pods reaching a
+    # ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic and pods using a NodePort are.
+    masquerade = verdict.masquerade
     req.record(where, "DNAT", f"{dst_ip}:{dport} -> {verdict.to_destination} via {_chains(verdict)}"
                + (" (masquerade: the pod will see the node's IP as the source)" if masquerade else ""),
                matched_rules(verdict))
