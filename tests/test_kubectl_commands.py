@@ -141,10 +141,10 @@ def test_describe_by_prefix_node_and_errors(web):
 
 def test_get_events_prints_one_row_per_event_object_grouped_by_object(web):
     lines = run(web, "get events").splitlines()
-    assert lines[0] == "LAST SEEN   TYPE     REASON                    OBJECT                      MESSAGE"
-    assert lines[1] == ("5m10s       Normal   CIDRAssignmentSucceeded   node/kind-control-plane     "
-                        "Node kind-control-plane got CIDR 10.244.0.0/24")
-    assert lines[-1] == ("10s         Normal   ScalingReplicaSet         deployment/web              "
+    assert lines[0] == "LAST SEEN   TYPE     REASON              OBJECT                      MESSAGE"
+    assert lines[1] == ("5m10s       Normal   RegisteredNode      node/kind-control-plane     "
+                        "Node kind-control-plane event: Registered Node kind-control-plane in Controller")
+    assert lines[-1] == ("10s         Normal   ScalingReplicaSet   deployment/web              "
                          "Scaled up replica set web-7f7f5ff554 from 0 to 3")
     assert run(web, "get ev -n kube-public") == "No resources found in kube-public namespace."
 

@@ -36,6 +36,5 @@ class NodeIpamController(Controller):
             return None
         cidr = self._free.pop(0) if self._free else str(next(self._subnets))
         spec = dataclasses.replace(node.spec, pod_cidr=cidr, pod_cidrs=(cidr,))
-        self.api.update(dataclasses.replace(node, spec=spec))
-        self.recorder.event(node, "CIDRAssignmentSucceeded", f"Node {node.metadata.name} got CIDR {cidr}")
+        self.api.update(dataclasses.replace(node, spec=spec))  # success records no event; only failures do
         return None

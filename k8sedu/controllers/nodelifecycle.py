@@ -37,7 +37,8 @@ class NodeLifecycleController(Controller):
         self.silent_since: dict[str, float] = {}  # node -> when its kubelet stopped posting status
 
     def watches(self) -> tuple[Watch, ...]:
-        return ()  # driven by heartbeats (timers), not by watch events
+        # new nodes are registered; failures are driven by missing heartbeats (timers), not by events
+        return (Watch("Node", lambda e: (("", e.object.metadata.name),) if e.type == "ADDED" else ()),)
 
     def kubelet_stopped(self, node: str) -> None:
         self.silent_since[node] = self.clock.now
@@ -53,6 +54,11 @@ class NodeLifecycleController(Controller):
         self.recorder.event(obj, "NodeReady", f"Node {node} status is now: NodeReady")
 
     def reconcile(self, key) -> Optional[Result]:
+        """Record that a new node joined, as the controller's first sight of it does."""
+        node = self.api.try_get("Node", "", key[1])
+        if node is not None:
+            self.recorder.event(node, "RegisteredNode",
+                                f"Node {key[1]} event: Registered Node {key[1]} in Controller")
         return None
 
     def _check(self, node: str) -> None:
