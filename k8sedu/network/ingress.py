@@ -30,18 +30,21 @@ NGINX_REASONS = {301: "Moved Permanently", 404: "Not Found", 503: "Service Tempo
 
 
 def through_ingress_nginx(req: Request, controller: "IngressNginxController",
-                          nginx_pod: "Pod") -> Union[Trace, "Endpoint"]:
+                          nginx_pod: "Pod", seen_source: str) -> Union[Trace, "Endpoint"]:
     """Let nginx pick a server (Host), a location (path), then one pod endpoint.
 
-    Returns nginx's own answer (301, 404 or 503), or the endpoint it proxies
-    the request to, for the pod network to carry on.
+    Returns nginx's own answer (301, 404 or 503, showing ``seen_source`` as the
+    client nginx saw), or the endpoint it proxies the request to, for the pod
+    network to carry on.
     """
     where = f"ingress-nginx ({nginx_pod.metadata.name})"
     decision = controller.route(req.target.host_header, req.target.path)
     if decision.kind == "redirect":
-        return _nginx_answer(req, nginx_pod, "redirected", _redirect_reason(decision, req.target.path), 301)
+        return _nginx_answer(req, nginx_pod, "redirected", _redirect_reason(decision, req.target.path), 301,
+                             seen_source)
     if decision.kind == "not-found":
-        return _nginx_answer(req, nginx_pod, "no match", _not_found_reason(decision, req.target.path), 404)
+        return _nginx_answer(req, nginx_pod, "no match", _not_found_reason(decision, req.target.path), 404,
+                             seen_source)
     loc = decision.location
     req.record(where, "matched", f"host {decision.host}, path {loc.ingress_path} ({loc.path_type}) of ingress "
                f"{loc.ingress} -> service {loc.service}:{loc.service_port} (nginx: server {decision.server}, "
@@ -50,7 +53,7 @@ def through_ingress_nginx(req: Request, controller: "IngressNginxController",
     if decision.kind == "unavailable":
         problem = backend.problem if backend else f"upstream {loc.backend} is unknown"
         why = f"upstream {loc.backend} has no endpoints ({problem}): nginx answers 503"
-        return _nginx_answer(req, nginx_pod, "unavailable", why, 503)
+        return _nginx_answer(req, nginx_pod, "unavailable", why, 503, seen_source)
     req.record(where, "proxied", f"upstream {backend.name} has {len(backend.endpoints)} endpoint(s) "
                f"({', '.join(str(e) for e in backend.endpoints)}); round robin picked {decision.endpoint}: "
                "ingress-nginx sends to a pod endpoint itself, not to the Service's ClusterIP")
@@ -69,12 +72,12 @@ def _not_found_reason(decision: "Decision", path: str) -> str:
             "the controller answers 404 itself")
 
 
-def _nginx_answer(req: Request, nginx_pod: "Pod", action: str, why: str, status: int) -> Trace:
+def _nginx_answer(req: Request, nginx_pod: "Pod", action: str, why: str, status: int, seen_source: str) -> Trace:
     """End the request with nginx's own page, answered from the controller pod."""
     name = nginx_pod.metadata.name
     req.record(f"ingress-nginx ({name})", action, why)
-    return req.answered(status, f"pod/{name}", nginx_page(status), pod=name,
-                        client_ip_seen=nginx_pod.status.pod_ip, reason=why)
+    return req.answered(status, f"pod/{name}", nginx_page(status), pod=name, client_ip_seen=seen_source,
+                        reason=why)
 
 
 def ingress_note(cluster: "Cluster", host: str) -> str:

@@ -123,7 +123,7 @@ def deliver(cluster: "Cluster", req: Request, dest: "Pod", port: int, seen_sourc
         return req.fail(f"pod/{name}", "no answer", why, TIMED_OUT)
     controller = ingress_nginx.controller_of(cluster)
     if controller is not None and port in (80, 443) and dest.status.phase == "Running" and controller.owns(dest):
-        return _through_ingress_nginx(cluster, req, controller, dest)
+        return _through_ingress_nginx(cluster, req, controller, dest, seen_source)
     app = images.listener(dest, port) if dest.status.phase == "Running" else None
     if app is None:
         return req.fail(f"pod/{name}", "refused", f"nothing listens on port {port} in pod {name}", CONNECTION_REFUSED)
@@ -134,9 +134,10 @@ def deliver(cluster: "Cluster", req: Request, dest: "Pod", port: int, seen_sourc
     return req.answered(status, f"pod/{name}", body, pod=name, client_ip_seen=seen_source)
 
 
-def _through_ingress_nginx(cluster: "Cluster", req: Request, controller, nginx_pod: "Pod") -> Trace:
+def _through_ingress_nginx(cluster: "Cluster", req: Request, controller, nginx_pod: "Pod",
+                           seen_source: str) -> Trace:
     """nginx answers itself, or proxies from its own pod to one pod endpoint (not via a ClusterIP)."""
-    answer = ingress.through_ingress_nginx(req, controller, nginx_pod)
+    answer = ingress.through_ingress_nginx(req, controller, nginx_pod, seen_source)
     if isinstance(answer, Trace):
         return answer
     return to_pod(cluster, req, nginx_pod.spec.node_name, answer.address, answer.port, nginx_pod.status.pod_ip)
