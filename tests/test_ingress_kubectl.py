@@ -8,6 +8,8 @@ create ingress, apply, -o yaml, export, delete, exec cat nginx.conf), as a learn
 import dataclasses
 
 import pytest
+
+from shared_manifests import COURSE_INGRESS
 import yaml
 
 from k8sedu import Cluster, KubectlError
@@ -194,32 +196,6 @@ def test_encoding_an_ingress_follows_the_api_field_order():
 
 # ================================================================ wired into kubectl: cluster.kubectl(...)
 
-COURSE_INGRESS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: gateway-ingress
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: api.example.com
-    http:
-      paths:
-      - path: /currency-exchange
-        pathType: Prefix
-        backend:
-          service:
-            name: currency-exchange
-            port:
-              number: 8000
-      - path: /currency-conversion
-        pathType: Prefix
-        backend:
-          service:
-            name: currency-conversion
-            port:
-              number: 8100
-"""
 
 
 def course(cloud=None, controller=False, seed=3):

@@ -17,6 +17,8 @@ import re
 from pathlib import Path
 
 import pytest
+
+from shared_manifests import COURSE_INGRESS
 import yaml
 
 from k8sedu import Cluster, KubectlError
@@ -117,32 +119,7 @@ def test_every_object_as_get_prints_it_validates(busy):
             validate(item)
 
 
-INGRESS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: gateway-ingress
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: api.example.com
-    http:
-      paths:
-      - path: /currency-exchange
-        pathType: Prefix
-        backend:
-          service:
-            name: currency-exchange
-            port:
-              number: 8000
-      - path: /currency-conversion
-        pathType: Prefix
-        backend:
-          service:
-            name: currency-conversion
-            port:
-              number: 8100
-"""
+INGRESS = COURSE_INGRESS
 INGRESS_CLASS = """\
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
