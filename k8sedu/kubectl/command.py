@@ -95,5 +95,28 @@ def success(prefix: str, name: str, verb: str, parsed: Parsed, is_dry_run: bool 
     return f"{prefix}/{name} {verb}" + (" (dry run)" if is_dry_run else "")
 
 
+def create_and_print(cluster: "Cluster", obj, parsed: Parsed, fmt: str, prefix: str, wrap: str = "",
+                     namespaced: bool = True) -> str:
+    """The end of every ``kubectl create`` generator: send the object (unless a dry run), then print.
+
+    Server errors come back as kubectl's generators word them (``error: <wrap>: <message>``);
+    ``-o yaml|json`` prints the object, otherwise ``<prefix>/<name> created``.
+    """
+    from k8sedu.apiserver.errors import StatusError
+    from k8sedu.errors import from_status
+    from k8sedu.kubectl import output  # output imports the manifests package, which imports kubectl
+
+    is_dry_run = dry_run(parsed)
+    if not is_dry_run:
+        try:
+            obj = cluster.api.create(obj)
+        except StatusError as err:
+            raise from_status(err, wrap) from None
+        cluster.settle()
+    if fmt in ("yaml", "json"):
+        return output.generated(obj, fmt, is_dry_run, namespaced and "namespace" in parsed.changed)
+    return success(prefix, obj.metadata.name, "created", parsed, is_dry_run)
+
+
 def namespace_of(parsed: Parsed) -> str:
     return parsed["namespace"] or "default"

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from k8sedu.apiserver.errors import StatusError
 from k8sedu.apiserver.names import ALPHANUMS
-from k8sedu.errors import KubectlError, from_status
-from k8sedu.kubectl.command import (PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format,
-                                    success)
+from k8sedu.errors import KubectlError
+from k8sedu.kubectl.command import (PRINT_FORMATS, Command, create_and_print, dry_run, dry_run_flag, namespace_of,
+                                    output_format)
 from k8sedu.kubectl.flags import Flag, Parsed, array, integer, string, strings, usage_error
 from k8sedu.kubectl.ingress_create import build_ingress
 from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, Namespace,
@@ -90,52 +89,23 @@ def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
     if command:
         raise KubectlError("error: k8sedu does not model container commands yet: "
                            "drop the words after '--' (the model's images need none)")
-    is_dry_run = dry_run(p)
+    dry_run(p)  # validate --dry-run before building the object, in kubectl's order
     dep = build_deployment(name, namespace_of(p), p["image"], p["replicas"], p["port"], cluster.random)
-    if not is_dry_run:
-        try:
-            dep = cluster.api.create(dep)
-        except StatusError as err:
-            raise from_status(err, "failed to create deployment") from None
-        cluster.settle()
-    if fmt in ("yaml", "json"):
-        from k8sedu.kubectl import output
-        return output.generated(dep, fmt, is_dry_run, "namespace" in p.changed)
-    return success("deployment.apps", name, "created", p, is_dry_run)
+    return create_and_print(cluster, dep, p, fmt, "deployment.apps", "failed to create deployment")
 
 
 def run_create_namespace(cluster: "Cluster", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     name = exactly_one_name(p, NAMESPACE.path)
-    is_dry_run = dry_run(p)
-    ns = Namespace(ObjectMeta(name=name))
-    if not is_dry_run:
-        try:
-            ns = cluster.api.create(ns)
-        except StatusError as err:
-            raise from_status(err) from None
-        cluster.settle()
-    if fmt in ("yaml", "json"):
-        from k8sedu.kubectl import output
-        return output.generated(ns, fmt, is_dry_run)
-    return success("namespace", name, "created", p, is_dry_run)
+    return create_and_print(cluster, Namespace(ObjectMeta(name=name)), p, fmt, "namespace", namespaced=False)
 
 
 def run_create_ingress(cluster: "Cluster", p: Parsed) -> str:
     name = exactly_one_name(p, INGRESS.path)  # Complete: the name, the dry-run strategy, the printer; then Validate
-    is_dry_run = dry_run(p)
+    dry_run(p)  # validate --dry-run before --output, in kubectl's order
     fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     ing = build_ingress(name, namespace_of(p), p["rule"], p["class"], p["default-backend"], p["annotation"])
-    if not is_dry_run:
-        try:
-            ing = cluster.api.create(ing)
-        except StatusError as err:
-            raise from_status(err, "failed to create ingress") from None
-        cluster.settle()
-    if fmt in ("yaml", "json"):
-        from k8sedu.kubectl import output
-        return output.generated(ing, fmt, is_dry_run, "namespace" in p.changed)
-    return success("ingress.networking.k8s.io", name, "created", p, is_dry_run)
+    return create_and_print(cluster, ing, p, fmt, "ingress.networking.k8s.io", "failed to create ingress")
 
 
 def _common_flags() -> tuple[Flag, ...]:

@@ -23,11 +23,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Union
 
-from k8sedu.apiserver.errors import StatusError
 from k8sedu.apiserver.validation import DNS1123_SUBDOMAIN_FMT, port_name_errors
 from k8sedu.errors import KubectlError
-from k8sedu.kubectl.command import (PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format,
-                                    success)
+from k8sedu.kubectl.command import (PRINT_FORMATS, Command, create_and_print, dry_run, dry_run_flag, namespace_of,
+                                    output_format)
 from k8sedu.kubectl.flags import Flag, Parsed, integer, string, strings
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
@@ -102,21 +101,12 @@ def build_service(name: str, namespace: str, kind: str, p: Parsed) -> Service:
 
 def _runner(kind: str, path: str):
     def run(cluster: "Cluster", p: Parsed) -> str:
-        from k8sedu.kubectl import output
         from k8sedu.kubectl.create import exactly_one_name
         fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
         name = exactly_one_name(p, path)
-        is_dry_run = dry_run(p)
+        dry_run(p)  # validate --dry-run before building the object, in kubectl's order
         svc = build_service(name, namespace_of(p), kind, p)
-        if not is_dry_run:
-            try:
-                svc = cluster.api.create(svc)
-            except StatusError as err:
-                raise KubectlError(f"error: failed to create {kind} service: {err.message}") from None
-            cluster.settle()
-        if fmt in ("yaml", "json"):
-            return output.generated(svc, fmt, is_dry_run, "namespace" in p.changed)
-        return success("service", name, "created", p, is_dry_run)
+        return create_and_print(cluster, svc, p, fmt, "service", f"failed to create {kind} service")
     return run
 
 
