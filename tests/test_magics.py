@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from shared_manifests import COURSE_INGRESS
+
 IPython = pytest.importorskip("IPython")
 
 import k8sedu  # noqa: E402
@@ -74,25 +76,7 @@ def test_partial_apply_prints_the_successes_then_the_errors(shell, cluster, caps
     assert 'strict decoding error: unknown field "spec.typo"' in captured.err
 
 
-INGRESS = """\
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: gateway-ingress
-spec:
-  ingressClassName: nginx
-  rules:
-  - host: api.example.com
-    http:
-      paths:
-      - path: /currency-exchange
-        pathType: Prefix
-        backend:
-          service:
-            name: currency-exchange
-            port:
-              number: 8000
-"""
+INGRESS = COURSE_INGRESS
 
 
 def test_cell_magic_applies_an_ingress_and_kubectl_shows_it(shell, cluster, capsys):
