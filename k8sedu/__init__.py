@@ -9,7 +9,7 @@ kind-worker          Ready    <none>          4m    v1.32.2
 kind-worker2         Ready    <none>          4m    v1.32.2
 """
 
-from k8sedu.cluster import Cluster, current, use
+from k8sedu.notebook import Cluster, current, use
 from k8sedu.errors import KubectlError
 
 __all__ = ["Cluster", "KubectlError", "current", "use", "load_ipython_extension"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from k8sedu.errors import KubectlError
 from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, Endpoint, EndpointAddress,
                             EndpointConditions, EndpointPort, Endpoints, EndpointSlice, EndpointSubset,
                             HTTPGetAction, LabelSelector, Namespace, Node, NodeAddress, NodeCondition, NodeSpec,
@@ -22,7 +21,7 @@ from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec
                             ServiceSpec, Taint, frozen)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.core import Core
 
 NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
 CONTROL_PLANE_TAINT = Taint("node-role.kubernetes.io/control-plane", "NoSchedule")
@@ -49,73 +48,54 @@ def make_node(name: str, ip: str, control_plane: bool, tainted: bool) -> Node:
     )
 
 
-def create_cluster(cluster: "Cluster", nodes: int) -> None:
+def create_cluster(core: "Core", nodes: int) -> None:
     """Build the cluster, let it settle, and run the clock to ``STARTUP_SECONDS``."""
     for ns in NAMESPACES:
-        cluster.api.create(Namespace(ObjectMeta(name=ns)))
-    if cluster.cloud is None:
-        _create_kind(cluster, nodes)
+        core.api.create(Namespace(ObjectMeta(name=ns)))
+    if core.cloud is None:
+        _create_kind(core, nodes)
     else:
-        _create_managed(cluster, nodes)
-    cluster.advance(STARTUP_SECONDS - cluster.now)
+        _create_managed(core, nodes)
+    core.advance(STARTUP_SECONDS - core.now)
 
 
-def _create_kind(cluster: "Cluster", nodes: int) -> None:
+def _create_kind(core: "Core", nodes: int) -> None:
     """kind: a control-plane node first (CoreDNS lands there), then the workers join."""
-    names = node_names(cluster.name, nodes)
+    names = node_names(core.name, nodes)
     ips = [f"172.18.0.{i + 2}" for i in range(nodes)]
-    _join(cluster, make_node(names[0], ips[0], control_plane=True, tainted=nodes > 1))
-    _kubernetes_service(cluster, ips[0])
-    _dns(cluster)
-    cluster.advance(60)
+    _join(core, make_node(names[0], ips[0], control_plane=True, tainted=nodes > 1))
+    _kubernetes_service(core, ips[0])
+    _dns(core)
+    core.advance(60)
     for name, ip in zip(names[1:], ips[1:]):
-        _join(cluster, make_node(name, ip, control_plane=False, tainted=False))
+        _join(core, make_node(name, ip, control_plane=False, tainted=False))
 
 
-def _create_managed(cluster: "Cluster", nodes: int) -> None:
+def _create_managed(core: "Core", nodes: int) -> None:
     """EKS/GKE/AKS: the provider runs the control plane; only worker nodes are visible.
 
     Each node has a private InternalIP in the VPC and a public ExternalIP.
     """
-    provider = cluster.cloud.provider
+    provider = core.cloud.provider
     for i in range(nodes):
         ip = f"{provider.node_prefix}{10 + i}"
         node = make_node(provider.node_name(i, ip), ip, control_plane=False, tainted=False)
         addresses = node.status.addresses + (NodeAddress("ExternalIP", f"203.0.113.{10 + i}"),)
         status = dataclasses.replace(node.status, addresses=addresses, node_info=provider.node_info)
-        _join(cluster, dataclasses.replace(node, status=status))
-    _kubernetes_service(cluster, f"{provider.node_prefix}5")
-    _dns(cluster)
+        _join(core, dataclasses.replace(node, status=status))
+    _kubernetes_service(core, f"{provider.node_prefix}5")
+    _dns(core)
 
 
-def install_metallb(cluster: "Cluster", addresses: str) -> str:
-    """``cluster.install("metallb", addresses=...)``: the metallb-system namespace, its controller, the pool."""
-    if not addresses:
-        raise KubectlError('error: MetalLB needs an address pool: install("metallb", '
-                           'addresses="172.18.255.200-172.18.255.250")')
-    cluster.enable_metallb(addresses)
-    api = cluster.api
-    api.create(Namespace(ObjectMeta(name="metallb-system")))
-    labels = frozen({"app": "metallb", "component": "controller"})
-    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=(
-        Container("controller", "quay.io/metallb/controller:v0.14.9", (ContainerPort(7472, "monitoring"),)),)))
-    api.create(Deployment(ObjectMeta(name="controller", namespace="metallb-system", labels=labels),
-                          DeploymentSpec(LabelSelector(labels), template, replicas=1)))
-    cluster.settle()
-    return ("namespace/metallb-system created\ndeployment.apps/controller created\n"
-            f"ipaddresspool.metallb.io/default-pool created ({addresses})\n"
-            "l2advertisement.metallb.io/default created")
+def _join(core: "Core", node: Node) -> None:
+    core.api.create(node)
+    core.add_node_agents(node.metadata.name)
+    core.settle()
 
 
-def _join(cluster: "Cluster", node: Node) -> None:
-    cluster.api.create(node)
-    cluster.add_node_agents(node.metadata.name)
-    cluster.settle()
-
-
-def _kubernetes_service(cluster: "Cluster", apiserver_ip: str) -> None:
+def _kubernetes_service(core: "Core", apiserver_ip: str) -> None:
     """The ``default/kubernetes`` Service; the API server keeps its endpoints itself."""
-    api = cluster.api
+    api = core.api
     labels = frozen({"component": "apiserver", "provider": "kubernetes"})
     api.create(Service(ObjectMeta(name="kubernetes", namespace="default", labels=labels),
                        ServiceSpec(ports=(ServicePort(443, 6443, "https"),), cluster_ip="10.96.0.1")))
@@ -128,9 +108,9 @@ def _kubernetes_service(cluster: "Cluster", apiserver_ip: str) -> None:
         endpoints=(Endpoint((apiserver_ip,), EndpointConditions(ready=True)),), ports=(port,)))
 
 
-def _dns(cluster: "Cluster") -> None:
+def _dns(core: "Core") -> None:
     """kubeadm's DNS add-on: Service ``kube-dns`` and Deployment ``coredns``."""
-    api = cluster.api
+    api = core.api
     labels = frozen({"k8s-app": "kube-dns"})
     svc_labels = frozen({"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true",
                          "kubernetes.io/name": "CoreDNS"})

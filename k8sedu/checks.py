@@ -243,7 +243,7 @@ def check_query_count(answer: Any, cluster: "Cluster", name: str, from_pod: str,
     if answer == len(dns.queries):
         _ok(f"{name} takes {answer} quer{'y' if answer == 1 else 'ies'} from {from_pod}: {tried}")
         return
-    resolv = cluster.resolv_conf(cluster.get("Pod", from_pod, namespace))
+    resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
     dots = name.rstrip(".").count(".")
     if name.endswith("."):
         rule = "A trailing dot means the name is already absolute: the search list is not used at all."
@@ -304,7 +304,7 @@ def _scratch_rules(n: int) -> list[str]:
     """Build a cluster with ``n`` ready endpoints behind one Service; return its KUBE-SVC endpoint rules."""
     from k8sedu.cluster import Cluster
 
-    scratch = Cluster(seed=0, current=False)  # a scratch cluster must not become the learner's %kubectl one
+    scratch = Cluster(seed=0)  # the facade's Cluster: a scratch cluster never becomes the learner's %kubectl one
     scratch.kubectl(f"create deployment currency-exchange --image={_SCRATCH_IMAGE} --replicas={n} --port=8000")
     scratch.kubectl("expose deployment currency-exchange --port=8000")
     scratch.advance(SETTLE_SECONDS)

@@ -10,9 +10,15 @@ scheduled.
 
 from __future__ import annotations
 
+import datetime
 import heapq
 from dataclasses import dataclass, field
 from typing import Callable
+
+
+# The simulated wall clock: second 0 of every cluster is this moment (what AGE, timestamps and
+# iptables-save's date are counted from).
+EPOCH = datetime.datetime(2026, 1, 5, 9, 0, 0, tzinfo=datetime.timezone.utc)
 
 
 @dataclass(order=True)

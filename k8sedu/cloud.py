@@ -6,7 +6,7 @@ LoadBalancer it provisions a load balancer outside the cluster, waits until it
 is ready (a realistic delay), then writes its address into
 ``status.loadBalancer.ingress`` (an IP, or a DNS hostname on AWS), which is
 what fills ``kubectl get svc``'s EXTERNAL-IP. Deleting the Service, or changing
-its type, deletes the load balancer. Each load balancer is a billed resource.
+its type, deletes the load balancer. Each load balancer is a billed resource: ``bill`` says what the cloud charges for them.
 
 Without a cloud provider (kind, minikube), nothing runs this controller, so a
 LoadBalancer Service stays ``<pending>`` forever; MetalLB
@@ -24,7 +24,7 @@ import dataclasses
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
@@ -162,6 +162,77 @@ class Cloud:
         return len(self.load_balancers) * self.provider.lb_hourly_usd
 
 
+# ---------------------------------------------------------------- billing
+
+HOURS_PER_MONTH = 730  # the cloud providers' billing month
+
+
+@dataclass(frozen=True)
+class BilledLoadBalancer:
+    name: str
+    service: str  # namespace/name
+    address: str  # IP, or the DNS name AWS gives
+    hourly_usd: float
+
+
+@dataclass(frozen=True)
+class CloudResources:
+    """The cloud load balancers a cluster pays for, from the model's own state."""
+
+    provider: str  # "aws", "gcp", "azure", or "" for a local cluster
+    load_balancers: tuple[BilledLoadBalancer, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.load_balancers)
+
+    @property
+    def external_ips(self) -> tuple[str, ...]:
+        """The public addresses those load balancers hold (one each)."""
+        return tuple(lb.address for lb in self.load_balancers)
+
+    @property
+    def hourly_usd(self) -> float:
+        return round(sum(lb.hourly_usd for lb in self.load_balancers), 6)
+
+    @property
+    def monthly_usd(self) -> float:
+        return round(self.hourly_usd * HOURS_PER_MONTH, 2)
+
+    def __str__(self) -> str:
+        if not self.provider:
+            return "no cloud provider: a local cluster has no cloud load balancers to pay for"
+        rows = [("LOAD BALANCER", "SERVICE", "ADDRESS", "USD/HOUR")]
+        rows += [(lb.name, lb.service, lb.address, f"{lb.hourly_usd:.4f}") for lb in self.load_balancers]
+        widths = [max(len(r[i]) for r in rows) + 3 for i in range(3)]
+        lines = ["".join(c.ljust(w) for c, w in zip(r, widths)) + r[3] for r in rows]
+        total = (f"{self.count} load balancer{'s' * (self.count != 1)}, {len(self.external_ips)} external "
+                 f"address{'es' * (len(self.external_ips) != 1)}: {self.hourly_usd:.4f} USD/hour, about "
+                 f"{self.monthly_usd:.2f} USD/month at {self.provider} list prices (traffic not included)")
+        return "\n".join(lines + [total])
+
+
+def bill(cloud: Optional[Cloud]) -> CloudResources:
+    """Return what ``cloud`` bills: one load balancer per LoadBalancer Service it serves (none without a cloud).
+
+    Every LoadBalancer Service gets its own; an ingress controller needs only
+    its own Service's, so N Services behind one Ingress cost one.
+    """
+    if cloud is None:
+        return CloudResources("")
+    price = cloud.provider.lb_hourly_usd
+    found = tuple(BilledLoadBalancer(lb.name, f"{lb.service[0]}/{lb.service[1]}", lb.hostname or lb.address, price)
+                  for lb in sorted(cloud.load_balancers.values(), key=lambda lb: lb.service))
+    return CloudResources(cloud.provider.name, found)
+
+
+# ---------------------------------------------------------------- the service controller
+
+def vpc_client_ip(cloud: Optional[Cloud]) -> str:
+    """The address of a machine on the nodes' network: in the cloud's VPC, or the host next to a kind cluster."""
+    return cloud.provider.vpc_client_ip if cloud is not None else "172.18.0.1"
+
+
 def lb_name(svc: Service) -> str:
     """The cloud name of a Service's load balancer: ``a`` + its uid without dashes, as the AWS provider does."""
     return "a" + svc.metadata.uid.replace("-", "")[:31]
@@ -180,6 +251,21 @@ class ServiceLBController(Controller):
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key),)
+
+    # what the add-on declares (k8sedu.addons.Addon): the cloud's load balancers lead to the nodes
+    export_note = ""
+
+    def installed(self, obj: Any) -> bool:
+        return False
+
+    def load_balancers(self) -> list[LoadBalancer]:
+        return list(self.cloud.load_balancers.values())
+
+    def route_node(self) -> Optional[str]:
+        return None
+
+    def serves(self, pod: Any, port: int) -> bool:
+        return False
 
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)

@@ -18,45 +18,37 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cloud import LoadBalancer
-    from k8sedu.cluster import Cluster
     from k8sedu.objects import Service
+    from k8sedu.protocols import DataPlane
 
 EXCLUDE_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers"
 
 
-def every_load_balancer(cluster: "Cluster") -> list["LoadBalancer"]:
-    """Every load balancer: the cloud's, or the addresses MetalLB announces, sorted by Service."""
-    found = list(cluster.cloud.load_balancers.values()) if cluster.cloud else []
-    if cluster.metallb is not None:
-        found += list(cluster.metallb.load_balancers.values())
-    return sorted(found, key=lambda lb: lb.service)
-
-
-def backends(cluster: "Cluster", svc: "Service", lb: "LoadBalancer") -> list[str]:
+def backends(core: "DataPlane", svc: "Service", lb: "LoadBalancer") -> list[str]:
     """The nodes ``lb`` may send a new connection to (its health checks pass)."""
     if lb.announcing_node:
-        return [lb.announcing_node] if cluster.node_is_up(lb.announcing_node) else []
-    nodes = [n for n in cluster.api.list("Node") if n.ready and cluster.node_is_up(n.metadata.name)
+        return [lb.announcing_node] if core.node_is_up(lb.announcing_node) else []
+    nodes = [n for n in core.api.list("Node") if n.ready and core.node_is_up(n.metadata.name)
              and EXCLUDE_LABEL not in n.metadata.labels]
     if svc.spec.external_traffic_policy == "Local":  # the healthCheckNodePort says "no local endpoints"
-        local = {e.node_name for s in cluster.list("EndpointSlice", svc.metadata.namespace,
-                                                   {"kubernetes.io/service-name": svc.metadata.name})
+        local = {e.node_name for s in core.api.store.select("EndpointSlice", svc.metadata.namespace,
+                                                            {"kubernetes.io/service-name": svc.metadata.name})
                  for e in s.endpoints if e.conditions.ready is not False}
         nodes = [n for n in nodes if n.metadata.name in local]
     return [n.metadata.name for n in nodes]
 
 
-def why_pending(cluster: "Cluster", svc: "Service") -> str:
+def why_pending(core: "DataPlane", svc: "Service") -> str:
     """Why a LoadBalancer Service has no EXTERNAL-IP yet, in one sentence."""
     if svc.spec.load_balancer_class:
         return f"only a controller for loadBalancerClass {svc.spec.load_balancer_class} may serve it"
-    if cluster.cloud is not None:
-        lb = cluster.cloud.load_balancers.get((svc.metadata.namespace, svc.metadata.name))
+    if core.cloud is not None:
+        lb = core.cloud.load_balancers.get((svc.metadata.namespace, svc.metadata.name))
         if lb is not None:
-            return (f"{cluster.cloud.provider.name} is still provisioning load balancer {lb.name} "
-                    f"(ready in {max(0.0, lb.ready_at - cluster.now):.0f} s)")
+            return (f"{core.cloud.provider.name} is still provisioning load balancer {lb.name} "
+                    f"(ready in {max(0.0, lb.ready_at - core.now):.0f} s)")
         return "the cloud controller has not seen it yet"
-    if cluster.metallb is not None:
+    if "metallb" in core.addons:
         return "MetalLB's address pool is exhausted"
     return ("nothing on this cluster provisions load balancers: there is no cloud provider, and no MetalLB "
             "or minikube tunnel; it stays <pending> forever, while its NodePort and ClusterIP work")

@@ -22,7 +22,7 @@ from typing import Optional
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from k8sedu.cluster import current
+from k8sedu.notebook import current
 from k8sedu.errors import KubectlError
 
 RED = "\x1b[31m"
@@ -60,7 +60,7 @@ def run_line(line: str, stdin: Optional[str] = None) -> bool:
     """Run one command on the current cluster, print what kubectl prints; return False on error."""
     from k8sedu.kubectl import run  # kubectl sits above the cluster
     try:
-        output = run(current(), line, stdin=stdin)
+        output = run(current().core, line, stdin=stdin)
     except KubectlError as err:
         applied = getattr(err, "applied", ())
         if applied:  # kubectl apply prints what it did on stdout, then the errors on stderr

@@ -18,14 +18,23 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
 from k8sedu.cloud import LoadBalancer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
+from k8sedu.errors import KubectlError
 from k8sedu.events import Recorder
-from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
+from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, LoadBalancerIngress,
+                            LoadBalancerStatus, Namespace, ObjectMeta, PodSpec, PodTemplateSpec, ServiceStatus, frozen)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.objects import Pod
+    from k8sedu.protocols import Model
+
+NAMESPACE = "metallb-system"
+IMAGE = "quay.io/metallb/controller:v0.14.9"
 
 
 def parse_pool(addresses: str) -> list[str]:
@@ -58,18 +67,35 @@ class MetalLBController(Controller):
         self.controller = controller
         self.speaker = speaker
         self.free = list(pool)
-        self.load_balancers = load_balancers
+        self.load_balancers_by_service = load_balancers
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key), Watch("EndpointSlice", _slice_service))
 
+    # what the add-on declares (k8sedu.addons.Addon)
+    export_note = ("# This cluster ran MetalLB. Install it first (on kind), then add an IPAddressPool:\n"
+                   "#   kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/"
+                   "config/manifests/metallb-native.yaml\n")
+
+    def installed(self, obj: Any) -> bool:
+        return obj.metadata.namespace == NAMESPACE or (obj.kind == "Namespace" and obj.metadata.name == NAMESPACE)
+
+    def load_balancers(self) -> list[LoadBalancer]:
+        return list(self.load_balancers_by_service.values())
+
+    def route_node(self) -> Optional[str]:
+        return None
+
+    def serves(self, pod: "Pod", port: int) -> bool:
+        return False
+
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)
-        lb = self.load_balancers.get(key)
+        lb = self.load_balancers_by_service.get(key)
         if svc is None or svc.spec.type != "LoadBalancer":
             if lb is not None:
                 self.free.insert(0, lb.address)
-                del self.load_balancers[key]
+                del self.load_balancers_by_service[key]
             return None
         if lb is None:
             if not self.free:
@@ -91,7 +117,7 @@ class MetalLBController(Controller):
         address = self.free.pop(0)
         lb = LoadBalancer(f"metallb/{address}", key, address, self.clock.now, forwards_to_node_port=False,
                           internet_reachable=False, kind="MetalLB (layer 2)")
-        self.load_balancers[key] = lb
+        self.load_balancers_by_service[key] = lb
         self.controller.event(svc, "IPAllocated", f'Assigned IP ["{address}"]')
         return lb
 
@@ -104,6 +130,37 @@ class MetalLBController(Controller):
             local = {e.node_name for s in slices for e in s.endpoints if e.conditions.ready is not False}
             nodes = [n for n in nodes if n in local] or nodes
         return min(nodes, key=lambda n: hashlib.sha256(f"{n}#{address}".encode()).hexdigest())
+
+
+def install(core: "Model", addresses: str = "") -> str:
+    """``cluster.install("metallb", addresses=...)``: the metallb-system namespace, its controller, the pool."""
+    if not addresses:
+        raise KubectlError('error: MetalLB needs an address pool: install("metallb", '
+                           'addresses="172.18.255.200-172.18.255.250")')
+    if core.cloud is not None:
+        raise KubectlError("error: MetalLB is for clusters without a cloud provider: "
+                           f"{core.cloud.provider.name} already provisions load balancers")
+    if "metallb" in core.addons:
+        raise KubectlError("error: metallb is already installed")
+    try:
+        pool = parse_pool(addresses)
+    except ValueError as err:
+        raise KubectlError(f"error: invalid MetalLB address pool {addresses!r}: {err}") from None
+    controller = MetalLBController(core.api, core.clock, core.recorder("metallb-controller"),
+                                   core.recorder("metallb-speaker"), pool, {})
+    core.addons.add("metallb", core.manager.add(controller))
+    for svc in core.api.list("Service"):
+        core.manager.enqueue(controller, (svc.metadata.namespace, svc.metadata.name))
+    core.api.create(Namespace(ObjectMeta(name=NAMESPACE)))
+    labels = frozen({"app": "metallb", "component": "controller"})
+    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=(
+        Container("controller", IMAGE, (ContainerPort(7472, "monitoring"),)),)))
+    core.api.create(Deployment(ObjectMeta(name="controller", namespace=NAMESPACE, labels=labels),
+                               DeploymentSpec(LabelSelector(labels), template, replicas=1)))
+    core.settle()
+    return ("namespace/metallb-system created\ndeployment.apps/controller created\n"
+            f"ipaddresspool.metallb.io/default-pool created ({addresses})\n"
+            "l2advertisement.metallb.io/default created")
 
 
 def _slice_service(event):

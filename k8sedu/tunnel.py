@@ -11,11 +11,17 @@ addresses it wrote.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
+from k8sedu.errors import KubectlError
 from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cloud import LoadBalancer
+    from k8sedu.objects import Pod
+    from k8sedu.protocols import Model
 
 
 class Tunnel(Controller):
@@ -28,6 +34,22 @@ class Tunnel(Controller):
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key),)
 
+    # what the add-on declares (k8sedu.addons.Addon): a host route, nothing installed in the cluster
+    export_note = ""
+
+    def installed(self, obj: Any) -> bool:
+        return False
+
+    def load_balancers(self) -> list["LoadBalancer"]:
+        return []
+
+    def route_node(self) -> Optional[str]:
+        """The node the host's route to the service CIDR leads to: the first node, while running."""
+        return self.api.list("Node")[0].metadata.name if self.running else None
+
+    def serves(self, pod: "Pod", port: int) -> bool:
+        return False
+
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)
         if svc is None or svc.spec.type != "LoadBalancer":
@@ -37,3 +59,21 @@ class Tunnel(Controller):
         if svc.status != status:
             self.api.update(dataclasses.replace(svc, status=status))
         return None
+
+
+def run(core: "Model", running: bool = True) -> str:
+    """Start (or stop) ``minikube tunnel`` on the host; return what ``minikube tunnel`` prints."""
+    if core.cloud is not None:
+        raise KubectlError("error: minikube tunnel is for local clusters: "
+                           f"{core.cloud.provider.name} provisions real load balancers")
+    tunnel = core.addons.get("minikube-tunnel")
+    if tunnel is None:
+        tunnel = core.addons.add("minikube-tunnel", core.manager.add(Tunnel(core.api)))
+    tunnel.running = running
+    for svc in core.api.list("Service"):
+        core.manager.enqueue(tunnel, (svc.metadata.namespace, svc.metadata.name))
+    core.settle()
+    node = core.api.list("Node")[0]
+    state = "Running" if running else "Stopped"
+    return (f"Status:\n\tmachine: {core.name}\n\troute: {core.api.service_ips.network} -> "
+            f"{node.address()}\n\tminikube: {state}\n")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
     from k8sedu.network import Trace
 
 COLORS = {"client": "#8e7cc3", "service": "#3d85c6", "pod": "#6aa84f", "pod-not-ready": "#f1c232",
@@ -26,7 +26,7 @@ def _usable(endpoints):
     return ready or [e for e in endpoints if e["serving"] and e["terminating"]]
 
 
-def traffic_graph(cluster: "Cluster", namespace: str = "default", clients: tuple[str, ...] = ()) -> "nx.DiGraph":
+def traffic_graph(cluster: "Model", namespace: str = "default", clients: tuple[str, ...] = ()) -> "nx.DiGraph":
     """Build the graph of Services, their endpoint pods and the nodes they run on.
 
     ``clients`` names pods drawn as the source of traffic (they still appear

@@ -216,10 +216,10 @@ def test_the_right_probability_is_accepted(answer, n, rule, printed, capsys):
 
 
 def test_checking_a_probability_leaves_the_learners_cluster_current():
-    from k8sedu import cluster as cluster_module
+    from k8sedu import notebook
     mine = Cluster(seed=3)
     checks.check_probability(0.5, n=2)
-    assert cluster_module.current() is mine
+    assert notebook.current() is mine
 
 
 @pytest.mark.parametrize("answer, problem, hint", [

@@ -66,8 +66,8 @@ def cluster() -> Cluster:
     """One cluster per test run, with a Deployment and a Service to act on (state accumulates, as in a lab)."""
     if "c" not in _clusters:
         c = Cluster(seed=11)
-        run(c, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
-        run(c, "expose deployment web --port=80")
+        run(c.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+        run(c.core, "expose deployment web --port=80")
         c.advance(10)
         _clusters["c"] = c
     return _clusters["c"]
@@ -76,7 +76,7 @@ def cluster() -> Cluster:
 def check(c: Cluster, command: str, stdin=None) -> None:
     version, now = c.api.store.resource_version, c.now
     try:
-        out = run(c, command, stdin=stdin)
+        out = run(c.core, command, stdin=stdin)
     except ApplyError as err:
         assert any(line.startswith(PREFIXES) for line in str(err).splitlines()), str(err)
         if not err.applied:

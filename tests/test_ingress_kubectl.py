@@ -78,7 +78,7 @@ def test_describe_ingress_shows_the_rules_table_with_backends_and_endpoints():
     cluster.advance(60)
     ips = sorted(cluster.get("Pod", p).status.pod_ip for p in cluster.pod_names({"app": "currency-exchange"}))
     ing = cluster.get("Ingress", "gateway-ingress")
-    text = tabwrite("\n".join(describe_ingress(cluster, ing) + describe._events(cluster, ing)) + "\n")
+    text = tabwrite("\n".join(describe_ingress(cluster.core, ing) + describe._events(cluster.core, ing)) + "\n")
     endpoints = ",".join(f"{ip}:8000" for ip in ips)
     assert text.splitlines() == [
         "Name:             gateway-ingress",
@@ -100,7 +100,7 @@ def test_describe_ingress_shows_the_rules_table_with_backends_and_endpoints():
 def test_describe_an_ingress_with_only_a_default_backend():
     cluster = Cluster(seed=3)
     ing = cluster.api.create(build_ingress("fallback", "default", default_backend="web:80"))
-    lines = tabwrite("\n".join(describe_ingress(cluster, ing)) + "\n").splitlines()
+    lines = tabwrite("\n".join(describe_ingress(cluster.core, ing)) + "\n").splitlines()
     assert lines[5] == 'Default backend:  web:80 (<error: services "web" not found>)'
     assert lines[9].startswith("  *           *     web:80 (<error:")
 
@@ -481,7 +481,7 @@ def test_exec_cat_nginx_conf_in_the_controller_pod_only():
     [pod] = cluster.list("Pod", "ingress-nginx")
     conf = cluster.kubectl(f"exec -n ingress-nginx {pod.metadata.name} -- cat /etc/nginx/nginx.conf")
     assert conf.startswith("# Configuration checksum:") and "api.example.com" in conf
-    assert conf == nginx_conf_for(cluster, pod).rstrip("\n")
+    assert conf == nginx_conf_for(cluster.core, pod).rstrip("\n")
     other = cluster.pod_names({"app": "currency-exchange"})[0]
     assert refused(cluster, f"exec {other} -- cat /etc/nginx/nginx.conf") == (
         "cat: /etc/nginx/nginx.conf: No such file or directory\ncommand terminated with exit code 1")

@@ -303,13 +303,13 @@ def test_class_less_ingresses_need_the_default_class_or_watch_without_class():
     ignored.advance(60)
     assert ignored.get("Ingress", "plain").spec.ingress_class_name is None  # created before the default class
     assert ignored.get("Ingress", "later").spec.ingress_class_name == "nginx"  # admission gave it the default
-    served = {i.metadata.name for i in controller_of(ignored).served()}
+    served = {i.metadata.name for i in controller_of(ignored.core).served()}
     assert served == {"gateway-ingress", "later"}
     watching = example(controller=False)
     watching.api.create(gateway(cls=None, name="plain"))
     watching.install("ingress-nginx", watch_ingress_without_class=True)
     watching.advance(60)
-    assert "plain" in {i.metadata.name for i in controller_of(watching).served()}
+    assert "plain" in {i.metadata.name for i in controller_of(watching.core).served()}
 
 
 def test_the_nginx_conf_shows_servers_locations_and_upstream_names():
@@ -322,8 +322,8 @@ def test_the_nginx_conf_shows_servers_locations_and_upstream_names():
     assert "proxy_pass http://upstream_balancer;" in text and "server 0.0.0.1; # placeholder" in text
     endpoints = sorted(f"{cluster.get('Pod', p).status.pod_ip}:8000" for p in pods(cluster, "currency-exchange"))
     assert f"#   default-currency-exchange-8000: {' '.join(endpoints)}" in text
-    assert nginx_conf_for(cluster, controller_pod(cluster)) == text
-    assert nginx_conf_for(cluster, cluster.get("Pod", sorted(pods(cluster, "currency-exchange"))[0])) is None
+    assert nginx_conf_for(cluster.core, controller_pod(cluster)) == text
+    assert nginx_conf_for(cluster.core, cluster.get("Pod", sorted(pods(cluster, "currency-exchange"))[0])) is None
     with pytest.raises(KubectlError, match="no ingress controller is installed"):
         Cluster(seed=1).ingress_config()
 
@@ -337,7 +337,7 @@ def test_nginx_reloads_for_new_rules_but_not_for_new_endpoints():
     cluster.advance(60)
     assert reloads() == before  # the Lua balancer got the third endpoint, no reload
     assert cluster.ingress_config().count("default-currency-exchange-8000: ") == 1
-    assert len(controller_of(cluster).configuration.backend("default-currency-exchange-8000").endpoints) == 3
+    assert len(controller_of(cluster.core).configuration.backend("default-currency-exchange-8000").endpoints) == 3
     cluster.api.create(build_ingress("docs", "default", ["docs.example.com/*=currency-exchange:8000"],
                                      ingress_class="nginx"))
     cluster.advance(5)

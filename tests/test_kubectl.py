@@ -293,14 +293,14 @@ def cluster():
 @pytest.fixture
 def web(cluster):
     """Three nginx pods behind a Service ``web``, ten seconds after they were created."""
-    run(cluster, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
-    run(cluster, "expose deployment web --port=80")
+    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    run(cluster.core, "expose deployment web --port=80")
     cluster.advance(10)
     return cluster
 
 
 def test_get_nodes(cluster):
-    assert run(cluster, "get nodes") == (
+    assert run(cluster.core, "get nodes") == (
         "NAME                 STATUS   ROLES           AGE   VERSION\n"
         "kind-control-plane   Ready    control-plane   5m    v1.32.2\n"
         "kind-worker          Ready    <none>          4m    v1.32.2\n"
@@ -308,7 +308,7 @@ def test_get_nodes(cluster):
 
 
 def test_get_nodes_wide(cluster):
-    assert run(cluster, "get no -o wide").splitlines()[:2] == [
+    assert run(cluster.core, "get no -o wide").splitlines()[:2] == [
         "NAME                 STATUS   ROLES           AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   "
         "OS-IMAGE                         KERNEL-VERSION   CONTAINER-RUNTIME",
         "kind-control-plane   Ready    control-plane   5m    v1.32.2   172.18.0.2    <none>        "
@@ -316,31 +316,31 @@ def test_get_nodes_wide(cluster):
 
 
 def test_get_across_namespaces(cluster):
-    assert run(cluster, "get svc -A") == (
+    assert run(cluster.core, "get svc -A") == (
         "NAMESPACE     NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n"
         "default       kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  5m\n"
         "kube-system   kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   5m")
-    assert run(cluster, "get endpoints -n kube-system") == (
+    assert run(cluster.core, "get endpoints -n kube-system") == (
         "NAME       ENDPOINTS                                               AGE\n"
         "kube-dns   10.244.0.2:53,10.244.0.3:53,10.244.0.2:53 + 3 more...   5m")
 
 
 def test_create_deployment_then_watch_it_come_up(cluster):
-    assert run(cluster, "create deployment web --image=nginx:1.27 --replicas=3 --port=80") == \
+    assert run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80") == \
         "deployment.apps/web created"
-    assert run(cluster, "get deploy") == (
+    assert run(cluster.core, "get deploy") == (
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "web    0/3     3            0           0s")
-    assert run(cluster, "get rs") == (
+    assert run(cluster.core, "get rs") == (
         "NAME             DESIRED   CURRENT   READY   AGE\n"
         "web-7f7f5ff554   3         3         0       0s")
-    assert run(cluster, "get pods") == (
+    assert run(cluster.core, "get pods") == (
         "NAME                   READY   STATUS              RESTARTS   AGE\n"
         "web-7f7f5ff554-4d7wx   0/1     ContainerCreating   0          0s\n"
         "web-7f7f5ff554-n6smz   0/1     ContainerCreating   0          0s\n"
         "web-7f7f5ff554-rh7ng   0/1     ContainerCreating   0          0s")
     cluster.advance(10)
-    assert run(cluster, "get pods -o wide") == (
+    assert run(cluster.core, "get pods -o wide") == (
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE           NOMINATED NODE   "
         "READINESS GATES\n"
         "web-7f7f5ff554-4d7wx   1/1     Running   0          10s   10.244.2.3   kind-worker2   <none>           "
@@ -349,13 +349,13 @@ def test_create_deployment_then_watch_it_come_up(cluster):
         "<none>\n"
         "web-7f7f5ff554-rh7ng   1/1     Running   0          10s   10.244.1.2   kind-worker    <none>           "
         "<none>")
-    assert run(cluster, "get deploy -o wide") == (
+    assert run(cluster.core, "get deploy -o wide") == (
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n"
         "web    3/3     3            3           10s   nginx        nginx:1.27   app=web")
 
 
 def test_create_deployment_builds_what_kubectl_generates(cluster):
-    run(cluster, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --port=8000 "
+    run(cluster.core, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --port=8000 "
                  "-n kube-public")
     dep = cluster.get("Deployment", "currency-exchange", "kube-public")
     assert dict(dep.metadata.labels) == dict(dep.spec.selector.match_labels) == \
@@ -367,28 +367,28 @@ def test_create_deployment_builds_what_kubectl_generates(cluster):
 
 
 def test_expose_then_get_service_endpoints_and_slices(web):
-    assert run(web, "get svc") == (
+    assert run(web.core, "get svc") == (
         "NAME         TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE\n"
         "kubernetes   ClusterIP   10.96.0.1      <none>        443/TCP   5m10s\n"
         "web          ClusterIP   10.105.72.65   <none>        80/TCP    10s")
-    assert run(web, "get ep web") == (
+    assert run(web.core, "get ep web") == (
         "NAME   ENDPOINTS                                   AGE\n"
         "web    10.244.1.2:80,10.244.2.2:80,10.244.2.3:80   10s")
-    assert run(web, "get endpointslices -l kubernetes.io/service-name=web") == (
+    assert run(web.core, "get endpointslices -l kubernetes.io/service-name=web") == (
         "NAME        ADDRESSTYPE   PORTS   ENDPOINTS                          AGE\n"
         "web-dlt54   IPv4          80      10.244.1.2,10.244.2.2,10.244.2.3   10s")
 
 
 def test_expose_copies_selector_labels_and_ports(cluster):
-    run(cluster, "create deployment web --image=nginx --port=80")
-    assert run(cluster, "expose deployment/web --target-port=80 --name=web-svc") == "service/web-svc exposed"
+    run(cluster.core, "create deployment web --image=nginx --port=80")
+    assert run(cluster.core, "expose deployment/web --target-port=80 --name=web-svc") == "service/web-svc exposed"
     svc = cluster.get("Service", "web-svc")
     assert dict(svc.spec.selector) == dict(svc.metadata.labels) == {"app": "web"}
     assert [(p.name, p.port, p.target_port, p.protocol) for p in svc.spec.ports] == [("", 80, 80, "TCP")]
 
 
 def test_expose_names_ports_when_the_template_has_several(cluster):
-    run(cluster, "create deployment web --image=nginx --port=80")
+    run(cluster.core, "create deployment web --image=nginx --port=80")
     dep = cluster.get("Deployment", "web")
     import dataclasses
     from k8sedu.objects import ContainerPort
@@ -397,12 +397,12 @@ def test_expose_names_ports_when_the_template_has_several(cluster):
     spec = dataclasses.replace(dep.spec, template=dataclasses.replace(
         dep.spec.template, spec=dataclasses.replace(dep.spec.template.spec, containers=(c,))))
     cluster.api.update(dataclasses.replace(dep, spec=spec))
-    run(cluster, "expose deploy web")
+    run(cluster.core, "expose deploy web")
     assert [(p.name, p.port) for p in cluster.get("Service", "web").spec.ports] == [("port-1", 80), ("port-2", 443)]
 
 
 def test_get_several_kinds_prefixes_names_and_separates_tables(web):
-    assert run(web, "get deploy,svc") == (
+    assert run(web.core, "get deploy,svc") == (
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "deployment.apps/web   3/3     3            3           10s\n"
         "\n"
@@ -412,16 +412,16 @@ def test_get_several_kinds_prefixes_names_and_separates_tables(web):
 
 
 def test_get_all_lists_pods_services_deployments_and_replicasets(web):
-    blocks = run(web, "get all").split("\n\n")
+    blocks = run(web.core, "get all").split("\n\n")
     assert [b.splitlines()[1].split()[0] for b in blocks] == [
         "pod/web-7f7f5ff554-4d7wx", "service/kubernetes", "deployment.apps/web", "replicaset.apps/web-7f7f5ff554"]
 
 
 def test_get_by_name_selector_and_output_name(web):
-    assert run(web, "get svc web") == run(web, "get svc/web") == run(web, "get services.v1 web")
-    assert run(web, "get pods -l app=web -o name") == (
+    assert run(web.core, "get svc web") == run(web.core, "get svc/web") == run(web.core, "get services.v1 web")
+    assert run(web.core, "get pods -l app=web -o name") == (
         "pod/web-7f7f5ff554-4d7wx\npod/web-7f7f5ff554-n6smz\npod/web-7f7f5ff554-rh7ng")
-    assert run(web, "get deploy web -o name") == "deployment.apps/web"
+    assert run(web.core, "get deploy web -o name") == "deployment.apps/web"
 
 
 @pytest.mark.parametrize("command, message", [
@@ -431,19 +431,19 @@ def test_get_by_name_selector_and_output_name(web):
     ("get nodes -l app=nothing", "No resources found"),
 ])
 def test_nothing_to_list(cluster, command, message):
-    assert run(cluster, command) == message
+    assert run(cluster.core, command) == message
 
 
 def test_scale_changes_the_replica_count(web):
-    assert run(web, "scale deployment web --replicas=1") == "deployment.apps/web scaled"
-    assert run(web, "scale --replicas=2 deploy/web") == "deployment.apps/web scaled"
+    assert run(web.core, "scale deployment web --replicas=1") == "deployment.apps/web scaled"
+    assert run(web.core, "scale --replicas=2 deploy/web") == "deployment.apps/web scaled"
     assert web.get("Deployment", "web").spec.replicas == 2
 
 
 def test_delete_pod_waits_until_it_is_gone_and_a_replacement_starts(web):
     victim = web.pod_names()[0]
     before = web.now
-    assert run(web, f"delete pod {victim}") == f'pod "{victim}" deleted'
+    assert run(web.core, f"delete pod {victim}") == f'pod "{victim}" deleted'
     assert victim not in web.pod_names()
     assert 0 < web.now - before <= 30 + 5
     assert len(web.pod_names()) == 3
@@ -451,15 +451,15 @@ def test_delete_pod_waits_until_it_is_gone_and_a_replacement_starts(web):
 
 def test_a_deleted_pod_shows_terminating_until_its_containers_stop(web):
     victim = web.pod_names()[0]
-    assert run(web, f"delete pod {victim} --wait=false") == f'pod "{victim}" deleted'
-    assert f"{victim}   1/1     Terminating" in run(web, "get pods")
+    assert run(web.core, f"delete pod {victim} --wait=false") == f'pod "{victim}" deleted'
+    assert f"{victim}   1/1     Terminating" in run(web.core, "get pods")
 
 
 # ---------------------------------------------------------------- exec
 
 def test_exec_nslookup_finds_the_service(web):
     pod = web.pod_names()[0]
-    assert run(web, f"exec {pod} -- nslookup web") == (
+    assert run(web.core, f"exec {pod} -- nslookup web") == (
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
         "\n"
@@ -468,11 +468,11 @@ def test_exec_nslookup_finds_the_service(web):
 
 
 def test_exec_nslookup_of_a_headless_service_lists_every_ready_pod(cluster):
-    run(cluster, "create deployment db --image=nginx --replicas=2 --port=80")
-    assert run(cluster, "expose deploy db --cluster-ip=None") == "service/db exposed"
+    run(cluster.core, "create deployment db --image=nginx --replicas=2 --port=80")
+    assert run(cluster.core, "expose deploy db --cluster-ip=None") == "service/db exposed"
     cluster.advance(10)
     ips = sorted(p.status.pod_ip for p in cluster.list("Pod"))
-    assert run(cluster, "exec deploy/db -- nslookup db").splitlines()[3:] == [
+    assert run(cluster.core, "exec deploy/db -- nslookup db").splitlines()[3:] == [
         "Name:\tdb.default.svc.cluster.local", f"Address: {ips[0]}",
         "Name:\tdb.default.svc.cluster.local", f"Address: {ips[1]}"]
 
@@ -480,7 +480,7 @@ def test_exec_nslookup_of_a_headless_service_lists_every_ready_pod(cluster):
 def test_exec_nslookup_of_an_unknown_name_fails_like_bind9(web):
     pod = web.pod_names()[0]
     with pytest.raises(KubectlError) as err:
-        run(web, f"exec {pod} -- nslookup nope")
+        run(web.core, f"exec {pod} -- nslookup nope")
     assert str(err.value) == (
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
@@ -491,47 +491,47 @@ def test_exec_nslookup_of_an_unknown_name_fails_like_bind9(web):
 
 
 def test_exec_nslookup_outside_the_cluster_is_non_authoritative(web):
-    out = run(web, f"exec {web.pod_names()[0]} -- nslookup example.com")
+    out = run(web.core, f"exec {web.pod_names()[0]} -- nslookup example.com")
     assert out.endswith("Non-authoritative answer:\nName:\texample.com\nAddress: 93.184.215.14")
 
 
 def test_exec_cat_resolv_conf(web):
-    assert run(web, f"exec -it {web.pod_names()[0]} -- cat /etc/resolv.conf") == (
+    assert run(web.core, f"exec -it {web.pod_names()[0]} -- cat /etc/resolv.conf") == (
         "search default.svc.cluster.local svc.cluster.local cluster.local\n"
         "nameserver 10.96.0.10\n"
         "options ndots:5")
 
 
 def test_exec_curl_prints_the_body(web):
-    assert run(web, f"exec deploy/web -- curl -s http://web/").startswith("<!DOCTYPE html>")
+    assert run(web.core, f"exec deploy/web -- curl -s http://web/").startswith("<!DOCTYPE html>")
 
 
 def test_exec_curl_failure_is_silent_with_s_and_loud_without(web):
     pod = web.pod_names()[0]
     with pytest.raises(KubectlError) as silent:
-        run(web, f"exec {pod} -- curl -s http://nope/")
+        run(web.core, f"exec {pod} -- curl -s http://nope/")
     assert str(silent.value) == "command terminated with exit code 6"
     with pytest.raises(KubectlError) as loud:
-        run(web, f"exec {pod} -- curl http://nope/")
+        run(web.core, f"exec {pod} -- curl http://nope/")
     assert str(loud.value) == "curl: (6) Could not resolve host: nope\ncommand terminated with exit code 6"
 
 
 def test_exec_into_a_pod_that_is_still_starting(cluster):
-    run(cluster, "create deployment web --image=nginx")
+    run(cluster.core, "create deployment web --image=nginx")
     with pytest.raises(KubectlError) as err:
-        run(cluster, f"exec {cluster.pod_names()[0]} -- nslookup web")
+        run(cluster.core, f"exec {cluster.pod_names()[0]} -- nslookup web")
     assert str(err.value) == 'error: unable to upgrade connection: container not found ("nginx")'
 
 
 def test_exec_a_program_the_image_does_not_have(web):
     with pytest.raises(KubectlError) as err:
-        run(web, f"exec {web.pod_names()[0]} -- foo")
+        run(web.core, f"exec {web.pod_names()[0]} -- foo")
     assert "OCI runtime exec failed: exec failed: unable to start container process: " \
            'exec: "foo": executable file not found in $PATH: unknown' in str(err.value)
 
 
 def test_exec_without_dash_dash_still_works_but_warns(web):
-    out = run(web, f"exec {web.pod_names()[0]} hostname")
+    out = run(web.core, f"exec {web.pod_names()[0]} hostname")
     assert out.splitlines() == [
         "kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. "
         "Use kubectl exec [POD] -- [COMMAND] instead.", web.pod_names()[0]]
@@ -579,11 +579,11 @@ def test_exec_without_dash_dash_still_works_but_warns(web):
     ("get pods -w", 'error: k8sedu does not model the --watch flag of "kubectl get" yet'),
 ])
 def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, command, message):
-    run(cluster, "create deployment web --image=nginx")
+    run(cluster.core, "create deployment web --image=nginx")
     version = cluster.api.store.resource_version
     now = cluster.now
     with pytest.raises(KubectlError) as err:
-        run(cluster, command)
+        run(cluster.core, command)
     assert str(err.value) == message
     assert (cluster.api.store.resource_version, cluster.now) == (version, now)
 
@@ -595,17 +595,17 @@ def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, comm
 ])
 def test_any_input_either_prints_or_raises_kubectl_error(cluster, command):
     try:
-        assert isinstance(run(cluster, command), str)
+        assert isinstance(run(cluster.core, command), str)
     except KubectlError:
         pass
 
 
 def test_a_leading_kubectl_is_optional(cluster):
-    assert run(cluster, "kubectl get ns default") == run(cluster, "get ns default")
+    assert run(cluster.core, "kubectl get ns default") == run(cluster.core, "get ns default")
 
 
 def test_dry_run_client_prints_but_writes_nothing(cluster):
     version = cluster.api.store.resource_version
-    assert run(cluster, "create deployment web --image=nginx --dry-run=client") == \
+    assert run(cluster.core, "create deployment web --image=nginx --dry-run=client") == \
         "deployment.apps/web created (dry run)"
     assert cluster.api.store.resource_version == version

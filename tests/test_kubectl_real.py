@@ -32,7 +32,7 @@ def real(command: str, stdin: str = "", cwd: str = ".") -> tuple[int, str]:
 
 def model(command: str, stdin: str = "") -> str:
     try:
-        return run(Cluster(seed=7), command, stdin=stdin or None)
+        return run(Cluster(seed=7).core, command, stdin=stdin or None)
     except KubectlError as err:
         return str(err)
 

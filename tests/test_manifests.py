@@ -78,15 +78,15 @@ def cluster():
 @pytest.fixture
 def busy(cluster):
     """Every kind of object the model has, in several states."""
-    run(cluster, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
-    run(cluster, "expose deployment web --port=80 --type=LoadBalancer")
-    run(cluster, "create service externalname ext --external-name=example.com")
-    run(cluster, "create deployment db --image=postgres:16 --port=5432")
-    run(cluster, "expose deploy db --cluster-ip=None")
+    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    run(cluster.core, "expose deployment web --port=80 --type=LoadBalancer")
+    run(cluster.core, "create service externalname ext --external-name=example.com")
+    run(cluster.core, "create deployment db --image=postgres:16 --port=5432")
+    run(cluster.core, "expose deploy db --cluster-ip=None")
     cluster.apply(DEPLOYMENT.replace("name: web", "name: api") + "---\n" + SERVICE.replace("name: web", "name: api"))
     cluster.advance(3)
-    run(cluster, "create namespace shop")
-    run(cluster, f"delete pod {cluster.pod_names({'app': 'web'})[0]} --wait=false")
+    run(cluster.core, "create namespace shop")
+    run(cluster.core, f"delete pod {cluster.pod_names({'app': 'web'})[0]} --wait=false")
     return cluster
 
 
@@ -114,7 +114,7 @@ def test_every_object_as_get_prints_it_validates(busy):
             validate(encode(obj))
             checked += 1
     assert checked > 30
-    for doc in yaml.safe_load_all(run(busy, "get all -A -o yaml")):
+    for doc in yaml.safe_load_all(run(busy.core, "get all -A -o yaml")):
         for item in doc["items"]:
             validate(item)
 
@@ -142,19 +142,19 @@ def test_ingresses_and_ingress_classes_as_get_prints_them_validate(cloud):
     cluster.install("ingress-nginx")
     assert cluster.apply(INGRESS + "---\n" + INGRESS_CLASS) == (
         "ingress.networking.k8s.io/gateway-ingress created\ningressclass.networking.k8s.io/haproxy created")
-    run(cluster, "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert --default-backend=web:http")
+    run(cluster.core, "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert --default-backend=web:http")
     cluster.advance(120)
     for kind in ("Ingress", "IngressClass"):
         for obj in cluster.api.list(kind):
             validate(encode(obj))
-    listed = yaml.safe_load(run(cluster, "get ing,ingressclass -A -o yaml"))["items"]
+    listed = yaml.safe_load(run(cluster.core, "get ing,ingressclass -A -o yaml"))["items"]
     assert [(d["kind"], d["metadata"]["name"]) for d in listed] == [
         ("Ingress", "gateway-ingress"), ("Ingress", "simple"), ("IngressClass", "haproxy"), ("IngressClass", "nginx")]
     for doc in listed:
         validate(doc)
     address = listed[0]["status"]["loadBalancer"]
     assert address == ({"ingress": [{"ip": "198.51.100.1"}]} if cloud else {})
-    for doc in yaml.safe_load_all(export(cluster)):
+    for doc in yaml.safe_load_all(export(cluster.core)):
         if doc:
             validate(doc)
 
@@ -163,23 +163,23 @@ def test_ingress_manifests_apply_unchanged_and_round_trip(cluster):
     cluster.apply(INGRESS + "---\n" + INGRESS_CLASS)
     assert cluster.apply(INGRESS + "---\n" + INGRESS_CLASS) == (
         "ingress.networking.k8s.io/gateway-ingress unchanged\ningressclass.networking.k8s.io/haproxy unchanged")
-    served = run(cluster, "get ingressclass haproxy -o yaml")
+    served = run(cluster.core, "get ingressclass haproxy -o yaml")
     fresh = Cluster(seed=8)
     assert fresh.apply(served) == "ingressclass.networking.k8s.io/haproxy created"
-    assert yaml.safe_load(run(fresh, "get ingressclass haproxy -o yaml"))["spec"] == yaml.safe_load(INGRESS_CLASS)["spec"]
-    assert run(cluster, "get ingressclass haproxy").splitlines()[1].split()[:3] == \
+    assert yaml.safe_load(run(fresh.core, "get ingressclass haproxy -o yaml"))["spec"] == yaml.safe_load(INGRESS_CLASS)["spec"]
+    assert run(cluster.core, "get ingressclass haproxy").splitlines()[1].split()[:3] == \
         ["haproxy", "haproxy.org/ingress-controller", "IngressParameters.k8s.example.com/external-lb"]
 
 
 def test_get_o_yaml_of_an_applied_object_validates_and_records_the_manifest(busy):
-    doc = yaml.safe_load(run(busy, "get svc api -o yaml"))
+    doc = yaml.safe_load(run(busy.core, "get svc api -o yaml"))
     validate(doc)
     recorded = json.loads(doc["metadata"]["annotations"][LAST_APPLIED])
     assert recorded["metadata"] == {"annotations": {}, "name": "api", "namespace": "default"}
 
 
 def test_export_validates_and_leaves_out_what_the_cluster_chose(busy):
-    docs = [d for d in yaml.safe_load_all(export(busy)) if d]
+    docs = [d for d in yaml.safe_load_all(export(busy.core)) if d]
     for doc in docs:
         validate(doc)
     names = [(d["kind"], d["metadata"]["name"]) for d in docs]
@@ -194,9 +194,9 @@ def test_export_validates_and_leaves_out_what_the_cluster_chose(busy):
 
 def test_export_writes_a_file_that_applies_to_a_fresh_cluster(busy, tmp_path):
     path = tmp_path / "objects.yaml"
-    export(busy, str(path))
+    export(busy.core, str(path))
     fresh = Cluster(seed=3)
-    out = run(fresh, f"apply -f {path}")
+    out = run(fresh.core, f"apply -f {path}")
     assert out.splitlines()[0] == "namespace/shop created" and len(out.splitlines()) == 8
 
 
@@ -215,7 +215,7 @@ def test_export_writes_a_file_that_applies_to_a_fresh_cluster(busy, tmp_path):
 ])
 def test_generated_manifests_validate(cluster, command):
     for fmt in ("yaml", "json"):
-        validate(yaml.safe_load(run(cluster, f"{command} --dry-run=client -o {fmt}")))
+        validate(yaml.safe_load(run(cluster.core, f"{command} --dry-run=client -o {fmt}")))
 
 
 # ================================================================ 3. the course's own manifests
@@ -293,7 +293,7 @@ def test_switching_type_by_apply_releases_the_node_port(cluster):
 
 
 def test_apply_over_an_imperative_object_warns_and_patches_the_annotation(cluster):
-    run(cluster, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
     out = cluster.apply(DEPLOYMENT.replace("replicas: 2", "replicas: 4"))
     assert out.splitlines() == [
         "Warning: resource deployments/web is missing the kubectl.kubernetes.io/last-applied-configuration "

@@ -118,7 +118,7 @@ def check(cluster):
         targets = {re.search(rf"-A {sep} .*--to-destination ([\d.]+):", rules).group(1) for sep in seps}
         assert targets == eps
         client = next((p.metadata.name for p in cluster.list("Pod", selector={"app": "client"})
-                       if p.ready and cluster.node_is_up(p.spec.node_name)), None)
+                       if p.ready and cluster.core.node_is_up(p.spec.node_name)), None)
         if client is not None:
             trace = cluster.request(f"http://{svc.spec.cluster_ip}:{svc.spec.ports[0].port}/", from_pod=client)
             if trace.ok:

@@ -5,7 +5,8 @@ Rows read like kube-proxy's packet-flow tests: (source, destination) -> who answ
 
 import pytest
 
-from k8sedu import Cluster, KubectlError
+from k8sedu import Cluster, KubectlError, load_balancers
+from k8sedu.cloud import vpc_client_ip
 
 CE = "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 --port=8000"
 CC = "create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100"
@@ -151,7 +152,7 @@ def test_local_policy_keeps_the_client_ip_and_drops_traffic_on_nodes_without_loc
     here = cluster.get("Node", pod.spec.node_name).address()
     trace = cluster.request(f"http://{here}:{node_port(cluster)}/", source="vpc")
     assert trace.ok and cluster.get("Pod", trace.pod).spec.node_name == pod.spec.node_name
-    assert trace.client_ip_seen == cluster.vpc_client_ip
+    assert trace.client_ip_seen == vpc_client_ip(cluster.cloud)
     cp = cluster.get("Node", "kind-control-plane").address()
     dropped = cluster.request(f"http://{cp}:{node_port(cluster)}/", source="vpc")
     assert not dropped.ok and "has no local endpoints" in dropped.reason
@@ -165,7 +166,7 @@ def test_a_cloud_load_balancer_with_local_policy_only_sends_to_nodes_with_local_
         service.spec, external_traffic_policy="Local")))
     cluster.settle()
     service = svc(cluster)
-    backends = cluster.lb_backends(service, cluster.load_balancers()[0])
+    backends = load_balancers.backends(cluster.core, service, cluster.core.addons.load_balancers()[0])
     pod_nodes = {cluster.get("Pod", p).spec.node_name for p in ce_pods(cluster)}
     assert set(backends) == pod_nodes and len(backends) < 4
     ip = service.status.load_balancer.ingress[0].ip

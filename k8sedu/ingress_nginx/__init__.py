@@ -10,33 +10,35 @@ package is that controller, split as the real project is:
 - ``nginx_conf``: the nginx.conf it generates (a readable subset);
 - ``controller``: the control loop, the published address, and nginx answering;
 - ``addon``: ``cluster.install("ingress-nginx")``, the objects of its deploy.yaml;
-- ``costs``: N LoadBalancer Services against one ingress controller.
+- ``notes``: why a request for an Ingress's host went nowhere.
+
+What its load balancer costs against N LoadBalancer Services is the cloud's
+business (``k8sedu.cloud.bill``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from k8sedu.ingress_nginx.addon import controller_of, install
 from k8sedu.ingress_nginx.controller import IngressNginxController
-from k8sedu.ingress_nginx.costs import CloudResources, summarize
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.objects import Pod
+    from k8sedu.protocols import DataPlane
 
 NGINX_CONF = "/etc/nginx/nginx.conf"
 
-__all__ = ["IngressNginxController", "CloudResources", "controller_of", "install", "nginx_conf_for",
-           "summarize", "NGINX_CONF"]
+__all__ = ["IngressNginxController", "controller_of", "install", "nginx_conf_for", "NGINX_CONF"]
 
 
-def nginx_conf_for(cluster: "Cluster", pod: Any) -> Optional[str]:
+def nginx_conf_for(core: "DataPlane", pod: "Pod") -> Optional[str]:
     """The text of ``/etc/nginx/nginx.conf`` in ``pod`` if it is an ingress-nginx controller pod, else None.
 
     For ``kubectl exec <controller pod> -- cat /etc/nginx/nginx.conf``.
     """
-    controller = controller_of(cluster)
+    controller = controller_of(core)
     if controller is None or not controller.owns(pod):
         return None
-    cluster.settle()
+    core.settle()
     return controller.nginx_conf()

@@ -25,20 +25,17 @@ ConfigMap, the admission Jobs and the ValidatingWebhookConfiguration.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
-from k8sedu.errors import KubectlError
-from k8sedu.events import Recorder
-from k8sedu.ingress_nginx.controller import NAMESPACE, SELECTOR, SERVICE, SYNC, IngressNginxController
+from k8sedu.ingress_nginx.controller import NAMESPACE, SELECTOR, SERVICE, SYNC, VERSION, IngressNginxController
 from k8sedu.ingress_nginx.matching import ClassSettings
 from k8sedu.objects import (IS_DEFAULT_CLASS_ANNOTATION, Container, ContainerPort, Deployment, DeploymentSpec,
                             HTTPGetAction, IngressClass, IngressClassSpec, LabelSelector, Namespace, ObjectMeta,
                             PodSpec, PodTemplateSpec, Probe, Service, ServicePort, ServiceSpec, frozen)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane, Model
 
-VERSION = "1.12.0"
 IMAGE = f"registry.k8s.io/ingress-nginx/controller:v{VERSION}"
 CONTROLLER_CLASS = "k8s.io/ingress-nginx"
 LABELS = {**SELECTOR, "app.kubernetes.io/part-of": "ingress-nginx", "app.kubernetes.io/version": VERSION}
@@ -46,19 +43,19 @@ NOT_MODELLED = ("ServiceAccounts, Roles, RoleBindings, ClusterRoles, ClusterRole
                 "the admission Jobs and the ValidatingWebhookConfiguration")
 
 
-def controller_of(cluster: "Cluster") -> IngressNginxController | None:
+def controller_of(core: "DataPlane") -> Optional[IngressNginxController]:
     """The cluster's ingress-nginx controller, or None if it is not installed."""
-    return next((c for c in cluster.manager.controllers if isinstance(c, IngressNginxController)), None)
+    found = core.addons.get("ingress-nginx")
+    return found if isinstance(found, IngressNginxController) else None
 
 
-def install(cluster: "Cluster", default_class: bool = False, watch_ingress_without_class: bool = False) -> str:
-    """Deploy ingress-nginx into ``cluster``; return the lines ``kubectl apply`` would print."""
-    if controller_of(cluster) is not None:
-        raise KubectlError("error: ingress-nginx is already installed")
-    recorder = Recorder(cluster.events, lambda: cluster.clock.now, "nginx-ingress-controller")
+def install(core: "Model", default_class: bool = False, watch_ingress_without_class: bool = False) -> str:
+    """Deploy ingress-nginx into ``core``; return the lines ``kubectl apply`` would print."""
     settings = ClassSettings(CONTROLLER_CLASS, "nginx", watch_ingress_without_class)
-    controller = cluster.manager.add(IngressNginxController(cluster.api, recorder, settings))
-    api = cluster.api
+    controller = IngressNginxController(core.api, core.recorder("nginx-ingress-controller"), settings)
+    core.addons.add("ingress-nginx", controller)  # refuses a second install before anything changes
+    core.manager.add(controller)
+    api = core.api
     api.create(Namespace(ObjectMeta(name=NAMESPACE, labels=frozen({"app.kubernetes.io/instance": "ingress-nginx",
                                                                     "app.kubernetes.io/name": "ingress-nginx"}))))
     api.create(_controller_service())
@@ -66,8 +63,8 @@ def install(cluster: "Cluster", default_class: bool = False, watch_ingress_witho
     api.create(_deployment())
     api.create(_ingress_class(default_class))
     for key in [SYNC] + controller._ingress_keys():  # Ingresses created before the controller existed
-        cluster.manager.enqueue(controller, key)
-    cluster.settle()
+        core.manager.enqueue(controller, key)
+    core.settle()
     return ("namespace/ingress-nginx created\n"
             "service/ingress-nginx-controller created\n"
             "service/ingress-nginx-controller-admission created\n"

@@ -44,6 +44,7 @@ from k8sedu.ingress_nginx.matching import (CATCH_ALL, ClassSettings, Redirect, c
 from k8sedu.objects import (Ingress, IngressLoadBalancerIngress, IngressLoadBalancerStatus, IngressStatus, Pod,
                             selector_matches)
 
+VERSION = "1.12.0"
 NAMESPACE = "ingress-nginx"
 SERVICE = "ingress-nginx-controller"
 SELECTOR = {"app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx",
@@ -161,6 +162,28 @@ class IngressNginxController(Controller):
     def owns(self, pod: Pod) -> bool:
         """True if ``pod`` is one of this controller's pods (nginx runs in it)."""
         return pod.metadata.namespace == NAMESPACE and selector_matches(SELECTOR, pod.metadata.labels)
+
+    # ------------------------------------------------------------ what the add-on declares (k8sedu.addons.Addon)
+
+    export_note = ("# This cluster ran ingress-nginx. Install it first (on kind):\n"
+                   "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
+                   f"controller-v{VERSION}/deploy/static/provider/kind/deploy.yaml\n")
+
+    def installed(self, obj) -> bool:
+        """Its namespace and everything in it, and the IngressClass its manifest creates."""
+        meta = obj.metadata
+        return (meta.namespace == NAMESPACE or (obj.kind == "Namespace" and meta.name == NAMESPACE)
+                or meta.labels.get("app.kubernetes.io/part-of") == "ingress-nginx")
+
+    def load_balancers(self) -> list:
+        return []  # its Service is a LoadBalancer like any other: the cloud or MetalLB serves it
+
+    def route_node(self) -> Optional[str]:
+        return None
+
+    def serves(self, pod: Pod, port: int) -> bool:
+        """nginx, not the image's app, answers on ports 80 and 443 of a running controller pod."""
+        return port in (80, 443) and pod.status.phase == "Running" and self.owns(pod)
 
     def running_pods(self) -> list[Pod]:
         return [p for p in self.api.store.select("Pod", NAMESPACE, SELECTOR) if p.status.phase == "Running"]

@@ -11,31 +11,32 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from k8sedu import load_balancers
 from k8sedu.ingress_nginx.addon import controller_of
 from k8sedu.ingress_nginx.controller import NAMESPACE, SERVICE
 from k8sedu.ingress_nginx.matching import host_matches
 from k8sedu.objects import Ingress
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
 
 NO_CONTROLLER = "an Ingress is only configuration: no ingress controller is installed, so nothing listens for it"
 
 
-def ingresses_for_host(cluster: "Cluster", host: str) -> list[Ingress]:
+def ingresses_for_host(core: "DataPlane", host: str) -> list[Ingress]:
     """The Ingresses with a rule naming ``host`` (exactly or by wildcard), in the API's order."""
-    return [i for i in cluster.api.list("Ingress")
+    return [i for i in core.api.list("Ingress")
             if any(r.host and host_matches(r.host, host) for r in i.spec.rules)]
 
 
-def why_nowhere(cluster: "Cluster", host: str) -> tuple[str, Optional[Ingress]]:
+def why_nowhere(core: "DataPlane", host: str) -> tuple[str, Optional[Ingress]]:
     """Return (explanation, the Ingress it is about), or ("", None) if no Ingress names ``host``."""
-    found = ingresses_for_host(cluster, host)
+    found = ingresses_for_host(core, host)
     if not found:
         return "", None
     ing = found[0]
     key = f"{ing.metadata.namespace}/{ing.metadata.name}"
-    controller = controller_of(cluster)
+    controller = controller_of(core)
     if controller is None:
         return f"{host} is a host of Ingress {key}, but {NO_CONTROLLER} (its ADDRESS is blank)", ing
     served, why = controller.verdict(ing)
@@ -44,8 +45,8 @@ def why_nowhere(cluster: "Cluster", host: str) -> tuple[str, Optional[Ingress]]:
                 "set spec.ingressClassName: nginx"), ing
     addresses = [a.ip or a.hostname for a in controller.published_addresses()]
     if not addresses:
-        svc = cluster.api.try_get("Service", NAMESPACE, SERVICE)
-        why_pending = cluster.why_pending(svc) if svc is not None else "the controller's Service is missing"
+        svc = core.api.try_get("Service", NAMESPACE, SERVICE)
+        why_pending = load_balancers.why_pending(core, svc) if svc is not None else "the controller's Service is missing"
         return (f"{host} is a host of Ingress {key}, served by ingress-nginx, which has no external address yet: "
                 f"Service {NAMESPACE}/{SERVICE} is <pending> because {why_pending}; reach the controller through "
                 f"that Service's NodePort with headers={{'Host': '{host}'}}"), ing

@@ -1,6 +1,6 @@
 """kubectl, in the model: type the commands you would type against a real cluster.
 
-``run(cluster, "get pods -o wide")`` returns the text real kubectl prints and
+``run(core, "get pods -o wide")`` returns the text real kubectl prints and
 raises ``KubectlError`` (whose text is kubectl's) for anything kubectl would
 refuse; a refused command never changes the cluster. The package is split the
 way kubectl's own code is:
@@ -25,14 +25,14 @@ are refused with a message that says so, never with "unknown command".
 
 Examples
 --------
->>> from k8sedu import Cluster
->>> cluster = Cluster(seed=1)
->>> print(run(cluster, "get svc -n kube-system"))
+>>> from k8sedu.core import Core
+>>> core = Core()
+>>> print(run(core, "get svc -n kube-system"))
 NAME       TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE
 kube-dns   ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   5m
->>> run(cluster, "get pods")
+>>> run(core, "get pods")
 'No resources found in default namespace.'
->>> print(run(cluster, "apply -f -", stdin="apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: shop\\n"))
+>>> print(run(core, "apply -f -", stdin="apiVersion: v1\\nkind: Namespace\\nmetadata:\\n  name: shop\\n"))
 namespace/shop created
 """
 
@@ -61,7 +61,7 @@ from k8sedu.kubectl.patch import PATCH
 from k8sedu.kubectl.scale import SCALE
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 __all__ = ["run", "COMMANDS"]
 
@@ -83,7 +83,7 @@ HELP_TEXTS: dict[str, str] = json.loads(Path(__file__).with_name("help-v1.32.jso
 HELP = HELP_TEXTS["kubectl"]
 
 
-def run(cluster: "Cluster", command: str, stdin: Optional[str] = None) -> str:
+def run(cluster: "Model", command: str, stdin: Optional[str] = None) -> str:
     """Run one kubectl command line against ``cluster``; return what kubectl prints.
 
     A leading ``kubectl`` is optional. Text after the first line is standard

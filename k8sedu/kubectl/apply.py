@@ -18,12 +18,12 @@ from k8sedu.manifests import apply as manifests_apply
 from k8sedu.manifests.apply import ApplyError, plan, read
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 PATH = "kubectl apply"
 
 
-def run_apply(cluster: "Cluster", p: Parsed) -> str:
+def run_apply(cluster: "Model", p: Parsed) -> str:
     if p["output"] not in ("", "name"):
         raise KubectlError(f'error: k8sedu does not model "-o {p["output"]}" for apply yet; it prints -o name '
                            "and the default lines")

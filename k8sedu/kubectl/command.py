@@ -16,7 +16,7 @@ from k8sedu.errors import KubectlError
 from k8sedu.kubectl.flags import Flag, FlagSet, Parsed, boolean, string
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 # kubectl's global flags that the course uses; the others exist but are refused honestly.
 GLOBAL_FLAGS: tuple[Flag, ...] = (
@@ -46,7 +46,7 @@ class Command:
     short: str
     use: str
     flags: tuple[Flag, ...]
-    run: Callable[["Cluster", Parsed], str]
+    run: Callable[["Model", Parsed], str]
 
     def flag_set(self) -> FlagSet:
         return FlagSet(self.path, self.flags + GLOBAL_FLAGS)
@@ -95,7 +95,7 @@ def success(prefix: str, name: str, verb: str, parsed: Parsed, is_dry_run: bool 
     return f"{prefix}/{name} {verb}" + (" (dry run)" if is_dry_run else "")
 
 
-def create_and_print(cluster: "Cluster", obj, parsed: Parsed, fmt: str, prefix: str, wrap: str = "",
+def create_and_print(cluster: "Model", obj, parsed: Parsed, fmt: str, prefix: str, wrap: str = "",
                      namespaced: bool = True) -> str:
     """The end of every ``kubectl create`` generator: send the object (unless a dry run), then print.
 

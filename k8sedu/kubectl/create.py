@@ -29,7 +29,7 @@ from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec
                             ObjectMeta, PodSpec, PodTemplateSpec, frozen)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 CREATE_SUBCOMMANDS_NOT_MODELLED = ("clusterrole", "clusterrolebinding", "configmap", "cm", "cronjob", "cj",
                                    "job", "poddisruptionbudget", "pdb", "priorityclass", "pc",
@@ -80,7 +80,7 @@ def exactly_one_name(p: Parsed, command_path: str) -> str:
     return p.args[0]
 
 
-def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
+def run_create_deployment(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     name = exactly_one_name(p, DEPLOYMENT.path)
     command = p.args[1:]
@@ -94,13 +94,13 @@ def run_create_deployment(cluster: "Cluster", p: Parsed) -> str:
     return create_and_print(cluster, dep, p, fmt, "deployment.apps", "failed to create deployment")
 
 
-def run_create_namespace(cluster: "Cluster", p: Parsed) -> str:
+def run_create_namespace(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
     name = exactly_one_name(p, NAMESPACE.path)
     return create_and_print(cluster, Namespace(ObjectMeta(name=name)), p, fmt, "namespace", namespaced=False)
 
 
-def run_create_ingress(cluster: "Cluster", p: Parsed) -> str:
+def run_create_ingress(cluster: "Model", p: Parsed) -> str:
     name = exactly_one_name(p, INGRESS.path)  # Complete: the name, the dry-run strategy, the printer; then Validate
     dry_run(p)  # validate --dry-run before --output, in kubectl's order
     fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
@@ -143,7 +143,7 @@ SUBCOMMANDS = {"deployment": DEPLOYMENT, "deploy": DEPLOYMENT, "namespace": NAME
                "ingress": INGRESS, "ing": INGRESS}
 
 
-def run_create_parent(cluster: "Cluster", p: Parsed) -> str:
+def run_create_parent(cluster: "Model", p: Parsed) -> str:
     """``kubectl create`` without a known subcommand: kubectl's own complaints."""
     if p.args:
         shown = " ".join(p.args)

@@ -31,7 +31,7 @@ from k8sedu.kubectl.flags import Flag, Parsed, integer, string, strings
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 TYPES = {"clusterip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
          "externalname": "ExternalName"}
@@ -100,7 +100,7 @@ def build_service(name: str, namespace: str, kind: str, p: Parsed) -> Service:
 
 
 def _runner(kind: str, path: str):
-    def run(cluster: "Cluster", p: Parsed) -> str:
+    def run(cluster: "Model", p: Parsed) -> str:
         from k8sedu.kubectl.create import exactly_one_name
         fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
         name = exactly_one_name(p, path)

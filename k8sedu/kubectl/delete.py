@@ -21,7 +21,7 @@ from k8sedu.kubectl.flags import Parsed, boolean, integer, string, strings
 from k8sedu.objects import RESOURCE_BY_KIND
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice",
              "Ingress", "IngressClass")
@@ -46,7 +46,7 @@ def _grace_period(p: Parsed) -> int:
     return grace
 
 
-def run_delete(cluster: "Cluster", p: Parsed) -> str:
+def run_delete(cluster: "Model", p: Parsed) -> str:
     grace = _grace_period(p)
     if p["output"] not in ("", "name"):
         raise KubectlError(f"error: unexpected -o output mode: {p['output']}. We only support '-o name'")
@@ -104,7 +104,7 @@ def _from_files(p: Parsed) -> resources.Target:
     return resources.Target(named=tuple((res, name) for res, name, _ in named))
 
 
-def wait_until_gone(cluster: "Cluster", objs: list) -> None:
+def wait_until_gone(cluster: "Model", objs: list) -> None:
     """Advance the clock 1 s at a time until every object is gone (``kubectl wait --for=delete``)."""
     graces = [o.metadata.deletion_grace_period_seconds or o.spec.termination_grace_period_seconds
               for o in objs if o.kind == "Pod"]

@@ -28,7 +28,7 @@ from k8sedu.manifests.encode import EPOCH
 from k8sedu.objects import RESOURCE_BY_KIND, selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 SKIP_ANNOTATIONS = ("kubectl.kubernetes.io/last-applied-configuration",)
 MAX_ANNOTATION_LEN = 140
@@ -67,7 +67,7 @@ def annotations_block(annotations: Mapping[str, str]) -> list[str]:
     return lines
 
 
-def _events(cluster: "Cluster", obj: Any) -> list[str]:
+def _events(cluster: "Model", obj: Any) -> list[str]:
     return events.describe_section(events.about(cluster.events, cluster.now, obj), cluster.now).rstrip("\n") \
         .split("\n")
 
@@ -97,7 +97,7 @@ def _endpoints_for(slices: Sequence[Any], port: Any) -> str:
     return ",".join(listed) + (f" + {count - 3} more..." if count > 3 else "")
 
 
-def describe_service(cluster: "Cluster", svc: Any) -> list[str]:
+def describe_service(cluster: "Model", svc: Any) -> list[str]:
     spec = svc.spec
     lines = [f"Name:\t{svc.metadata.name}", f"Namespace:\t{svc.metadata.namespace}"]
     lines += labels_block("Labels", svc.metadata.labels) + annotations_block(svc.metadata.annotations)
@@ -196,7 +196,7 @@ def _tolerations(pod_spec: Any, is_pod: bool) -> list[str]:
     return [f"Tolerations:\t{shown[0]}"] + [f"\t{t}" for t in shown[1:]]
 
 
-def describe_pod(cluster: "Cluster", pod: Any) -> list[str]:
+def describe_pod(cluster: "Model", pod: Any) -> list[str]:
     meta, spec, status = pod.metadata, pod.spec, pod.status
     lines = [f"Name:\t{meta.name}", f"Namespace:\t{meta.namespace}", "Priority:\t0", "Service Account:\tdefault"]
     lines.append(f"Node:\t{spec.node_name}/{status.host_ip}" if spec.node_name else "Node:\t<none>")
@@ -240,7 +240,7 @@ def _template_lines(template: Any) -> list[str]:
     return lines
 
 
-def describe_deployment(cluster: "Cluster", dep: Any) -> list[str]:
+def describe_deployment(cluster: "Model", dep: Any) -> list[str]:
     meta, spec, status = dep.metadata, dep.spec, dep.status
     lines = [f"Name:\t{meta.name}", f"Namespace:\t{meta.namespace}",
              f"CreationTimestamp:\t{rfc1123z(meta.creation_timestamp or 0)}"]
@@ -276,7 +276,7 @@ def _rs_list(sets: Sequence[Any]) -> str:
 
 # ---------------------------------------------------------------- nodes
 
-def describe_node(cluster: "Cluster", node: Any) -> list[str]:
+def describe_node(cluster: "Model", node: Any) -> list[str]:
     meta, spec, status = node.metadata, node.spec, node.status
     lines = [f"Name:\t{meta.name}", f"Roles:\t{node_roles(node)}"]
     lines += labels_block("Labels", meta.labels) + annotations_block(meta.annotations)
@@ -311,7 +311,7 @@ def describe_node(cluster: "Cluster", node: Any) -> list[str]:
 
 # ---------------------------------------------------------------- namespaces and the rest
 
-def describe_namespace(cluster: "Cluster", ns: Any) -> list[str]:
+def describe_namespace(cluster: "Model", ns: Any) -> list[str]:
     lines = [f"Name:\t{ns.metadata.name}"] + labels_block("Labels", ns.metadata.labels)
     lines += annotations_block(ns.metadata.annotations)
     lines += [f"Status:\t{'Terminating' if ns.metadata.deletion_timestamp is not None else 'Active'}", "",
@@ -319,7 +319,7 @@ def describe_namespace(cluster: "Cluster", ns: Any) -> list[str]:
     return lines
 
 
-def describe_replicaset(cluster: "Cluster", rs: Any) -> list[str]:
+def describe_replicaset(cluster: "Model", rs: Any) -> list[str]:
     meta, spec, status = rs.metadata, rs.spec, rs.status
     lines = [f"Name:\t{meta.name}", f"Namespace:\t{meta.namespace}",
              f"Selector:\t{selector_string(spec.selector.match_labels)}"]
@@ -337,7 +337,7 @@ def describe_replicaset(cluster: "Cluster", rs: Any) -> list[str]:
     return lines
 
 
-def describe(cluster: "Cluster", obj: Any, show_events: bool = True) -> str:
+def describe(cluster: "Model", obj: Any, show_events: bool = True) -> str:
     """Return what ``kubectl describe`` prints for ``obj``."""
     lines = DESCRIBERS[obj.kind](cluster, obj)
     if show_events and obj.kind != "Namespace":
@@ -345,19 +345,19 @@ def describe(cluster: "Cluster", obj: Any, show_events: bool = True) -> str:
     return _finish(lines)
 
 
-DESCRIBERS: dict[str, Callable[["Cluster", Any], list[str]]] = {
+DESCRIBERS: dict[str, Callable[["Model", Any], list[str]]] = {
     "Service": describe_service, "Pod": describe_pod, "Deployment": describe_deployment, "Node": describe_node,
     "Namespace": describe_namespace, "ReplicaSet": describe_replicaset,
     **ingress_print.DESCRIBERS,
 }
 
 
-def _by_prefix(cluster: "Cluster", res: Any, name: str, namespace: str) -> list[Any]:
+def _by_prefix(cluster: "Model", res: Any, name: str, namespace: str) -> list[Any]:
     scope = namespace if res.namespaced else ""
     return [o for o in cluster.api.list(res.kind, scope) if o.metadata.name.startswith(name)]
 
 
-def _named(cluster: "Cluster", target: resources.Target, namespace: str, prefix: bool) -> tuple[list, list]:
+def _named(cluster: "Model", target: resources.Target, namespace: str, prefix: bool) -> tuple[list, list]:
     """Exact names first; ``TYPE NAME`` falls back to every object whose name starts with NAME."""
     found, errors = [], []
     for res, name in target.named:
@@ -370,7 +370,7 @@ def _named(cluster: "Cluster", target: resources.Target, namespace: str, prefix:
     return found, errors
 
 
-def run_describe(cluster: "Cluster", p: Parsed) -> str:
+def run_describe(cluster: "Model", p: Parsed) -> str:
     if not p.args:
         raise KubectlError(resources.MISSING_RESOURCE)
     all_ns = p["all-namespaces"]

@@ -22,7 +22,7 @@ from k8sedu.kubectl.programs import run_program
 from k8sedu.objects import selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 DEPRECATED_FORM = ("kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. "
                    "Use kubectl exec [POD] -- [COMMAND] instead.")
@@ -47,7 +47,7 @@ def _split(p: Parsed) -> tuple[str, list[str], list[str]]:
     return resource, command, notes
 
 
-def find_pod(cluster: "Cluster", resource: str, namespace: str) -> Any:
+def find_pod(cluster: "Model", resource: str, namespace: str) -> Any:
     """The pod behind ``resource``: a pod by name, or the first pod of a deploy/rs/svc."""
     kind_and_name = resource.split("/", 1) if "/" in resource else ["pods", resource]
     res = resources.lookup(kind_and_name[0])
@@ -94,7 +94,7 @@ def _check_can_exec(pod: Any, container: str) -> None:
         raise KubectlError(f'error: unable to upgrade connection: container not found ("{container}")')
 
 
-def run_exec(cluster: "Cluster", p: Parsed) -> str:
+def run_exec(cluster: "Model", p: Parsed) -> str:
     resource, command, notes = _split(p)
     cluster.settle()
     pod = find_pod(cluster, resource, namespace_of(p))

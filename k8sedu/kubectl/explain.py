@@ -21,7 +21,7 @@ from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.manifests import openapi
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 NO_TYPE = ('error: You must specify the type of resource to explain. Use "kubectl api-resources" for a complete '
            "list of supported resources.")
@@ -139,7 +139,7 @@ def explain(path: str) -> str:
     return out.rstrip("\n")
 
 
-def run_explain(cluster: "Cluster", p: Parsed) -> str:
+def run_explain(cluster: "Model", p: Parsed) -> str:
     if p["recursive"]:
         raise KubectlError('error: k8sedu does not model "kubectl explain --recursive" yet')
     if not p.args:

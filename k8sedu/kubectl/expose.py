@@ -26,7 +26,7 @@ from k8sedu.kubectl.flags import Parsed, string, usage_error
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 PATH = "kubectl expose"
 EXPOSABLE = ("Pod", "Service", "Deployment", "ReplicaSet")
@@ -109,7 +109,7 @@ def build_service(obj: Any, p: Parsed, namespace: str) -> Service:
     return Service(ObjectMeta(name=name, namespace=namespace, labels=frozen(labels)), spec)
 
 
-def run_expose(cluster: "Cluster", p: Parsed) -> str:
+def run_expose(cluster: "Model", p: Parsed) -> str:
     output_format(p, PRINT_FORMATS, ("", "name"))
     is_dry_run = dry_run(p)
     try:

@@ -19,7 +19,7 @@ from k8sedu.kubectl.command import GET_FORMATS, Command, namespace_of, output_fo
 from k8sedu.kubectl.flags import Parsed, boolean, string
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of '
            'supported resources.\n\n'
@@ -28,7 +28,7 @@ NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resou
            "See 'kubectl get -h' for help and examples")
 
 
-def run_get(cluster: "Cluster", p: Parsed) -> str:
+def run_get(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, GET_FORMATS, ("", "wide", "name", "yaml", "json"))
     if not p.args:
         raise KubectlError(NO_TYPE)

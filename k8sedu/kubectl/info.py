@@ -17,19 +17,19 @@ from k8sedu.kubectl.command import Command
 from k8sedu.kubectl.flags import Parsed, boolean, string, usage_error
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 CLIENT_VERSION = "v1.32.4"
 KUSTOMIZE_VERSION = "v5.5.0"
 DUMP_HINT = "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."
 
 
-def server_version(cluster: "Cluster") -> str:
+def server_version(cluster: "Model") -> str:
     nodes = cluster.api.list("Node")
     return nodes[0].status.node_info.kubelet_version if nodes else "v1.32.2"
 
 
-def api_server_url(cluster: "Cluster") -> str:
+def api_server_url(cluster: "Model") -> str:
     """kind's ``https://127.0.0.1:<host port>``, the port derived from the cluster's kube-system namespace."""
     ns = cluster.api.try_get("Namespace", "", "kube-system")
     seed = (ns.metadata.uid if ns is not None else cluster.name).encode()
@@ -37,7 +37,7 @@ def api_server_url(cluster: "Cluster") -> str:
     return f"https://127.0.0.1:{port}"
 
 
-def run_version(cluster: "Cluster", p: Parsed) -> str:
+def run_version(cluster: "Model", p: Parsed) -> str:
     if p["output"]:
         raise KubectlError(f'error: k8sedu does not model "kubectl version -o {p["output"]}" yet')
     if p.args:
@@ -48,7 +48,7 @@ def run_version(cluster: "Cluster", p: Parsed) -> str:
     return "\n".join(lines)
 
 
-def run_cluster_info(cluster: "Cluster", p: Parsed) -> str:
+def run_cluster_info(cluster: "Model", p: Parsed) -> str:
     if p.args and p.args[0] == "dump":
         raise KubectlError('error: k8sedu does not model "kubectl cluster-info dump" yet; try kubectl get events -A '
                            "and kubectl describe")

@@ -21,7 +21,7 @@ from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.columns import Options, Printer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 LOAD_BALANCER_WIDTH = 16
 MAX_HOSTS = 3
@@ -126,7 +126,7 @@ def format_endpoint_slices(slices: Sequence[Any], port_name: str) -> str:
     return ",".join(listed) + (f" + {count - 3} more..." if count > 3 else "")
 
 
-def backend_string(cluster: "Cluster", namespace: str, backend: Any) -> str:
+def backend_string(cluster: "Model", namespace: str, backend: Any) -> str:
     """``describeBackendV1``: ``svc:port (ep1,ep2)``, or the error kubectl got looking the Service up."""
     if backend.service is not None:
         text = service_backend_string(backend.service)
@@ -145,7 +145,7 @@ def backend_string(cluster: "Cluster", namespace: str, backend: Any) -> str:
     return ""
 
 
-def describe_ingress(cluster: "Cluster", ing: Any) -> list[str]:
+def describe_ingress(cluster: "Model", ing: Any) -> list[str]:
     """The lines of ``describeIngressV1`` (tab-separated, for ``tabwrite``)."""
     from k8sedu.kubectl.describe import annotations_block, labels_block  # describe imports its describers lazily
     meta, spec, ns = ing.metadata, ing.spec, ing.metadata.namespace
@@ -168,7 +168,7 @@ def describe_ingress(cluster: "Cluster", ing: Any) -> list[str]:
     return lines + annotations_block(meta.annotations)
 
 
-def describe_ingressclass(cluster: "Cluster", cls: Any) -> list[str]:
+def describe_ingressclass(cluster: "Model", cls: Any) -> list[str]:
     """The lines of ``describeIngressClassV1``."""
     from k8sedu.kubectl.describe import annotations_block, labels_block
     lines = [f"Name:\t{cls.metadata.name}"] + labels_block("Labels", cls.metadata.labels)

@@ -21,7 +21,7 @@ from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.objects import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 LABEL_VALUE = r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?"
 LABEL_VALUE_MSG = ("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', "
@@ -54,7 +54,7 @@ def _check_key(key: str, arg: str) -> None:
         raise KubectlError(f"error: invalid label spec: {arg}")
 
 
-def run_label(cluster: "Cluster", p: Parsed) -> str:
+def run_label(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name"))
     objects, changes, removals = split_args(p.args)
     if not objects and not p["selector"] and not p["all"]:

@@ -30,7 +30,7 @@ from k8sedu.manifests.apply import merge_key
 from k8sedu.manifests.encode import encode
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 PATCHABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Namespace", "Ingress", "IngressClass")
 
@@ -112,7 +112,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def run_patch(cluster: "Cluster", p: Parsed) -> str:
+def run_patch(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name"))
     if not p["patch"]:
         raise KubectlError("error: must specify --patch or --patch-file containing the contents of the patch")
@@ -138,7 +138,7 @@ def run_patch(cluster: "Cluster", p: Parsed) -> str:
     return "\n".join(lines)
 
 
-def _patch_one(cluster: "Cluster", res: Any, obj: Any, patch: dict, strategic: bool, is_dry_run: bool,
+def _patch_one(cluster: "Model", res: Any, obj: Any, patch: dict, strategic: bool, is_dry_run: bool,
                fmt: str) -> list[str]:
     current = encode(obj)
     patched = merge_patch(current, patch, strategic)

@@ -35,7 +35,7 @@ from k8sedu.coredns import ZONE, resolve, search_candidates
 from k8sedu.errors import KubectlError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 Result = tuple[str, int]
 
@@ -47,17 +47,23 @@ COMMON_UNMODELLED = frozenset({
 })
 
 
+def _request(cluster: "Model", pod: Any, url: str):
+    """Send one request from inside ``pod`` and return its trace."""
+    network = cluster.network
+    return network.request(url, network.client(pod.metadata.name, None, pod.metadata.namespace))
+
+
 def _dns_header(server: str) -> list[str]:
     return [f"Server:\t\t{server}", f"Address:\t{server}#53", ""]
 
 
-def _kube_dns_reachable(cluster: "Cluster", pod: Any) -> bool:
+def _kube_dns_reachable(cluster: "Model", pod: Any) -> bool:
     """Can the pod reach a CoreDNS pod through kube-dns's ClusterIP at all?"""
     answer, _ = cluster.network.lookup("kubernetes.default.svc.cluster.local.", pod)
     return answer.rcode != "TIMEOUT"
 
 
-def _srv_lookup(cluster: "Cluster", pod: Any, name: str, search: bool) -> tuple[str, list]:
+def _srv_lookup(cluster: "Model", pod: Any, name: str, search: bool) -> tuple[str, list]:
     """Ask CoreDNS for SRV records, through the search list if ``search``; (rcode, records)."""
     resolv = cluster.resolv_conf(pod)
     candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
@@ -70,7 +76,7 @@ def _srv_lookup(cluster: "Cluster", pod: Any, name: str, search: bool) -> tuple[
     return rcode, []
 
 
-def nslookup(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def nslookup(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run bind9's ``nslookup [-type=A|SRV] NAME`` in ``pod``."""
     options = [a for a in argv[1:] if a.startswith("-")]
     names = [a for a in argv[1:] if not a.startswith("-")]
@@ -87,7 +93,7 @@ def nslookup(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
     if qtype == "SRV":
         return _nslookup_srv(cluster, pod, name)
     server = cluster.resolv_conf(pod).nameservers[0]
-    answer = cluster.resolve(name, from_pod=pod.metadata.name, namespace=pod.metadata.namespace)
+    answer, _ = cluster.network.lookup(name, cluster.network.client_pod(pod.metadata.name, pod.metadata.namespace))
     if answer.rcode == "TIMEOUT":
         return ";; connection timed out; no servers could be reached\n\n", 1
     if answer.rcode != "NOERROR" or not answer.records:
@@ -106,7 +112,7 @@ def nslookup(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
     return "\n".join(lines + [""]), 0
 
 
-def _nslookup_srv(cluster: "Cluster", pod: Any, name: str) -> Result:
+def _nslookup_srv(cluster: "Model", pod: Any, name: str) -> Result:
     server = cluster.resolv_conf(pod).nameservers[0]
     if not _kube_dns_reachable(cluster, pod):
         return ";; connection timed out; no servers could be reached\n\n", 1
@@ -118,7 +124,7 @@ def _nslookup_srv(cluster: "Cluster", pod: Any, name: str) -> Result:
     return "\n".join(lines + [""]), 0
 
 
-def dig(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def dig(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run ``dig +short [+search] [-t TYPE | TYPE] NAME`` in ``pod``."""
     short = search = False
     qtype, names, args = "A", [], list(argv[1:])
@@ -158,7 +164,7 @@ def dig(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
     return "", 0
 
 
-def wget(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run busybox ``wget -qO- URL`` (``-q``, ``-O -``, ``-O-``, ``-T``) in ``pod``."""
     args, urls, to_stdout = list(argv[1:]), [], False
     while args:
@@ -177,7 +183,7 @@ def wget(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
         raise KubectlError('error: k8sedu\'s wget models "wget -qO- URL" (the body to standard output)')
     url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
     try:
-        trace = cluster.request(url, from_pod=pod.metadata.name, namespace=pod.metadata.namespace)
+        trace = _request(cluster, pod, url)
     except KubectlError:
         return f"wget: bad address '{urls[0]}'\n", 1
     host = url.split("://", 1)[1].split("/", 1)[0].split(":")[0]
@@ -222,7 +228,7 @@ def _curl_options(argv: Sequence[str]) -> tuple[set[str], list[str]]:
     return options, urls
 
 
-def curl(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def curl(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run ``curl [-s] [-S] [-f] URL`` in ``pod``."""
     options, urls = _curl_options(argv)
     if urls[:1] == ["__unknown__"]:
@@ -233,7 +239,7 @@ def curl(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
     if len(urls) > 1:
         raise KubectlError("error: k8sedu's curl models one URL at a time")
     try:
-        trace = cluster.request(urls[0], from_pod=pod.metadata.name, namespace=pod.metadata.namespace)
+        trace = _request(cluster, pod, urls[0])
     except KubectlError as err:  # curl rejected the URL itself
         show = "silent" not in options or "show-error" in options
         return (f"{err}\n" if show else ""), 3
@@ -259,7 +265,7 @@ def _hosts_file(pod: Any) -> str:
             f"{own}\n")
 
 
-def cat(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def cat(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run ``cat FILE...`` over the files the kubelet manages."""
     files: dict[str, Callable[[], str]] = {
         "/etc/resolv.conf": lambda: str(cluster.resolv_conf(pod)),
@@ -283,16 +289,16 @@ def cat(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
     return "".join(out), code
 
 
-def hostname(cluster: "Cluster", pod: Any, argv: Sequence[str]) -> Result:
+def hostname(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     return (pod.spec.hostname or pod.metadata.name) + "\n", 0
 
 
-PROGRAMS: dict[str, Callable[["Cluster", Any, Sequence[str]], Result]] = {
+PROGRAMS: dict[str, Callable[["Model", Any, Sequence[str]], Result]] = {
     "nslookup": nslookup, "dig": dig, "curl": curl, "wget": wget, "cat": cat, "hostname": hostname,
 }
 
 
-def run_program(cluster: "Cluster", pod: Any, container: str, argv: Sequence[str]) -> Result:
+def run_program(cluster: "Model", pod: Any, container: str, argv: Sequence[str]) -> Result:
     """Run ``argv`` in ``pod``'s ``container``, or fail the way the runtime would."""
     program = argv[0].rsplit("/", 1)[-1]  # /usr/bin/curl is curl
     if program in PROGRAMS:
@@ -303,7 +309,7 @@ def run_program(cluster: "Cluster", pod: Any, container: str, argv: Sequence[str
     raise KubectlError(executable_not_found(cluster, pod, container, argv[0]))
 
 
-def executable_not_found(cluster: "Cluster", pod: Any, container: str, program: str) -> str:
+def executable_not_found(cluster: "Model", pod: Any, container: str, program: str) -> str:
     """containerd's answer (kind's runtime) when the program is not in the image.
 
     The exec id is a 64-hex id in a real cluster; here it is derived from the

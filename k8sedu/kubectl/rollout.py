@@ -25,14 +25,14 @@ from k8sedu.manifests.encode import timestamp
 from k8sedu.objects import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 STATUS_LIMIT_SECONDS = 600  # the model gives up waiting after this much simulated time
 HELP_GROUP = "kubectl rollout"
 
 
-def _targets(cluster: "Cluster", p: Parsed) -> list[tuple[Any, Any]]:
+def _targets(cluster: "Model", p: Parsed) -> list[tuple[Any, Any]]:
     if not p.args:
         raise KubectlError("error: required resource not specified")
     target = resources.build(p.args)
@@ -43,7 +43,7 @@ def _targets(cluster: "Cluster", p: Parsed) -> list[tuple[Any, Any]]:
     return found
 
 
-def run_restart(cluster: "Cluster", p: Parsed) -> str:
+def run_restart(cluster: "Model", p: Parsed) -> str:
     fmt = output_format(p, PRINT_FORMATS, ("", "name"))
     found = _targets(cluster, p)
     is_dry_run = dry_run(p)
@@ -88,7 +88,7 @@ def status_line(dep: Any) -> tuple[str, bool]:
     return f'deployment "{name}" successfully rolled out', True
 
 
-def run_status(cluster: "Cluster", p: Parsed) -> str:
+def run_status(cluster: "Model", p: Parsed) -> str:
     found = _targets(cluster, p)
     if len(found) != 1:
         raise usage_error("only one resource is allowed for rollout status", "kubectl rollout status")

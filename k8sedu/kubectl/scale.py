@@ -19,12 +19,12 @@ from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag
 from k8sedu.kubectl.flags import Parsed, boolean, integer, string
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 SCALABLE = ("Deployment", "ReplicaSet")
 
 
-def run_scale(cluster: "Cluster", p: Parsed) -> str:
+def run_scale(cluster: "Model", p: Parsed) -> str:
     output_format(p, PRINT_FORMATS, ("", "name"))
     is_dry_run = dry_run(p)
     if p["replicas"] < 0:

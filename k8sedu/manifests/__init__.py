@@ -1,10 +1,10 @@
 """Manifests: YAML in and out, the way kubectl and the API server handle it.
 
-- ``apply(cluster, manifest)``: ``kubectl apply`` for YAML text (several
+- ``apply(core, manifest)``: ``kubectl apply`` for YAML text (several
   documents), a dict, or a list of dicts; returns kubectl's lines
   (``deployment.apps/web created``, ``service/web configured``,
   ``service/web unchanged``);
-- ``export(cluster, path)``: the learner's objects as one file for
+- ``export(core, path)``: the learner's objects as one file for
   ``kubectl apply -f`` on a real cluster;
 - ``encode`` / ``to_yaml`` / ``to_json``: objects as ``kubectl get -o yaml``
   shows them; ``decode``: manifests back to objects, with the API server's
@@ -12,9 +12,9 @@
 
 Examples
 --------
->>> from k8sedu import Cluster
->>> cluster = Cluster(seed=1)
->>> print(cluster.apply('''
+>>> from k8sedu.core import Core
+>>> core = Core()
+>>> print(apply(core, '''
 ... apiVersion: v1
 ... kind: Namespace
 ... metadata:

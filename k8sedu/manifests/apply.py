@@ -32,7 +32,7 @@ from k8sedu.manifests.yamlio import load_documents
 from k8sedu.objects import RESOURCE_BY_KIND
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 MISSING_ANNOTATION = ("Warning: resource {qualified}/{name} is missing the kubectl.kubernetes.io/last-applied-"
@@ -94,7 +94,7 @@ def plan(docs: list[Any], namespace: str, explicit_namespace: bool, source: str)
     return planned
 
 
-def apply(cluster: "Cluster", manifest: Any, namespace: str = "default", explicit_namespace: bool = False,
+def apply(cluster: "Model", manifest: Any, namespace: str = "default", explicit_namespace: bool = False,
           source: str = "STDIN", dry_run: bool = False) -> str:
     """Apply every object of ``manifest``; return kubectl's lines or raise ``ApplyError`` listing the failures."""
     planned = plan(read(manifest, source), namespace, explicit_namespace, source)
@@ -137,7 +137,7 @@ def modified_configuration(item: Planned) -> dict:
     return doc
 
 
-def apply_one(cluster: "Cluster", item: Planned, dry_run: bool) -> tuple[str, str]:
+def apply_one(cluster: "Model", item: Planned, dry_run: bool) -> tuple[str, str]:
     """Create or patch one object; return (result line, warning or '')."""
     if not item.name:
         res = RESOURCE_BY_KIND[item.kind]
@@ -179,7 +179,7 @@ def _parse_recorded(text: Optional[str]) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _create(cluster: "Cluster", item: Planned, modified: dict, dry_run: bool) -> None:
+def _create(cluster: "Model", item: Planned, modified: dict, dry_run: bool) -> None:
     obj = decode.to_object(modified, item.namespace)
     if dry_run:
         return
@@ -192,7 +192,7 @@ def _create(cluster: "Cluster", item: Planned, modified: dict, dry_run: bool) ->
                            f"{err.message}") from None
 
 
-def _patch(cluster: "Cluster", item: Planned, live: Any, modified: dict, merged: dict, dry_run: bool) -> None:
+def _patch(cluster: "Model", item: Planned, live: Any, modified: dict, merged: dict, dry_run: bool) -> None:
     obj = decode.to_object(merged, item.namespace)
     obj = _keep_server_fields(obj, live)
     if dry_run:

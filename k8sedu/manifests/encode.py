@@ -21,7 +21,7 @@ import datetime
 import hashlib
 from typing import Any, Callable, Mapping, Optional
 
-EPOCH = datetime.datetime(2026, 1, 5, 9, 0, 0, tzinfo=datetime.timezone.utc)  # = k8sedu.cluster.EPOCH
+from k8sedu.clock import EPOCH
 
 
 def timestamp(seconds: Optional[float]) -> Optional[str]:

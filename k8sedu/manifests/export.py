@@ -7,9 +7,9 @@ IngressClasses and bare Pods) is written without what the cluster filled in: no 
 service range is ``10.96.0.0/16``, so a model IP may not even fit). A node
 port the learner asked for in an applied manifest is kept. Objects the
 cluster made itself (ReplicaSets, Pods of a Deployment, EndpointSlices, the
-``kubernetes`` and ``kube-dns`` Services, add-ons) are left out. When
-ingress-nginx was installed, the file starts with the command that installs it
-on kind (its objects are not the learner's to export).
+``kubernetes`` and ``kube-dns`` Services, what add-ons installed) are left out.
+For each add-on the cluster ran, the file starts with the command that
+installs it on kind (``k8sedu.addons``: its objects are not the learner's).
 """
 
 from __future__ import annotations
@@ -18,37 +18,32 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from k8sedu.ingress_nginx.addon import LABELS as INGRESS_NGINX_LABELS
-from k8sedu.ingress_nginx.addon import VERSION as INGRESS_NGINX_VERSION
-from k8sedu.ingress_nginx.controller import NAMESPACE as INGRESS_NGINX
 from k8sedu.manifests.apply import LAST_APPLIED
 from k8sedu.manifests.encode import encode
 from k8sedu.manifests.yamlio import to_yaml
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import Model
 
-SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "metallb-system", INGRESS_NGINX)
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
 KINDS = ("Namespace", "IngressClass", "Deployment", "Service", "Ingress", "Pod")
 HEADER = "# Exported by k8sedu: apply it to a real cluster with  kubectl apply -f <this file>\n"
-INGRESS_NGINX_NOTE = ("# This cluster ran ingress-nginx. Install it first (on kind):\n"
-                      "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
-                      f"controller-v{INGRESS_NGINX_VERSION}/deploy/static/provider/kind/deploy.yaml\n")
 
 
-def user_objects(cluster: "Cluster") -> list[Any]:
+def user_objects(cluster: "Model") -> list[Any]:
     """The objects a learner created, in an order a real cluster accepts (namespaces first)."""
     found = []
     for kind in KINDS:
         for obj in cluster.api.list(kind):
             meta = obj.metadata
+            if cluster.addons.installed(obj):  # an add-on's, installed on the other cluster by its own manifest
+                continue
             if kind == "Namespace":
                 if meta.name not in SYSTEM_NAMESPACES + ("default",):
                     found.append(obj)
                 continue
             if kind == "IngressClass":
-                if not _installed_by_ingress_nginx(meta):
-                    found.append(obj)
+                found.append(obj)
                 continue
             if meta.namespace in SYSTEM_NAMESPACES or meta.owner_references:
                 continue
@@ -58,10 +53,6 @@ def user_objects(cluster: "Cluster") -> list[Any]:
                 continue
             found.append(obj)
     return found
-
-
-def _installed_by_ingress_nginx(meta: Any) -> bool:
-    return meta.labels.get("app.kubernetes.io/part-of") == INGRESS_NGINX_LABELS["app.kubernetes.io/part-of"]
 
 
 def portable(obj: Any) -> dict:
@@ -103,11 +94,10 @@ def _portable_service(spec: dict, asked: Optional[dict]) -> None:
             port.pop("nodePort", None)
 
 
-def export(cluster: "Cluster", path: Optional[str] = None) -> str:
+def export(cluster: "Model", path: Optional[str] = None) -> str:
     """Return (and write to ``path``) the learner's objects as multi-document YAML."""
     docs = [to_yaml(portable(obj)) for obj in user_objects(cluster)]
-    installed = cluster.api.try_get("Namespace", "", INGRESS_NGINX) is not None
-    text = HEADER + (INGRESS_NGINX_NOTE if installed else "") + "".join(f"---\n{d}" for d in docs)
+    text = HEADER + cluster.addons.export_notes() + "".join(f"---\n{d}" for d in docs)
     if path is not None:
         Path(path).write_text(text)
     return text

@@ -35,9 +35,12 @@ flight, hops and traces), ``dns`` (step 1), ``outside`` (reaching a node),
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Optional
 
 from k8sedu import coredns
+from k8sedu.apiserver import StatusError
+from k8sedu.errors import KubectlError, from_status
 from k8sedu.network import dns
 from k8sedu.network.ingress import NGINX_REASONS, nginx_page
 from k8sedu.network.node import on_node
@@ -45,8 +48,8 @@ from k8sedu.network.outside import from_outside
 from k8sedu.network.trace import Client, Hop, Request, Trace, is_ip, outside_client, parse_url, pod_client
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
     from k8sedu.objects import Pod
+    from k8sedu.protocols import DataPlane
 
 __all__ = ["Network", "Trace", "Hop", "Client", "Request", "nginx_page", "NGINX_REASONS"]
 
@@ -54,31 +57,59 @@ __all__ = ["Network", "Trace", "Hop", "Client", "Request", "nginx_page", "NGINX_
 class Network:
     """Sends requests through the model of one cluster."""
 
-    def __init__(self, cluster: "Cluster"):
-        self.cluster = cluster
+    def __init__(self, core: "DataPlane"):
+        self.core = core
 
-    def pod_client(self, pod: "Pod") -> Client:
-        """The client for a request sent from inside ``pod``."""
-        return pod_client(pod)
+    # ------------------------------------------------------------ who sends
 
-    def outside_client(self, source: str) -> Client:
-        """Parse ``source=`` (``"vpc"``, ``"internet"`` or ``"node/<name>"``)."""
-        return outside_client(self.cluster, source)
+    def client_pod(self, name: str, namespace: str = "default") -> "Pod":
+        """The running pod ``name``, refused as ``kubectl exec`` refuses a pod it cannot reach."""
+        try:
+            pod = self.core.api.get("Pod", namespace, name)
+        except StatusError as err:
+            raise from_status(err) from None
+        if pod.status.phase != "Running" or not pod.status.pod_ip:
+            raise KubectlError(f"error: unable to upgrade connection: container not found ({name})")
+        if not self.core.node_is_up(pod.spec.node_name):  # the API server cannot reach that node's kubelet
+            ip = self.core.node_ip(pod.spec.node_name)
+            raise KubectlError(f"Error from server: error dialing backend: dial tcp {ip}:10250: "
+                               "connect: no route to host")
+        return pod
+
+    def client(self, from_pod: Optional[str] = None, source: Optional[str] = None,
+               namespace: str = "default") -> Client:
+        """The client for ``from_pod=`` (a pod) or ``source=`` (``"vpc"``, ``"internet"``, ``"node/<name>"``)."""
+        if (from_pod is None) == (source is None):
+            raise KubectlError('error: say where the request comes from: from_pod="<pod>", or source="vpc", '
+                               '"internet" or "node/<name>"')
+        if from_pod is not None:
+            return pod_client(self.client_pod(from_pod, namespace))
+        return outside_client(self.core, source)
+
+    # ------------------------------------------------------------ what it sends
 
     def lookup(self, name: str, pod: "Pod") -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
         """Resolve ``name`` as ``pod`` would: through kube-dns's ClusterIP to a CoreDNS pod."""
-        return dns.lookup(self.cluster, name, pod)
+        return dns.lookup(self.core, name, pod)
 
     def request(self, url: str, client: Client, headers: Optional[dict] = None) -> Trace:
         """Send one HTTP request from ``client`` and trace it (``headers={"Host": ...}`` sets the Host header)."""
         req = Request(url, client, parse_url(url, headers))
         dst_ip = req.target.host
         if not is_ip(dst_ip):
-            dns.resolve(self.cluster, req)
+            dns.resolve(self.core, req)
             if not req.dns.addresses:
-                return dns.not_found(self.cluster, req)
+                return dns.not_found(self.core, req)
             dst_ip = req.dns.addresses[0]
         if client.kind in ("pod", "node"):  # the packet enters the client's own node's netfilter
-            return on_node(self.cluster, req, client.node, dst_ip, req.target.port,
+            return on_node(self.core, req, client.node, dst_ip, req.target.port,
                            dst_local=client.kind == "node" and dst_ip == client.ip)
-        return from_outside(self.cluster, req, dst_ip)
+        return from_outside(self.core, req, dst_ip)
+
+    def send(self, url: str, n: int, client: Client, headers: Optional[dict] = None) -> Counter:
+        """Send ``n`` requests; count who answered (pod names, or a host outside; failures under None)."""
+        return Counter(_answered_by(self.request(url, client, headers)) for _ in range(n))
+
+
+def _answered_by(trace: Trace) -> Optional[str]:
+    return (trace.pod or trace.server) if trace.ok else None

@@ -16,31 +16,31 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from k8sedu import coredns
+from k8sedu import coredns, load_balancers
 from k8sedu.network.ingress import ingress_note
 from k8sedu.network.node import matched_rules, pod_at, through_rules
 from k8sedu.network.trace import COULD_NOT_RESOLVE, Hop, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
     from k8sedu.objects import Pod
 
 
-def resolve(cluster: "Cluster", req: Request) -> None:
+def resolve(core: "DataPlane", req: Request) -> None:
     """Look the URL's host up as the client would, keeping the answer and its hop on ``req``."""
     if req.client.kind == "pod":
-        req.dns, hops = lookup(cluster, req.target.host, req.client.pod)
+        req.dns, hops = lookup(core, req.target.host, req.client.pod)
     else:
-        req.dns, hops = outside_lookup(cluster, req.target.host)
+        req.dns, hops = outside_lookup(core, req.target.host)
     req.hops += hops
 
 
-def not_found(cluster: "Cluster", req: Request) -> Trace:
+def not_found(core: "DataPlane", req: Request) -> Trace:
     """End a request whose host did not resolve: curl's exit 6, with what is missing if an Ingress names it."""
     host, outside = req.target.host, req.client.kind != "pod"
     last = req.hops[-1]
     reason = f"DNS: {last.detail}" if outside else f"DNS: {host} not found ({req.dns.rcode})"
-    note = ingress_note(cluster, host)
+    note = ingress_note(core, host)
     if note:  # a name only an Ingress knows: say what is missing
         detail = f"{host} has no public DNS record; {note}" if outside else f"{last.detail}; {note}"
         req.hops[-1] = dataclasses.replace(last, detail=detail)
@@ -48,16 +48,16 @@ def not_found(cluster: "Cluster", req: Request) -> Trace:
     return req.failed(reason, COULD_NOT_RESOLVE)
 
 
-def lookup(cluster: "Cluster", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
+def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
     """Resolve ``name`` as ``pod`` would: through kube-dns's ClusterIP to a CoreDNS pod."""
-    resolv = cluster.resolv_conf(pod)
+    resolv = core.resolv_conf(pod)
     server = resolv.nameservers[0]
-    verdict = through_rules(cluster, pod.spec.node_name, pod.status.pod_ip, server, 53, "udp")
-    coredns_pod = pod_at(cluster, verdict.to_destination.rsplit(":", 1)[0]) if verdict.target == "DNAT" else None
-    if coredns_pod is None or not cluster.node_is_up(coredns_pod.spec.node_name):
+    verdict = through_rules(core, pod.spec.node_name, pod.status.pod_ip, server, 53, "udp")
+    coredns_pod = pod_at(core, verdict.to_destination.rsplit(":", 1)[0]) if verdict.target == "DNAT" else None
+    if coredns_pod is None or not core.node_is_up(coredns_pod.spec.node_name):
         answer = coredns.DnsAnswer(name, "TIMEOUT", server=server)
         return answer, (Hop("dns", "failed", _no_answer(verdict, server, coredns_pod), matched_rules(verdict)),)
-    answer = coredns.lookup(name, resolv, cluster.api.store)
+    answer = coredns.lookup(name, resolv, core.api.store)
     tried = ", ".join(f"{q} {rcode}" for q, rcode in answer.queries)
     result = ", ".join(answer.addresses) if answer.rcode == "NOERROR" else answer.rcode
     if answer.cname:
@@ -78,11 +78,11 @@ def _no_answer(verdict, server: str, coredns_pod) -> str:
     return f"no CoreDNS pod answers behind {server}:53 (a {verdict.target or 'missing'} rule)"
 
 
-def outside_lookup(cluster: "Cluster", name: str) -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
-    """Resolve with public DNS: cluster names mean nothing outside the cluster."""
-    cloud = cluster.cloud
+def outside_lookup(core: "DataPlane", name: str) -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
+    """Resolve with public DNS: cluster names mean nothing outside the core."""
+    cloud = core.cloud
     lb = cloud.lb_by_address(name) if cloud is not None else None
-    if lb is not None and cluster.now >= lb.ready_at:
+    if lb is not None and core.now >= lb.ready_at:
         answer = coredns.DnsAnswer(name, "NOERROR", (lb.address,), queries=((f"{name}.", "NOERROR"),))
         return answer, (Hop("dns", "resolved", f"{name} -> {lb.address} (public DNS for the load balancer)"),)
     public = coredns.UPSTREAM.get(name.rstrip(".") + ".")
@@ -90,17 +90,17 @@ def outside_lookup(cluster: "Cluster", name: str) -> tuple[coredns.DnsAnswer, tu
         answer = coredns.DnsAnswer(name, "NOERROR", (public,), queries=((f"{name}.", "NOERROR"),))
         return answer, (Hop("dns", "resolved", f"{name} -> {public} (public DNS)"),)
     why = f"{name} is not a public name: cluster DNS names (like *.svc.cluster.local) only resolve inside the cluster"
-    pending = _pending_load_balancer(cluster, name)
+    pending = _pending_load_balancer(core, name)
     if pending:
         why += f"; {pending}"
     return coredns.DnsAnswer(name, "NXDOMAIN", queries=((f"{name}.", "NXDOMAIN"),)), (Hop("dns", "NXDOMAIN", why),)
 
 
-def _pending_load_balancer(cluster: "Cluster", name: str) -> str:
+def _pending_load_balancer(core: "DataPlane", name: str) -> str:
     """If ``name`` is a LoadBalancer Service still ``<pending>``, say why it has no address."""
     svc_name = name.split(".")[0]
-    for svc in cluster.api.store.by_index("Service", "name", svc_name):
+    for svc in core.api.store.by_index("Service", "name", svc_name):
         if svc.spec.type == "LoadBalancer" and not svc.status.load_balancer.ingress:
             return (f"the LoadBalancer Service {svc.metadata.namespace}/{svc_name} has no external address yet: "
-                    f"EXTERNAL-IP is <pending> because {cluster.why_pending(svc)}")
+                    f"EXTERNAL-IP is <pending> because {load_balancers.why_pending(core, svc)}")
     return ""

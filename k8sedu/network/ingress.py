@@ -21,7 +21,7 @@ from k8sedu.ingress_nginx import notes as ingress_notes
 from k8sedu.network.trace import Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
     from k8sedu.ingress_nginx.config import Endpoint
     from k8sedu.ingress_nginx.controller import Decision, IngressNginxController
     from k8sedu.objects import Pod
@@ -80,15 +80,15 @@ def _nginx_answer(req: Request, nginx_pod: "Pod", action: str, why: str, status:
                         reason=why)
 
 
-def ingress_note(cluster: "Cluster", host: str) -> str:
+def ingress_note(core: "DataPlane", host: str) -> str:
     """If ``host`` belongs to an Ingress, why the request found nothing; record it when no controller runs.
 
     Without a controller the note is also a Warning event (``NoIngressController``)
-    about the Ingress in ``cluster.events``: it exists, but nothing acts on it.
+    about the Ingress in ``core.events``: it exists, but nothing acts on it.
     """
-    note, ing = ingress_notes.why_nowhere(cluster, host)
-    if ing is not None and ingress_nginx.controller_of(cluster) is None:
-        Recorder(cluster.events, lambda: cluster.now, "k8sedu").event(
+    note, ing = ingress_notes.why_nowhere(core, host)
+    if ing is not None and ingress_nginx.controller_of(core) is None:
+        Recorder(core.events, lambda: core.now, "k8sedu").event(
             ing, "NoIngressController", ingress_notes.NO_CONTROLLER, type="Warning")
     return note
 

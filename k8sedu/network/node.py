@@ -17,25 +17,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
-from k8sedu import coredns, images, ingress_nginx
+from k8sedu import coredns, images
 from k8sedu.netfilter import Packet, Verdict, trace_chain
 from k8sedu.network import ingress
 from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
     from k8sedu.objects import Pod
 
 
-def on_node(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool = False) -> Trace:
+def on_node(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool = False) -> Trace:
     """Carry the request's connection from ``node``'s netfilter to whatever answers ``dst_ip:dport``.
 
     ``dst_local`` says the packet is addressed to one of the node's own
     addresses (a NodePort), which decides the filter chain it passes.
     """
-    if not cluster.node_is_up(node):
+    if not core.node_is_up(node):
         return req.fail(f"node/{node}", "down", f"node {node} is down: nothing answers there", TIMED_OUT)
-    verdict = through_rules(cluster, node, req.client.ip, dst_ip, dport, "tcp", dst_local, req.client.kind == "node")
+    verdict = through_rules(core, node, req.client.ip, dst_ip, dport, "tcp", dst_local, req.client.kind == "node")
     where = f"kube-proxy rules ({node})"
     if verdict.target in ("REJECT", "DROP"):
         # a REJECT answers at once (connection refused); a DROP leaves curl waiting until it times out
@@ -43,7 +43,7 @@ def on_node(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int
         why = _filter_reason(verdict, f"{dst_ip}:{dport}")
         return req.fail(where, verdict.target, why, code, matched_rules(verdict))
     if verdict.target != "DNAT":
-        return _no_dnat(cluster, req, node, dst_ip, dport, dst_local)
+        return _no_dnat(core, req, node, dst_ip, dport, dst_local)
     # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the node's address. Pods reaching a
     # ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic and pods using a NodePort are.
     masquerade = verdict.masquerade
@@ -51,19 +51,19 @@ def on_node(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int
                + (" (masquerade: the pod will see the node's IP as the source)" if masquerade else ""),
                matched_rules(verdict))
     final_ip, port = verdict.to_destination.rsplit(":", 1)
-    return to_pod(cluster, req, node, final_ip, int(port), req.client.ip, masquerade)
+    return to_pod(core, req, node, final_ip, int(port), req.client.ip, masquerade)
 
 
-def through_rules(cluster: "Cluster", node: str, src: str, dst: str, port: int, protocol: str,
+def through_rules(core: "DataPlane", node: str, src: str, dst: str, port: int, protocol: str,
                   dst_local: bool = False, from_node: bool = False) -> Verdict:
     """Run a new connection through ``node``'s nat, then filter, tables.
 
-    The ``statistic`` matches draw from ``cluster.random``, so every call
+    The ``statistic`` matches draw from ``core.random``, so every call
     consumes random numbers in the order the rules are walked.
     """
-    proxy = cluster.kube_proxy(node)
+    proxy = core.kube_proxy(node)
     packet = Packet(src=src, dst=dst, dport=port, protocol=protocol, dst_local=dst_local, src_local=from_node)
-    state = dict(rng=cluster.random, recent=proxy.recent, now=cluster.now)
+    state = dict(rng=core.random, recent=proxy.recent, now=core.now)
     verdict = trace_chain(proxy.nat, "OUTPUT" if from_node else "PREROUTING", packet, **state)
     if verdict.target == "DNAT":
         return verdict
@@ -72,58 +72,58 @@ def through_rules(cluster: "Cluster", node: str, src: str, dst: str, port: int, 
     return filtered if filtered.target in ("REJECT", "DROP") else verdict
 
 
-def to_pod(cluster: "Cluster", req: Request, node: str, ip: str, port: int, source: str,
+def to_pod(core: "DataPlane", req: Request, node: str, ip: str, port: int, source: str,
            masquerade: bool = False) -> Trace:
     """Route from ``node`` to the pod that has ``ip`` and deliver there.
 
     The pod sees ``source``, or the node's own IP when the node masqueraded.
     """
-    dest = pod_at(cluster, ip)
+    dest = pod_at(core, ip)
     if dest is None:
-        return req.fail("network", "dropped", why_unreachable(cluster, ip), TIMED_OUT)
-    req.record("network", "routed", _route(cluster, node, dest, ip))
-    seen = node_ip(cluster, node) if masquerade else source
-    return deliver(cluster, req, dest, port, seen)
+        return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
+    req.record("network", "routed", _route(core, node, dest, ip))
+    seen = node_ip(core, node) if masquerade else source
+    return deliver(core, req, dest, port, seen)
 
 
-def _no_dnat(cluster: "Cluster", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool) -> Trace:
-    """No kube-proxy rule took the connection: it goes to the node itself, a pod IP, or out of the cluster."""
+def _no_dnat(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool) -> Trace:
+    """No kube-proxy rule took the connection: it goes to the node itself, a pod IP, or out of the core."""
     if dst_local:
         why = f"nothing listens on {dst_ip}:{dport} on node {node} and no kube-proxy rule matched"
-        note = ingress.ingress_note(cluster, req.target.host_header) if dport in (80, 443) else ""
+        note = ingress.ingress_note(core, req.target.host_header) if dport in (80, 443) else ""
         why += f"; {note}" if note else ""
         return req.fail(f"node/{node}", "refused", why, CONNECTION_REFUSED)
-    dest = pod_at(cluster, dst_ip)
+    dest = pod_at(core, dst_ip)
     if dest is None and dst_ip in _external_hosts():
-        return _egress(cluster, req, node, dst_ip)
+        return _egress(core, req, node, dst_ip)
     if dest is None:
-        return req.fail("network", "dropped", why_unreachable(cluster, dst_ip), TIMED_OUT)
+        return req.fail("network", "dropped", why_unreachable(core, dst_ip), TIMED_OUT)
     if req.client.kind not in ("pod", "node"):
         why = f"{dst_ip} is a pod IP: pod IPs are not routed outside the cluster network"
         return req.fail("network", "no route", why, TIMED_OUT)
-    req.record("network", "routed", _route(cluster, node, dest, dst_ip))
-    return deliver(cluster, req, dest, dport, req.client.ip)
+    req.record("network", "routed", _route(core, node, dest, dst_ip))
+    return deliver(core, req, dest, dport, req.client.ip)
 
 
-def _egress(cluster: "Cluster", req: Request, node: str, dst_ip: str) -> Trace:
-    """The request leaves the cluster, e.g. after an ExternalName CNAME, to a server outside."""
+def _egress(core: "DataPlane", req: Request, node: str, dst_ip: str) -> Trace:
+    """The request leaves the core, e.g. after an ExternalName CNAME, to a server outside."""
     host = _external_hosts()[dst_ip]
-    ip = node_ip(cluster, node)
+    ip = node_ip(core, node)
     req.record("network", "egress", f"{dst_ip} is outside the cluster: the packet leaves through "
                f"node {node}, masqueraded to the node's IP {ip}")
     req.record(host, "answered", f"HTTP 200 from {dst_ip}:{req.target.port}, a server outside the cluster")
     return req.answered(200, host, f"<!doctype html><html><head><title>{host}</title>", client_ip_seen=ip)
 
 
-def deliver(cluster: "Cluster", req: Request, dest: "Pod", port: int, seen_source: str) -> Trace:
+def deliver(core: "DataPlane", req: Request, dest: "Pod", port: int, seen_source: str) -> Trace:
     """Hand the connection to pod ``dest``: its app answers, nginx routes it, or nothing listens."""
     name = dest.metadata.name
-    if not cluster.node_is_up(dest.spec.node_name):
+    if not core.node_is_up(dest.spec.node_name):
         why = f"pod {name} is on node {dest.spec.node_name}, which is down: nothing answers"
         return req.fail(f"pod/{name}", "no answer", why, TIMED_OUT)
-    controller = ingress_nginx.controller_of(cluster)
-    if controller is not None and port in (80, 443) and dest.status.phase == "Running" and controller.owns(dest):
-        return _through_ingress_nginx(cluster, req, controller, dest, seen_source)
+    controller = core.addons.serving(dest, port)  # an add-on's own program (ingress-nginx's nginx) answers there
+    if controller is not None:
+        return _through_ingress_nginx(core, req, controller, dest, seen_source)
     app = images.listener(dest, port) if dest.status.phase == "Running" else None
     if app is None:
         return req.fail(f"pod/{name}", "refused", f"nothing listens on port {port} in pod {name}", CONNECTION_REFUSED)
@@ -134,40 +134,40 @@ def deliver(cluster: "Cluster", req: Request, dest: "Pod", port: int, seen_sourc
     return req.answered(status, f"pod/{name}", body, pod=name, client_ip_seen=seen_source)
 
 
-def _through_ingress_nginx(cluster: "Cluster", req: Request, controller, nginx_pod: "Pod",
+def _through_ingress_nginx(core: "DataPlane", req: Request, controller, nginx_pod: "Pod",
                            seen_source: str) -> Trace:
     """nginx answers itself, or proxies from its own pod to one pod endpoint (not via a ClusterIP)."""
     answer = ingress.through_ingress_nginx(req, controller, nginx_pod, seen_source)
     if isinstance(answer, Trace):
         return answer
-    return to_pod(cluster, req, nginx_pod.spec.node_name, answer.address, answer.port, nginx_pod.status.pod_ip)
+    return to_pod(core, req, nginx_pod.spec.node_name, answer.address, answer.port, nginx_pod.status.pod_ip)
 
 
-def pod_at(cluster: "Cluster", ip: str) -> Optional["Pod"]:
+def pod_at(core: "DataPlane", ip: str) -> Optional["Pod"]:
     """The pod that has ``ip``, if any."""
-    pods = cluster.api.store.by_index("Pod", "ip", ip)
+    pods = core.api.store.by_index("Pod", "ip", ip)
     return pods[0] if pods else None
 
 
-def node_ip(cluster: "Cluster", node: str) -> str:
+def node_ip(core: "DataPlane", node: str) -> str:
     """``node``'s InternalIP."""
-    return cluster.api.get("Node", "", node).address("InternalIP")
+    return core.node_ip(node)
 
 
-def why_unreachable(cluster: "Cluster", ip: str) -> str:
-    """Why a packet for ``ip`` found no pod inside the cluster."""
-    if ip in cluster.api.service_ips:
+def why_unreachable(core: "DataPlane", ip: str) -> str:
+    """Why a packet for ``ip`` found no pod inside the core."""
+    if ip in core.api.service_ips:
         return (f"{ip} is in the Service range but no rule matched it on this port: "
                 "a ClusterIP is virtual, nothing answers without a kube-proxy rule")
     return f"no pod has IP {ip} (pods are ephemeral: a replaced pod gets a new IP)"
 
 
-def _route(cluster: "Cluster", node: str, dest: "Pod", ip: str) -> str:
+def _route(core: "DataPlane", node: str, dest: "Pod", ip: str) -> str:
     """How the pod network carries a packet from ``node`` to ``dest``."""
     there = dest.spec.node_name
     if there == node:
         return f"{ip} is pod {dest.metadata.name} on the same node ({node})"
-    cidr = cluster.api.get("Node", "", there).spec.pod_cidr
+    cidr = core.api.get("Node", "", there).spec.pod_cidr
     return f"{ip} is in {there}'s podCIDR {cidr}: sent from {node} to {there}, then to pod {dest.metadata.name}"
 
 

@@ -1,6 +1,6 @@
 """Reaching a node from outside the cluster: load balancers, node addresses, a tunnel route, or nothing.
 
-Mirrors the network around a cluster. A request from the nodes' own network
+Mirrors the network around a core. A request from the nodes' own network
 (``source="vpc"``) or from the internet first has to reach a node: a cloud
 load balancer picks a node that passes its health checks and forwards to its
 NodePort (AWS) or delivers the packet still addressed to itself (GCP, Azure,
@@ -16,31 +16,32 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Optional
 
+from k8sedu import load_balancers
 from k8sedu.network.node import node_ip, on_node, pod_at
 from k8sedu.network.trace import CONNECTION_REFUSED, EMPTY_REPLY, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cloud import LoadBalancer
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
     from k8sedu.objects import Node
 
 
-def from_outside(cluster: "Cluster", req: Request, dst_ip: str) -> Trace:
+def from_outside(core: "DataPlane", req: Request, dst_ip: str) -> Trace:
     """Find the way in: a load balancer, a node address, a tunnel route, or nothing."""
-    lb = _load_balancer_at(cluster, dst_ip)
+    lb = _load_balancer_at(core, dst_ip)
     if lb is not None:
-        return _via_load_balancer(cluster, req, lb)
-    node = _node_with_address(cluster, dst_ip)
+        return _via_load_balancer(core, req, lb)
+    node = _node_with_address(core, dst_ip)
     if node is not None:
-        return _to_node_address(cluster, req, node, dst_ip)
-    if dst_ip in cluster.api.service_ips:
-        return _to_cluster_ip(cluster, req, dst_ip)
-    return req.fail("network", "no route", _why_unreachable_from_outside(cluster, dst_ip), TIMED_OUT)
+        return _to_node_address(core, req, node, dst_ip)
+    if dst_ip in core.api.service_ips:
+        return _to_cluster_ip(core, req, dst_ip)
+    return req.fail("network", "no route", _why_unreachable_from_outside(core, dst_ip), TIMED_OUT)
 
 
-def _via_load_balancer(cluster: "Cluster", req: Request, lb: "LoadBalancer") -> Trace:
+def _via_load_balancer(core: "DataPlane", req: Request, lb: "LoadBalancer") -> Trace:
     """The load balancer checks its listener, then hands the connection to one healthy node."""
-    svc = cluster.api.try_get("Service", *lb.service)
+    svc = core.api.try_get("Service", *lb.service)
     port = next((p for p in svc.spec.ports if p.port == req.target.port), None) if svc else None
     if port is None:
         why = f"the load balancer {lb.name} has no listener on port {req.target.port}"
@@ -48,23 +49,23 @@ def _via_load_balancer(cluster: "Cluster", req: Request, lb: "LoadBalancer") -> 
     if not lb.internet_reachable and req.client.kind == "internet":
         why = f"{lb.address} is a private address (an L2 pool on the nodes' network): not reachable from the internet"
         return req.fail("network", "no route", why, TIMED_OUT)
-    backends = cluster.lb_backends(svc, lb)
+    backends = load_balancers.backends(core, svc, lb)
     if not backends:
         why = f"the load balancer {lb.name} has no healthy backend node (health checks fail on every node)"
         return req.fail("cloud load balancer", "no backend", why, EMPTY_REPLY)
-    node = cluster.random.choice(backends)  # one draw per connection, after the checks above
+    node = core.random.choice(backends)  # one draw per connection, after the checks above
     if lb.forwards_to_node_port:
-        ip = node_ip(cluster, node)
+        ip = node_ip(core, node)
         req.record("cloud load balancer", "forwarded",
                    f"{lb.name} picked healthy node {node} ({len(backends)} healthy) and sent the "
                    f"connection to its NodePort {ip}:{port.node_port}")
-        return on_node(cluster, req, node, ip, port.node_port, dst_local=True)
+        return on_node(core, req, node, ip, port.node_port, dst_local=True)
     req.record(lb.kind, "forwarded", f"{lb.name} picked node {node} ({len(backends)} eligible) and delivered the "
                f"packet still addressed to {lb.address}:{req.target.port}")
-    return on_node(cluster, req, node, lb.address, req.target.port)
+    return on_node(core, req, node, lb.address, req.target.port)
 
 
-def _to_node_address(cluster: "Cluster", req: Request, node: "Node", dst_ip: str) -> Trace:
+def _to_node_address(core: "DataPlane", req: Request, node: "Node", dst_ip: str) -> Trace:
     """A node's own address: the private one is not routed from the internet, the public one is firewalled."""
     name = node.metadata.name
     private = dst_ip == node.address("InternalIP")
@@ -72,18 +73,18 @@ def _to_node_address(cluster: "Cluster", req: Request, node: "Node", dst_ip: str
         why = (f"{dst_ip} is {name}'s private (InternalIP) address: it is not reachable from the internet"
                + ("" if node.address("ExternalIP") else "; this node has no public IP"))
         return req.fail("network", "no route", why, TIMED_OUT)
-    if cluster.cloud is not None and not private:
-        blocked = _through_firewall(cluster, req, name, dst_ip)
+    if core.cloud is not None and not private:
+        blocked = _through_firewall(core, req, name, dst_ip)
         if blocked is not None:
             return blocked
     req.record(f"node/{name}", "received", f"{dst_ip}:{req.target.port} is one of {name}'s own addresses")
-    return on_node(cluster, req, name, dst_ip, req.target.port, dst_local=True)
+    return on_node(core, req, name, dst_ip, req.target.port, dst_local=True)
 
 
-def _through_firewall(cluster: "Cluster", req: Request, name: str, dst_ip: str) -> Optional[Trace]:
+def _through_firewall(core: "DataPlane", req: Request, name: str, dst_ip: str) -> Optional[Trace]:
     """Let the cloud firewall decide on a node's public address; return the failure if it drops the packet."""
     port = req.target.port
-    rule = cluster.cloud.firewall.decide("tcp", port, req.client.ip)
+    rule = core.cloud.firewall.decide("tcp", port, req.client.ip)
     if rule is None:
         why = (f"port {port} blocked by the cloud firewall: no rule allows tcp:{port} "
                f"from {req.client.ip} to {name} ({dst_ip})")
@@ -92,36 +93,36 @@ def _through_firewall(cluster: "Cluster", req: Request, name: str, dst_ip: str) 
     return None
 
 
-def _to_cluster_ip(cluster: "Cluster", req: Request, dst_ip: str) -> Trace:
+def _to_cluster_ip(core: "DataPlane", req: Request, dst_ip: str) -> Trace:
     """Only a ``minikube tunnel`` route on this host reaches a ClusterIP from outside."""
-    tunnel = cluster.tunnel_node() if req.client.kind == "vpc" else None
+    tunnel = core.addons.route_node() if req.client.kind == "vpc" else None
     if tunnel is None:
         why = (f"{dst_ip} is a ClusterIP: it is only reachable inside the cluster (no route to the "
                "service CIDR from outside; use a NodePort, a LoadBalancer or an Ingress)")
         return req.fail("network", "no route", why, TIMED_OUT)
-    req.record("minikube tunnel", "routed", f"the host's route {cluster.api.service_ips.network} -> "
-               f"{node_ip(cluster, tunnel)} sends {dst_ip} to node {tunnel}")
-    return on_node(cluster, req, tunnel, dst_ip, req.target.port)
+    req.record("minikube tunnel", "routed", f"the host's route {core.api.service_ips.network} -> "
+               f"{node_ip(core, tunnel)} sends {dst_ip} to node {tunnel}")
+    return on_node(core, req, tunnel, dst_ip, req.target.port)
 
 
-def _load_balancer_at(cluster: "Cluster", ip: str) -> Optional["LoadBalancer"]:
+def _load_balancer_at(core: "DataPlane", ip: str) -> Optional["LoadBalancer"]:
     """The ready load balancer whose address is ``ip``, if any."""
-    for lb in cluster.load_balancers():
-        if lb.address == ip and cluster.now >= lb.ready_at:
+    for lb in core.addons.load_balancers():
+        if lb.address == ip and core.now >= lb.ready_at:
             return lb
     return None
 
 
-def _node_with_address(cluster: "Cluster", ip: str) -> Optional["Node"]:
+def _node_with_address(core: "DataPlane", ip: str) -> Optional["Node"]:
     """The node that has ``ip`` among its addresses, if any."""
-    for node in cluster.api.list("Node"):
+    for node in core.api.list("Node"):
         if ip in (a.address for a in node.status.addresses):
             return node
     return None
 
 
-def _why_unreachable_from_outside(cluster: "Cluster", ip: str) -> str:
+def _why_unreachable_from_outside(core: "DataPlane", ip: str) -> str:
     """Why nothing outside the cluster can reach ``ip``."""
-    if pod_at(cluster, ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network(cluster.cluster_cidr):
+    if pod_at(core, ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network(core.cluster_cidr):
         return f"{ip} is a pod IP: pod IPs are not routed outside the cluster network"
     return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"

@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Optional
 from urllib.parse import urlsplit
 
 from k8sedu import coredns
-from k8sedu.cloud import INTERNET_CLIENT_IP
-from k8sedu.errors import KubectlError
+from k8sedu.apiserver import StatusError
+from k8sedu.cloud import INTERNET_CLIENT_IP, vpc_client_ip
+from k8sedu.errors import KubectlError, from_status
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
+    from k8sedu.protocols import DataPlane
     from k8sedu.objects import Pod
 
 # curl's exit codes (man curl, "EXIT CODES") for the ways a request fails here
@@ -91,14 +92,17 @@ def pod_client(pod: "Pod") -> Client:
     return Client(f"pod/{pod.metadata.name}", pod.status.pod_ip, "pod", pod.spec.node_name, pod)
 
 
-def outside_client(cluster: "Cluster", source: str) -> Client:
+def outside_client(core: "DataPlane", source: str) -> Client:
     """Parse ``source=`` (``"vpc"``, ``"internet"`` or ``"node/<name>"``)."""
     if source == "internet":
         return Client("internet", INTERNET_CLIENT_IP, "internet")
     if source == "vpc":
-        return Client("vpc", cluster.vpc_client_ip, "vpc")
+        return Client("vpc", vpc_client_ip(core.cloud), "vpc")
     if source.startswith("node/"):
-        node = cluster.get("Node", source[5:])
+        try:
+            node = core.api.get("Node", "", source[5:])
+        except StatusError as err:
+            raise from_status(err) from None
         return Client(source, node.address("InternalIP"), "node", node.metadata.name)
     raise KubectlError(f'error: unknown source "{source}": use from_pod=..., source="node/<name>", '
                        'source="vpc" or source="internet"')

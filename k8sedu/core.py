@@ -1,0 +1,203 @@
+"""The core: the cluster's components wired together, with one clock and one random source.
+
+What ``kind create cluster`` starts, in memory: the API server and its store,
+the controllers of kube-controller-manager, the scheduler, a kubelet and a
+kube-proxy per node, CoreDNS, the network between them, and the add-ons
+(a cloud's load-balancer controller, MetalLB, ingress-nginx, a tunnel). The
+core never imports kubectl, manifests, viz or the ``Cluster`` facade; those
+work on it. It holds the only clock (``advance``: fire the timers that fall
+due, settling the controllers after each) and the only random source, so the
+same seed gives the same pod names, IPs and load-balancing choices.
+
+The local cluster mimics kind with one control-plane node and workers:
+``kind-control-plane`` (tainted ``NoSchedule`` when there are workers, and
+home to the two CoreDNS pods), ``kind-worker``, ``kind-worker2``; node IPs
+``172.18.0.x``; pod CIDR ``10.244.0.0/16`` (a ``/24`` per node); service CIDR
+``10.96.0.0/12`` with ``kubernetes`` at ``10.96.0.1`` and ``kube-dns`` at
+``10.96.0.10``.
+
+Examples
+--------
+>>> core = Core(nodes=2, rng=random.Random(1))
+>>> [n.metadata.name for n in core.api.list("Node")]
+['kind-control-plane', 'kind-worker']
+>>> core.now
+300.0
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Optional
+
+from k8sedu import addons, bootstrap, coredns
+from k8sedu.addons import Addons
+from k8sedu.apiserver import APIServer, StatusError
+from k8sedu.apiserver.store import Store
+from k8sedu.clock import Clock
+from k8sedu.cloud import PROVIDERS, Cloud, ServiceLBController
+from k8sedu.controllers.deployment import DeploymentController
+from k8sedu.controllers.endpoints import EndpointsController
+from k8sedu.controllers.endpointslice import EndpointSliceController
+from k8sedu.controllers.garbagecollector import GarbageCollector
+from k8sedu.controllers.manager import Manager
+from k8sedu.controllers.nodeipam import NodeIpamController
+from k8sedu.controllers.nodelifecycle import NodeLifecycleController
+from k8sedu.controllers.replicaset import ReplicaSetController
+from k8sedu.errors import from_status
+from k8sedu.events import EventLog, Recorder
+from k8sedu.kube_proxy import KubeProxy
+from k8sedu.kubelet import Kubelet
+from k8sedu.network import Network
+from k8sedu.objects import Pod
+from k8sedu.scheduler import Scheduler
+
+CLUSTER_CIDR = "10.244.0.0/16"
+SERVICE_CIDR = "10.96.0.0/12"
+DNS_IP = "10.96.0.10"
+
+
+class Core:
+    """A cluster's components, wired; deterministic from ``rng``.
+
+    ``cloud`` is ``"aws"``, ``"gcp"``, ``"azure"`` or None (a local cluster,
+    like kind). ``rng`` and ``clock`` default to ``random.Random(0)`` and a
+    new ``Clock``; the facade makes them from its seed.
+    """
+
+    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, rng: Optional[random.Random] = None,
+                 clock: Optional[Clock] = None, name: Optional[str] = None):
+        if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
+            raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
+        if cloud is not None and cloud not in PROVIDERS:
+            raise ValueError(f"unknown cloud {cloud!r}: use one of {', '.join(sorted(PROVIDERS))}, "
+                             "or None for a local cluster like kind")
+        self.name = name or ("kind" if cloud is None else "k8sedu")
+        self.cluster_cidr = CLUSTER_CIDR
+        self.random = rng if rng is not None else random.Random(0)
+        self.clock = clock if clock is not None else Clock()
+        self.events = EventLog()
+        self.cloud: Optional[Cloud] = Cloud(PROVIDERS[cloud]) if cloud else None
+        self.addons = Addons()
+        store = Store(now=lambda: self.clock.now, new_uid=self._new_uid)
+        store.add_index("Pod", "ip", lambda p: (p.status.pod_ip,) if p.status.pod_ip else (), namespaced=False)
+        store.add_index("Service", "name", lambda s: (s.metadata.name,), namespaced=False)
+        self.api = APIServer(store, self.random, lambda: self.clock.now, SERVICE_CIDR)
+        self.manager = Manager(store, self.clock, self.events)
+        self._kubelets: dict[str, Kubelet] = {}
+        self._proxies: dict[str, KubeProxy] = {}
+        self._down: set[str] = set()
+        self.network = Network(self)
+        self._add_controllers()
+        bootstrap.create_cluster(self, nodes)
+
+    def recorder(self, component: str) -> Recorder:
+        """An event recorder for ``component`` (``kubectl get events`` shows it as SOURCE)."""
+        return Recorder(self.events, lambda: self.clock.now, component)
+
+    def _new_uid(self) -> str:
+        return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+
+    def _add_controllers(self) -> None:
+        api, add = self.api, self.manager.add
+        add(NodeIpamController(api, self.recorder("node-controller"), CLUSTER_CIDR))
+        add(DeploymentController(api, self.recorder("deployment-controller")))
+        add(ReplicaSetController(api, self.recorder("replicaset-controller")))
+        add(Scheduler(api, self.recorder("default-scheduler"), self.random))
+        add(EndpointSliceController(api, self.recorder("endpointslice-controller")))
+        add(EndpointsController(api, self.recorder("endpoint-controller")))
+        add(GarbageCollector(api))
+        self.node_lifecycle = add(NodeLifecycleController(api, self.clock, self.recorder("node-controller")))
+        if self.cloud is not None:  # the cloud-controller-manager runs beside the control plane
+            controller = ServiceLBController(api, self.clock, self.recorder("service-controller"), self.cloud)
+            self.addons.add("cloud-provider", add(controller))
+
+    # ------------------------------------------------------------ time
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the cluster was created."""
+        return self.clock.now
+
+    def settle(self) -> None:
+        """Run the controllers until nothing changes (no time passes)."""
+        self.manager.settle()
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of simulated time pass, firing every timer that falls due."""
+        if seconds < 0:
+            raise ValueError("time only moves forward: seconds must be >= 0")
+        until = self.clock.now + seconds
+        self.settle()
+        while (timer := self.clock.next_due(until)) is not None:
+            timer.callback()
+            self.settle()
+        self.clock.now = until
+
+    # ------------------------------------------------------------ add-ons
+
+    def install(self, name: str, **options) -> str:
+        """Install an add-on (``addons.INSTALLERS``), like ``minikube addons enable``."""
+        return addons.install(self, name, **options)
+
+    # ------------------------------------------------------------ nodes
+
+    def add_node_agents(self, node_name: str) -> None:
+        """Start the kubelet and kube-proxy of a node that just joined."""
+        self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock,
+                                                             self.recorder("kubelet")))
+        self._proxies[node_name] = KubeProxy(node_name, self.api.store, CLUSTER_CIDR, node_ip=self.node_ip(node_name))
+
+    def node_ip(self, name: str) -> str:
+        """The node's InternalIP."""
+        return self.api.get("Node", "", name).address("InternalIP")
+
+    def node_is_up(self, name: str) -> bool:
+        """Whether the node has power (``fail_node`` takes it down)."""
+        return name not in self._down
+
+    def fail_node(self, name: str) -> None:
+        """Take a node down (power loss): its pods stop answering at once.
+
+        The control plane notices after 40 simulated seconds (the node turns
+        NotReady, its pods leave every Service) and evicts the pods after 300
+        more, so their ReplicaSets replace them elsewhere. ``advance`` to see it.
+        """
+        self._node(name)
+        if name in self._down:
+            return
+        self._down.add(name)
+        self._kubelets[name].stop()
+        self.node_lifecycle.kubelet_stopped(name)
+
+    def recover_node(self, name: str) -> None:
+        """Bring a failed node back: its kubelet reports in and finishes what was pending."""
+        self._node(name)
+        if name not in self._down:
+            return
+        self._down.discard(name)
+        for key in self._kubelets[name].resume():
+            self.manager.enqueue(self._kubelets[name], key)
+        self.node_lifecycle.kubelet_resumed(name)
+        self.settle()
+
+    def kube_proxy(self, node: str) -> KubeProxy:
+        """The node's kube-proxy, synced with the API."""
+        if node not in self._proxies:
+            raise from_status(StatusError("NotFound", f'nodes "{node}" not found', 404))
+        proxy = self._proxies[node]
+        proxy.sync()
+        return proxy
+
+    def _node(self, name: str) -> None:
+        try:
+            self.api.get("Node", "", name)
+        except StatusError as err:
+            raise from_status(err) from None
+
+    # ------------------------------------------------------------ what the kubelet writes into pods
+
+    def resolv_conf(self, pod: Pod) -> coredns.ResolvConf:
+        """The ``/etc/resolv.conf`` the kubelet wrote into ``pod``."""
+        return coredns.resolv_conf_for(pod, DNS_IP)
