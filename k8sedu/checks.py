@@ -38,13 +38,11 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
+from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
 from k8sedu.errors import KubectlError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cluster import Cluster
 
 __all__ = ["CheckFailed", "NotAnswered", "check_fqdn", "check_probability", "check_query_count",
            "check_scaled_service"]
@@ -78,7 +76,7 @@ def _ok(message: str) -> None:
     print(f"✓ {message}")
 
 
-def _service_rules(cluster: "Cluster", service: str, namespace: str, node: str) -> list[str]:
+def _service_rules(cluster: Cluster, service: str, namespace: str, node: str) -> list[str]:
     """The ``-A KUBE-SVC-...`` rules that pick an endpoint, as ``iptables-save`` prints them."""
     text = cluster.iptables_save(node=node)
     entry = re.search(rf'^-A KUBE-SERVICES .*--comment "{re.escape(namespace)}/{re.escape(service)}(:\S+)? '
@@ -109,7 +107,7 @@ def _number(answer: Any) -> Optional[float]:
 
 # ---------------------------------------------------------------- scaling
 
-def check_scaled_service(cluster: "Cluster", name: str, replicas: int, command: Any = None,
+def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: Any = None,
                          namespace: str = "default") -> None:
     """Check that Deployment and Service ``name`` run ``replicas`` ready pods, all load-balanced.
 
@@ -149,7 +147,7 @@ def check_scaled_service(cluster: "Cluster", name: str, replicas: int, command: 
         f"kube-proxy on {node} spreads new connections over {replicas} KUBE-SEP chains.")
 
 
-def _check_selector(cluster: "Cluster", deployment, service, namespace: str) -> None:
+def _check_selector(cluster: Cluster, deployment, service, namespace: str) -> None:
     __tracebackhide__ = True
     selector = dict(service.spec.selector)
     pods = cluster.pod_names(dict(deployment.spec.selector.match_labels), namespace)
@@ -162,7 +160,7 @@ def _check_selector(cluster: "Cluster", deployment, service, namespace: str) -> 
                           "labels (kubectl expose copies them for you).")
 
 
-def _check_ready_endpoints(cluster: "Cluster", name: str, replicas: int, namespace: str) -> None:
+def _check_ready_endpoints(cluster: Cluster, name: str, replicas: int, namespace: str) -> None:
     __tracebackhide__ = True
     slices = cluster.list("EndpointSlice", namespace, {"kubernetes.io/service-name": name})
     ready = sorted(e.addresses[0] for s in slices for e in s.endpoints if e.conditions.ready is not False)
@@ -175,7 +173,7 @@ def _check_ready_endpoints(cluster: "Cluster", name: str, replicas: int, namespa
 
 # ---------------------------------------------------------------- DNS
 
-def check_fqdn(answer: Any, cluster: "Cluster", from_namespace: str = "default",
+def check_fqdn(answer: Any, cluster: Cluster, from_namespace: str = "default",
                service: str = "currency-exchange", namespace: str = "default") -> None:
     """Check that ``answer`` is the fully qualified name of ``service`` and resolves from ``from_namespace``.
 
@@ -217,7 +215,7 @@ def check_fqdn(answer: Any, cluster: "Cluster", from_namespace: str = "default",
         f"{from_namespace} ({len(dns.queries)} quer{'y' if len(dns.queries) == 1 else 'ies'}: {tried}).")
 
 
-def _running_pod(cluster: "Cluster", namespace: str) -> str:
+def _running_pod(cluster: Cluster, namespace: str) -> str:
     __tracebackhide__ = True
     for pod in cluster.list("Pod", namespace):
         if pod.status.phase == "Running" and not pod.terminating:
@@ -226,7 +224,7 @@ def _running_pod(cluster: "Cluster", namespace: str) -> str:
                       f"Run the cell that creates a client pod in namespace {namespace}, then cluster.advance(10).")
 
 
-def check_query_count(answer: Any, cluster: "Cluster", name: str, from_pod: str,
+def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                       namespace: str = "default") -> None:
     """Check ``answer`` against the number of DNS queries ``from_pod`` sends to resolve ``name``."""
     __tracebackhide__ = True
@@ -302,8 +300,6 @@ def _probability_hint(value: float, n: int, rule: int) -> str:
 
 def _scratch_rules(n: int) -> list[str]:
     """Build a cluster with ``n`` ready endpoints behind one Service; return its KUBE-SVC endpoint rules."""
-    from k8sedu.cluster import Cluster
-
     scratch = Cluster(seed=0)  # the facade's Cluster: a scratch cluster never becomes the learner's %kubectl one
     scratch.kubectl(f"create deployment currency-exchange --image={_SCRATCH_IMAGE} --replicas={n} --port=8000")
     scratch.kubectl("expose deployment currency-exchange --port=8000")

@@ -18,12 +18,15 @@ import dataclasses
 import random
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import errors, ingress, validation
-from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError
+from k8sedu.apiserver import errors, validation
+from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError, raise_if_invalid
 from k8sedu.apiserver.names import generate_name
 from k8sedu.apiserver.services import ServiceRegistry, default_service
 from k8sedu.apiserver.store import Store, WatchEvent
+from k8sedu.apiserver.strategies import Strategy, strategies
 from k8sedu.objects import RESOURCE_BY_KIND
+
+_STORE_AS_SENT = Strategy()
 
 __all__ = ["APIServer", "Store", "WatchEvent", "StatusError", "InvalidError", "FieldError", "default_service"]
 
@@ -38,6 +41,7 @@ class APIServer:
         self._now = now
         self.services = ServiceRegistry(rng, service_cidr)
         self.service_ips = self.services.ips
+        self._strategies = strategies(self.services, lambda: self.store.list("IngressClass"))
 
     # ------------------------------------------------------------ reads (delegated)
 
@@ -52,37 +56,27 @@ class APIServer:
 
     # ------------------------------------------------------------ writes
 
+    def strategy(self, kind: str) -> Strategy:
+        """The per-kind strategy (``strategies.py``); the default stores what was sent."""
+        return self._strategies.get(kind) or _STORE_AS_SENT
+
     def create(self, obj: Any) -> Any:
         """Admit, default, validate, allocate, then store a new object."""
         obj = self._admit_namespace_and_name(obj)
-        if obj.kind == "Service":
-            obj = self.services.prepare_create(obj)
-        elif obj.kind == "Deployment":
-            self._raise_if_invalid(obj, validation.validate_deployment(obj))
-        elif obj.kind == "Ingress":
-            obj = ingress.admit_ingress(obj, self.store.list("IngressClass"))
-            self._raise_if_invalid(obj, ingress.validate(obj))
-        elif obj.kind == "IngressClass":
-            self._raise_if_invalid(obj, ingress.validate(obj))
+        strategy = self.strategy(obj.kind)
+        obj = strategy.prepare_for_create(obj)
         try:
             return self.store.create(obj)
         except StatusError:
-            if obj.kind == "Service":
-                self.services.release_unused(obj, None)
+            strategy.release(obj, None)  # allocated for a write that did not happen
             raise
 
     def update(self, obj: Any) -> Any:
         """Validate and store a new version of an existing object."""
         old = self.store.get(obj.kind, obj.metadata.namespace, obj.metadata.name)
-        if obj.kind == "Service":
-            obj = self.services.prepare_update(obj, old)
-        elif obj.kind == "Deployment":
-            self._raise_if_invalid(obj, validation.validate_deployment(obj))
-        elif obj.kind in ("Ingress", "IngressClass"):
-            self._raise_if_invalid(obj, ingress.validate(obj, old))
-        new = self.store.update(obj)
-        if obj.kind == "Service":
-            self.services.release_unused(old, new)
+        strategy = self.strategy(obj.kind)
+        new = self.store.update(strategy.prepare_for_update(obj, old))
+        strategy.release(old, new)
         return new
 
     def delete(self, kind: str, namespace: str, name: str, grace_period: Optional[int] = None) -> Any:
@@ -91,8 +85,7 @@ class APIServer:
         if kind == "Pod" and obj.spec.node_name and grace_period != 0:
             return self._start_pod_termination(obj, grace_period)
         removed = self.store.delete(kind, namespace, name)
-        if kind == "Service":
-            self.services.release_unused(removed, None)
+        self.strategy(kind).release(removed, None)
         return removed
 
     def remove(self, kind: str, namespace: str, name: str) -> Any:
@@ -111,7 +104,7 @@ class APIServer:
         if not obj.metadata.name and obj.metadata.generate_name:
             obj = dataclasses.replace(obj, metadata=dataclasses.replace(
                 obj.metadata, name=self._unused_name(obj)))
-        self._raise_if_invalid(obj, validation.validate_name(obj))
+        raise_if_invalid(obj, validation.validate_name(obj))
         return obj
 
     def _unused_name(self, obj: Any) -> str:
@@ -120,11 +113,6 @@ class APIServer:
             name = generate_name(obj.metadata.generate_name, self._rng)
             if self.store.try_get(obj.kind, obj.metadata.namespace, name) is None:
                 return name
-
-    @staticmethod
-    def _raise_if_invalid(obj: Any, errs: list[FieldError]) -> None:
-        if errs:
-            raise InvalidError(obj.kind, obj.metadata.name, errs)
 
     def _start_pod_termination(self, pod: Any, grace_period: Optional[int]) -> Any:
         if pod.metadata.deletion_timestamp is not None:

@@ -74,3 +74,9 @@ def already_exists(kind: str, name: str) -> StatusError:
 
 def namespace_not_found(namespace: str) -> StatusError:
     return not_found("Namespace", namespace)
+
+
+def raise_if_invalid(obj, errs: list[FieldError]) -> None:
+    """Refuse a write with every field error at once, as the API server's 422 Invalid does."""
+    if errs:
+        raise InvalidError(obj.kind, obj.metadata.name, errs)

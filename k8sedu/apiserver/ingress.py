@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
-from typing import Any, Optional
+from typing import Optional
 
 from k8sedu.apiserver.errors import FieldError
 from k8sedu.apiserver.validation import dns1035_label, dns1123_subdomain, port_name_errors
@@ -230,10 +230,3 @@ def _domain_prefixed_path_errors(value: str, path: str) -> list[FieldError]:
     if not slash or not host or not rest:
         return [FieldError(path, "Invalid value", 'must be a domain-prefixed path (such as "acme.io/foo")', value)]
     return dns1123_subdomain(host, path)
-
-
-def validate(obj: Any, old: Any = None) -> list[FieldError]:
-    """Validate an Ingress or an IngressClass on create (``old`` None) or update."""
-    if obj.kind == "Ingress":
-        return validate_ingress(obj, create=old is None)
-    return validate_ingress_class(obj, old)

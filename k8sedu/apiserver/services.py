@@ -26,8 +26,9 @@ import random
 from typing import Optional
 
 from k8sedu.apiserver import validation
-from k8sedu.apiserver.errors import FieldError, InvalidError
+from k8sedu.apiserver.errors import FieldError, InvalidError, raise_if_invalid
 from k8sedu.apiserver.ipallocator import IPAllocator, RangeFull
+from k8sedu.apiserver.portallocator import PortAllocator
 from k8sedu.objects import (ClientIPConfig, LoadBalancerStatus, Service, ServicePort, ServiceStatus,
                             SessionAffinityConfig)
 
@@ -136,14 +137,13 @@ class ServiceRegistry:
     """Defaulting, validation and allocation for Services; owns the IP and port allocators."""
 
     def __init__(self, rng: random.Random, service_cidr: str, node_ports: tuple[int, int] = (30000, 32767)):
-        from k8sedu.apiserver.portallocator import PortAllocator
         self.ips = IPAllocator(service_cidr, rng)
         self.node_ports = {proto: PortAllocator(rng, *node_ports) for proto in ("TCP", "UDP", "SCTP")}
 
     def prepare_create(self, svc: Service) -> Service:
         """Default, validate and allocate a new Service; raise InvalidError and allocate nothing."""
         svc = default_service(svc)
-        _raise_if_invalid(svc, validation.validate_service(svc))
+        raise_if_invalid(svc, validation.validate_service(svc))
         return self._allocate(svc, old=None)
 
     def prepare_update(self, svc: Service, old: Service) -> Service:
@@ -159,7 +159,7 @@ class ServiceRegistry:
         if old.headless != svc.headless and svc.spec.type != "ExternalName" and old.spec.type != "ExternalName":
             errs.append(FieldError("spec.clusterIPs[0]", "Invalid value", "may not change once set",
                                    svc.spec.cluster_ip))
-        _raise_if_invalid(svc, errs)
+        raise_if_invalid(svc, errs)
         return self._allocate(svc, old)
 
     def release_unused(self, old: Service, new: Optional[Service]) -> None:
@@ -265,8 +265,3 @@ def _node_ports(svc: Service) -> set[tuple[str, int]]:
     if svc.spec.health_check_node_port:
         ports.add(("TCP", svc.spec.health_check_node_port))
     return ports
-
-
-def _raise_if_invalid(svc: Service, errs: list[FieldError]) -> None:
-    if errs:
-        raise InvalidError("Service", svc.metadata.name, errs)
