@@ -3,7 +3,8 @@
 A real cluster grows by add-ons: ``minikube addons enable ingress``, a
 ``kubectl apply -f deploy.yaml`` for ingress-nginx or MetalLB, a cloud's
 cloud-controller-manager, a ``minikube tunnel`` on the host. Each add-on of
-the model is a controller that declares, as plain methods:
+the model is a controller that subclasses ``k8sedu.protocols.Addon`` and
+declares, as plain methods:
 
 - what it **installed** (``installed(obj)``): objects ``export`` leaves out,
   because they are not the learner's to carry to another cluster, and the
@@ -18,30 +19,17 @@ the model is a controller that declares, as plain methods:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from k8sedu import metallb
 from k8sedu.errors import KubectlError
 from k8sedu.ingress_nginx import addon as ingress_nginx
+from k8sedu.protocols import Addon
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cloud import LoadBalancer
     from k8sedu.objects import Pod
     from k8sedu.protocols import Model
-
-
-class Addon(Protocol):
-    """What every add-on declares."""
-
-    export_note: str
-
-    def installed(self, obj: Any) -> bool: ...
-
-    def load_balancers(self) -> list["LoadBalancer"]: ...
-
-    def route_node(self) -> Optional[str]: ...
-
-    def serves(self, pod: "Pod", port: int) -> bool: ...
 
 
 # name -> (install(core, **options) -> the lines `kubectl apply` prints, the options it takes)

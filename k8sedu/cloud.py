@@ -24,13 +24,14 @@ import dataclasses
 import hashlib
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.events import Recorder
 from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, NodeSystemInfo, Service, ServiceStatus
+from k8sedu.protocols import Addon
 
 INTERNET_CLIENT_IP = "192.0.2.77"
 
@@ -238,7 +239,7 @@ def lb_name(svc: Service) -> str:
     return "a" + svc.metadata.uid.replace("-", "")[:31]
 
 
-class ServiceLBController(Controller):
+class ServiceLBController(Controller, Addon):
     """cloud-controller-manager's service controller: one cloud LB per LoadBalancer Service."""
 
     name = "service-lb-controller"
@@ -252,20 +253,9 @@ class ServiceLBController(Controller):
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key),)
 
-    # what the add-on declares (k8sedu.addons.Addon): the cloud's load balancers lead to the nodes
-    export_note = ""
-
-    def installed(self, obj: Any) -> bool:
-        return False
-
+    # what the add-on declares (k8sedu.protocols.Addon): the cloud's load balancers lead to the nodes
     def load_balancers(self) -> list[LoadBalancer]:
         return list(self.cloud.load_balancers.values())
-
-    def route_node(self) -> Optional[str]:
-        return None
-
-    def serves(self, pod: Any, port: int) -> bool:
-        return False
 
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)

@@ -26,11 +26,12 @@ from k8sedu.cloud import LoadBalancer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.errors import KubectlError
 from k8sedu.events import Recorder
-from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, LoadBalancerIngress,
-                            LoadBalancerStatus, Namespace, ObjectMeta, PodSpec, PodTemplateSpec, ServiceStatus, frozen)
+from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector,
+                            LoadBalancerIngress, LoadBalancerStatus, Namespace, ObjectMeta, PodSpec,
+                            PodTemplateSpec, ServiceStatus, frozen)
+from k8sedu.protocols import Addon
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.objects import Pod
     from k8sedu.protocols import Model
 
 NAMESPACE = "metallb-system"
@@ -55,7 +56,7 @@ def parse_pool(addresses: str) -> list[str]:
     return [str(ip) for ip in ipaddress.ip_network(addresses, strict=False)]
 
 
-class MetalLBController(Controller):
+class MetalLBController(Controller, Addon):
     """MetalLB's controller and speakers, reconciling one LoadBalancer Service at a time."""
 
     name = "metallb-controller"
@@ -72,7 +73,7 @@ class MetalLBController(Controller):
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key), Watch("EndpointSlice", _slice_service))
 
-    # what the add-on declares (k8sedu.addons.Addon)
+    # what the add-on declares (k8sedu.protocols.Addon)
     export_note = ("# This cluster ran MetalLB. Install it first (on kind), then add an IPAddressPool:\n"
                    "#   kubectl apply -f https://raw.githubusercontent.com/metallb/metallb/v0.14.9/"
                    "config/manifests/metallb-native.yaml\n")
@@ -82,12 +83,6 @@ class MetalLBController(Controller):
 
     def load_balancers(self) -> list[LoadBalancer]:
         return list(self.load_balancers_by_service.values())
-
-    def route_node(self) -> Optional[str]:
-        return None
-
-    def serves(self, pod: "Pod", port: int) -> bool:
-        return False
 
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)

@@ -10,7 +10,9 @@ reader can see at a glance what it depends on:
 - ``DataPlane``: what the network needs to carry a request (the API, the
   seeded random source, the nodes, the add-ons that let traffic in);
 - ``Model``: what the tools (kubectl, manifests, viz) work on, i.e.
-  ``k8sedu.core.Core``, the cluster without the facade.
+  ``k8sedu.core.Core``, the cluster without the facade;
+- ``Addon``: what an add-on declares (``k8sedu.addons``); add-ons subclass
+  it and override what they provide.
 
 This module imports nothing of the model at run time, so any module may use it.
 """
@@ -18,14 +20,16 @@ This module imports nothing of the model at run time, so any module may use it.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.addons import Addons
     from k8sedu.apiserver import APIServer
-    from k8sedu.cloud import Cloud
+    from k8sedu.clock import Clock as SimulatedClock
+    from k8sedu.cloud import Cloud, LoadBalancer
+    from k8sedu.controllers.manager import Manager
     from k8sedu.coredns import ResolvConf
-    from k8sedu.events import EventLog
+    from k8sedu.events import EventLog, Recorder
     from k8sedu.kube_proxy import KubeProxy
     from k8sedu.network import Network
     from k8sedu.objects import Pod
@@ -66,9 +70,38 @@ class DataPlane(Nodes, Protocol):
 
 
 class Model(DataPlane, Protocol):
-    """The whole core, as kubectl, manifests and viz use it."""
+    """The whole core, as kubectl, manifests, viz and the add-on installers use it."""
 
     name: str
     network: "Network"
+    clock: "SimulatedClock"
+    manager: "Manager"
 
     def advance(self, seconds: float) -> None: ...
+
+    def recorder(self, component: str) -> "Recorder": ...
+
+
+class Addon(Protocol):
+    """What an add-on declares: what it installed, and how traffic enters through it.
+
+    The defaults say "nothing": subclass and override what the add-on does.
+    """
+
+    export_note: str = ""  # how to install it on a real cluster, for ``export``
+
+    def installed(self, obj: Any) -> bool:
+        """Whether the add-on (not the learner) created ``obj``."""
+        return False
+
+    def load_balancers(self) -> list["LoadBalancer"]:
+        """Addresses outside the cluster that lead to its nodes."""
+        return []
+
+    def route_node(self) -> Optional[str]:
+        """The node a host route to the service range leads to, if the add-on adds one."""
+        return None
+
+    def serves(self, pod: "Pod", port: int) -> bool:
+        """Whether the add-on's own program answers on ``pod``'s ``port``."""
+        return False

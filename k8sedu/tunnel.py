@@ -11,20 +11,19 @@ addresses it wrote.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.errors import KubectlError
 from k8sedu.objects import LoadBalancerIngress, LoadBalancerStatus, ServiceStatus
+from k8sedu.protocols import Addon
 
 if TYPE_CHECKING:  # pragma: no cover
-    from k8sedu.cloud import LoadBalancer
-    from k8sedu.objects import Pod
     from k8sedu.protocols import Model
 
 
-class Tunnel(Controller):
+class Tunnel(Controller, Addon):
     name = "minikube-tunnel"
 
     def __init__(self, api: APIServer):
@@ -34,21 +33,11 @@ class Tunnel(Controller):
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key),)
 
-    # what the add-on declares (k8sedu.addons.Addon): a host route, nothing installed in the cluster
-    export_note = ""
-
-    def installed(self, obj: Any) -> bool:
-        return False
-
-    def load_balancers(self) -> list["LoadBalancer"]:
-        return []
+    # what the add-on declares (k8sedu.protocols.Addon): a host route, nothing installed in the cluster
 
     def route_node(self) -> Optional[str]:
         """The node the host's route to the service CIDR leads to: the first node, while running."""
         return self.api.list("Node")[0].metadata.name if self.running else None
-
-    def serves(self, pod: "Pod", port: int) -> bool:
-        return False
 
     def reconcile(self, key) -> Optional[Result]:
         svc = self.api.try_get("Service", *key)

@@ -43,6 +43,7 @@ from k8sedu.ingress_nginx.matching import (CATCH_ALL, ClassSettings, Redirect, c
                                            select_location, select_server)
 from k8sedu.objects import (Ingress, IngressLoadBalancerIngress, IngressLoadBalancerStatus, IngressStatus, Pod,
                             selector_matches)
+from k8sedu.protocols import Addon
 
 VERSION = "1.12.0"
 NAMESPACE = "ingress-nginx"
@@ -70,7 +71,7 @@ class Decision:
     redirect_to: str = ""
 
 
-class IngressNginxController(Controller):
+class IngressNginxController(Controller, Addon):
     """One ingress-nginx installation (its Deployment's pods share this configuration)."""
 
     name = "ingress-nginx-controller"
@@ -163,7 +164,7 @@ class IngressNginxController(Controller):
         """True if ``pod`` is one of this controller's pods (nginx runs in it)."""
         return pod.metadata.namespace == NAMESPACE and selector_matches(SELECTOR, pod.metadata.labels)
 
-    # ------------------------------------------------------------ what the add-on declares (k8sedu.addons.Addon)
+    # ------------------------------------------------------------ what the add-on declares (k8sedu.protocols.Addon)
 
     export_note = ("# This cluster ran ingress-nginx. Install it first (on kind):\n"
                    "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
@@ -175,11 +176,7 @@ class IngressNginxController(Controller):
         return (meta.namespace == NAMESPACE or (obj.kind == "Namespace" and meta.name == NAMESPACE)
                 or meta.labels.get("app.kubernetes.io/part-of") == "ingress-nginx")
 
-    def load_balancers(self) -> list:
-        return []  # its Service is a LoadBalancer like any other: the cloud or MetalLB serves it
-
-    def route_node(self) -> Optional[str]:
-        return None
+    # no load_balancers(): its Service is a LoadBalancer like any other, served by the cloud or MetalLB
 
     def serves(self, pod: Pod, port: int) -> bool:
         """nginx, not the image's app, answers on ports 80 and 443 of a running controller pod."""
