@@ -93,10 +93,11 @@ class Cluster:
         from k8sedu import manifests
         return manifests.export(self.core, path)
 
-    def traffic_graph(self):
-        """A networkx DiGraph of what carries traffic, with each edge's share of new connections."""
+    def traffic_graph(self, namespace: str = "default", clients: tuple[str, ...] = (), nodes=None):
+        """A networkx DiGraph of what carries traffic from ``clients`` (pods) or ``nodes``, with each edge's
+        share of new connections as the rules give it (``k8sedu.viz.traffic_graph``)."""
         from k8sedu import viz
-        return viz.traffic_graph(self.core)
+        return viz.traffic_graph(self.core, namespace, clients, nodes)
 
     # ------------------------------------------------------------ DNS and traffic
 

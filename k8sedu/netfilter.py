@@ -20,6 +20,12 @@ do for the first packet of a connection: nat PREROUTING then filter INPUT
 or FORWARD for a packet that arrives, nat OUTPUT then filter OUTPUT for one
 the node sends itself.
 
+There is one walker and two ways to decide a ``statistic`` match: draw
+(``trace_chain``, ``trace_connection``: what one connection does), or follow
+both branches with the kernel's probabilities (``chain_distribution``,
+``connection_distribution``: where one new connection goes, and how likely,
+read from the same rules without drawing a number or writing a ``recent`` list).
+
 This interpreter reads the model's structured ``Rule`` objects
 (``k8sedu.kube_proxy.iptables``), never their text, and records each rule
 that matched, so a trace explains itself.
@@ -31,7 +37,7 @@ import ipaddress
 import random
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, TypeVar
 
 from k8sedu.kube_proxy.names import KUBE_MARK_MASQ
 from k8sedu.kube_proxy.matches import (
@@ -39,11 +45,16 @@ from k8sedu.kube_proxy.matches import (
 )
 from k8sedu.kube_proxy.tables import Rule, Table
 
-__all__ = ["Packet", "Verdict", "Flow", "RecentTable", "trace_chain", "trace_connection",
-           "rule_matches", "match_holds", "apply_xmark"]
+__all__ = ["Packet", "Verdict", "Flow", "RecentTable", "trace_chain", "trace_connection", "chain_distribution",
+           "connection_distribution", "rule_matches", "match_holds", "apply_xmark"]
 
 TERMINAL_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "DNAT", "SNAT", "MASQUERADE"})
 MAX_JUMP_DEPTH = 32  # the kernel refuses rulesets that could loop; a deep stack here means a bug
+
+Draw = Callable[[float], bool]
+"""Decides one ``-m statistic`` match from the kernel's probability: a sample, or one branch of the exact walk."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,15 +84,22 @@ class Verdict:
     ``target`` is the terminating target (DNAT, ACCEPT, DROP, REJECT,
     MASQUERADE), or the chain's policy if the packet fell off the end of the
     built-in chain it started in (``RETURN`` if it started in a user chain).
-    ``path`` lists every rule that matched, in order, as ``(chain, rule text)``;
-    ``mark`` is the packet's mark when the walk ended.
+    ``path`` lists every rule that matched, in order, as ``(chain, Rule)``
+    (``rule.to_text()`` prints it as iptables-save does); ``mark`` is the
+    packet's mark when the walk ended.
     """
 
     target: str
     to_destination: str = ""
     masquerade: bool = False
-    path: tuple[tuple[str, str], ...] = ()
+    path: tuple[tuple[str, Rule], ...] = ()
     mark: int = 0
+
+    @property
+    def rule(self) -> Optional[Rule]:
+        """The rule whose target ended the walk, or None if the packet fell off to the chain's policy."""
+        last = self.path[-1][1] if self.path else None
+        return last if last is not None and last.target in TERMINAL_TARGETS else None
 
 
 @lru_cache(maxsize=4096)
@@ -93,6 +111,15 @@ def _in(ip: str, cidr: str) -> bool:
     return ipaddress.ip_address(ip) in _network(cidr)
 
 
+def _sampler(rng: Optional[random.Random]) -> Draw:
+    """Decide ``-m statistic`` as the kernel does: one random number per evaluated match."""
+    def draw(p: float) -> bool:
+        if rng is None:
+            raise ValueError("a -m statistic rule was reached: trace_chain needs an rng")
+        return rng.random() < p
+    return draw
+
+
 def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random],
                 recent: Optional[RecentTable] = None, now: float = 0.0) -> bool:
     """Return True if one ``-m`` match holds for ``packet`` (whose mark is now ``mark``).
@@ -100,14 +127,16 @@ def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random],
     ``-m recent --set`` records ``packet.src`` in ``recent`` as a side effect,
     as the kernel does when it evaluates the match.
     """
+    return _holds(match, packet, mark, _sampler(rng), recent, now)
+
+
+def _holds(match, packet: Packet, mark: int, draw: Draw, recent: Optional[RecentTable], now: float) -> bool:
     if isinstance(match, Comment):
         return True
     if isinstance(match, PortMatch):
         return match.protocol == packet.protocol.lower() and match.dport in (0, packet.dport)
     if isinstance(match, Statistic):
-        if rng is None:
-            raise ValueError("a -m statistic rule was reached: trace_chain needs an rng")
-        return rng.random() < kernel_probability(match.probability)
+        return draw(kernel_probability(match.probability))
     if isinstance(match, AddrType):
         return _addrtype_holds(match, packet)
     if isinstance(match, MarkMatch):
@@ -156,14 +185,18 @@ def rule_matches(rule: Rule, packet: Packet, mark: Optional[int] = None,
     >>> rule_matches(rule, Packet("10.244.1.5", "10.96.0.10", 80))
     False
     """
+    return _rule_holds(rule, packet, packet.mark if mark is None else mark, _sampler(rng), recent, now)
+
+
+def _rule_holds(rule: Rule, packet: Packet, mark: int, draw: Draw, recent: Optional[RecentTable],
+                now: float) -> bool:
     if rule.source and _in(packet.src, rule.source) == rule.not_source:
         return False
     if rule.destination and _in(packet.dst, rule.destination) == rule.not_destination:
         return False
     if rule.protocol and rule.protocol != packet.protocol.lower():
         return False
-    mark = packet.mark if mark is None else mark
-    return all(match_holds(m, packet, mark, rng, recent, now) for m in rule.matches)
+    return all(_holds(m, packet, mark, draw, recent, now) for m in rule.matches)
 
 
 def apply_xmark(mark: int, set_xmark: str) -> int:
@@ -199,6 +232,12 @@ def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.R
     >>> trace_chain(t, "FORWARD", Packet("10.244.1.2", "10.96.0.6", 80)).target
     'ACCEPT'
     """
+    return _walk(table, chain, packet, _sampler(rng), recent, now)
+
+
+def _walk(table: Table, chain: str, packet: Packet, draw: Draw, recent: Optional[RecentTable],
+          now: float) -> Verdict:
+    """The one walker: ``draw`` decides each statistic match it reaches."""
     mark, masquerade, path = packet.mark, False, []
     stack = [(chain, 0)]
     while stack:
@@ -207,9 +246,9 @@ def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.R
         while i < len(rules):
             rule = rules[i]
             i += 1
-            if not rule_matches(rule, packet, mark, rng, recent, now):
+            if not _rule_holds(rule, packet, mark, draw, recent, now):
                 continue
-            path.append((name, rule.to_text()))
+            path.append((name, rule))
             target = rule.target
             if target in TERMINAL_TARGETS:
                 return Verdict(target, rule.to_destination, masquerade, tuple(path), mark)
@@ -257,6 +296,11 @@ class Flow:
         return "DNAT" if self.nat.target == "DNAT" else self.filter.target
 
     @property
+    def verdict(self) -> Verdict:
+        """The table's verdict that decided the outcome: filter's if it dropped the connection, else nat's."""
+        return self.filter if self.target in ("DROP", "REJECT") else self.nat
+
+    @property
     def endpoint(self) -> str:
         """``"ip:port"`` the connection was DNATed to and allowed through, else ``""``."""
         return self.nat.to_destination if self.target == "DNAT" else ""
@@ -287,11 +331,83 @@ def trace_connection(nat: Table, filter_: Table, packet: Packet, rng: Optional[r
     >>> flow.target, flow.endpoint, flow.filter_chain
     ('DNAT', '10.244.2.2:8080', 'FORWARD')
     """
+    return _connect(nat, filter_, packet, _sampler(rng), recent, now, frozenset(local_ips))
+
+
+def _connect(nat: Table, filter_: Table, packet: Packet, draw: Draw, recent: Optional[RecentTable],
+             now: float, local_ips: frozenset[str]) -> Flow:
     hook = "OUTPUT" if packet.src_local else "PREROUTING"
-    nat_verdict = trace_chain(nat, hook, packet, rng, recent, now)
+    nat_verdict = _walk(nat, hook, packet, draw, recent, now)
     after = replace(packet, mark=nat_verdict.mark)
     if nat_verdict.target == "DNAT":
         ip, port = nat_verdict.to_destination.rsplit(":", 1)
-        after = replace(after, dst=ip, dport=int(port), dst_local=ip in set(local_ips))
+        after = replace(after, dst=ip, dport=int(port), dst_local=ip in local_ips)
     chain = "OUTPUT" if packet.src_local else ("INPUT" if after.dst_local else "FORWARD")
-    return Flow(nat_verdict, trace_chain(filter_, chain, after, rng, recent, now), chain, after)
+    return Flow(nat_verdict, _walk(filter_, chain, after, draw, recent, now), chain, after)
+
+
+# ---------------------------------------------------------------- the exact walk: every branch, weighed
+
+def chain_distribution(table: Table, chain: str, packet: Packet, recent: Optional[RecentTable] = None,
+                       now: float = 0.0) -> dict[Verdict, float]:
+    """Every verdict ``trace_chain`` can reach for ``packet``, with its exact probability.
+
+    Each ``-m statistic`` match splits the walk in two, weighed with the
+    kernel's probability (``kernel_probability``, the value ``trace_chain``
+    compares its draw with); ``-m recent`` reads ``recent`` as it is now and
+    writes nothing (each branch works on a copy). No random number is drawn.
+
+    Examples
+    --------
+    >>> from k8sedu.kube_proxy.tables import Chain
+    >>> from k8sedu.kube_proxy.matches import Statistic
+    >>> ladder = (Rule("SVC", "DNAT", matches=(Statistic(0.5),), to_destination="10.244.1.2:80"),
+    ...           Rule("SVC", "DNAT", to_destination="10.244.2.2:80"))
+    >>> nat = Table.build("nat", [Chain("SVC", ladder)])
+    >>> odds = chain_distribution(nat, "SVC", Packet("10.244.3.3", "10.96.0.5", 80))
+    >>> sorted((v.to_destination, p) for v, p in odds.items())
+    [('10.244.1.2:80', 0.5), ('10.244.2.2:80', 0.5)]
+    """
+    return _explore(lambda draw: _walk(table, chain, packet, draw, _copy(recent), now))
+
+
+def connection_distribution(nat: Table, filter_: Table, packet: Packet, recent: Optional[RecentTable] = None,
+                            now: float = 0.0, local_ips: Iterable[str] = ()) -> dict[Flow, float]:
+    """Every ``Flow`` ``trace_connection`` can give one new connection, with its exact probability."""
+    local = frozenset(local_ips)
+    return _explore(lambda draw: _connect(nat, filter_, packet, draw, _copy(recent), now, local))
+
+
+def _copy(recent: Optional[RecentTable]) -> Optional[RecentTable]:
+    return recent.copy() if recent is not None else None
+
+
+class _Branch:
+    """One branch of the exact walk: replays earlier decisions, takes each new match, notes its alternative."""
+
+    def __init__(self, replay: tuple[bool, ...]):
+        self.replay = replay
+        self.taken: list[bool] = []
+        self.alternatives: list[tuple[bool, ...]] = []
+        self.probability = 1.0
+
+    def __call__(self, p: float) -> bool:
+        i = len(self.taken)
+        hit = self.replay[i] if i < len(self.replay) else p > 0.0
+        if i >= len(self.replay) and 0.0 < p < 1.0:
+            self.alternatives.append(tuple(self.taken) + (False,))
+        self.taken.append(hit)
+        self.probability *= p if hit else 1.0 - p
+        return hit
+
+
+def _explore(walk: Callable[[Draw], T]) -> dict[T, float]:
+    """Run ``walk`` once per combination of statistic outcomes; sum the probability of each result."""
+    odds: dict[T, float] = {}
+    pending: list[tuple[bool, ...]] = [()]
+    while pending:
+        branch = _Branch(pending.pop())
+        result = walk(branch)
+        odds[result] = odds.get(result, 0.0) + branch.probability
+        pending += branch.alternatives
+    return odds

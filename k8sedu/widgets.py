@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from k8sedu import viz
 from k8sedu.errors import KubectlError
+from k8sedu.network.trace import parse_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
@@ -31,12 +33,14 @@ class ServiceDiscoveryPanel:
         self.cluster = cluster
         self.deployment = deployment
         self.url = service_url
+        self.host = parse_url(service_url).host  # what the name box resolves at first
+        self.service = self.host.split(".")[0]  # "web.default.svc.cluster.local" names Service "web"
         self.client = client_pod
         self.settle_seconds = settle_seconds
         self.requests = requests
         current = cluster.get("Deployment", deployment).spec.replicas
         self.replicas = w.IntSlider(value=current, min=0, max=6, description="replicas", continuous_update=False)
-        self.name = w.Text(value=service_url.split("//")[-1].split(":")[0], description="resolve")
+        self.name = w.Text(value=self.host, description="resolve")
         self.send_button = w.Button(description=f"send {requests} requests", icon="paper-plane")
         self.out = w.Output(layout=w.Layout(min_height="420px"))
         self.replicas.observe(self._on_scale, names="value")
@@ -56,8 +60,7 @@ class ServiceDiscoveryPanel:
 
     def summary(self, send: bool = False) -> str:
         """The text the panel shows: endpoints, DNS answer and (optionally) the traffic split."""
-        svc = self.url.split("//")[-1].split(":")[0].split("/")[0]
-        lines = [self.cluster.kubectl(f"get endpoints {svc}"), ""]
+        lines = [self.cluster.kubectl(f"get endpoints {self.service}"), ""]
         try:
             answer = self.cluster.resolve(self.name.value, from_pod=self.client)
             lines.append(f"{self.name.value} -> {answer.rcode} {', '.join(answer.addresses)}  "
@@ -73,12 +76,10 @@ class ServiceDiscoveryPanel:
     def render(self, send: bool = False) -> None:
         import matplotlib.pyplot as plt
 
-        from k8sedu import viz
-
         text = self.summary(send)
         with self.out:
             self.out.clear_output(wait=True)
             print(text)
-            graph = viz.traffic_graph(self.cluster, clients=(self.client,))
+            graph = viz.traffic_graph(self.cluster.core, clients=(self.client,))
             viz.draw(graph, title=f"t = {self.cluster.now:.0f}s")
             plt.show()

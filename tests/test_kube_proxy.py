@@ -436,7 +436,7 @@ def test_traffic_to_a_node_address_visits_kube_nodeports():
     proxy = KubeProxy("kind-worker", tiny_store())
     v = trace_chain(proxy.nat, "PREROUTING", Packet("192.168.1.50", NODE_IP, 30080, dst_local=True))
     assert v.target == "ACCEPT"
-    assert v.path[-1][1].endswith("-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS")
+    assert v.path[-1][1].to_text().endswith("-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS")
 
 
 def test_endpoints_are_picked_evenly():

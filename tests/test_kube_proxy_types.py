@@ -617,7 +617,7 @@ def test_every_jump_target_exists(store, table):
 def test_health_check_node_port_is_accepted_with_or_without_local_endpoints(flow_proxy, port, service):
     flow = connect(flow_proxy, "35.191.0.1", NODE_IP, port, 0)
     assert (flow.filter_chain, flow.target) == ("INPUT", "ACCEPT")
-    assert f'"{service} health check node port"' in flow.filter.path[-1][1]
+    assert f'"{service} health check node port"' in flow.filter.path[-1][1].to_text()
 
 
 def test_external_drop_happens_in_filter_after_nat_let_the_packet_through(flow_proxy):
@@ -625,7 +625,7 @@ def test_external_drop_happens_in_filter_after_nat_let_the_packet_through(flow_p
     assert (flow.nat.target, flow.filter_chain, flow.filter.target) == ("ACCEPT", "FORWARD", "DROP")
     # KUBE-SERVICES sent it to KUBE-EXT, where no rule matched an outside client: back, untouched.
     assert [chain for chain, _ in flow.nat.path] == ["PREROUTING", "KUBE-SERVICES"]
-    assert '"default/remote loadbalancer IP"' in flow.nat.path[-1][1]
+    assert '"default/remote loadbalancer IP"' in flow.nat.path[-1][1].to_text()
     assert flow.filter.path[-1][0] == "KUBE-EXTERNAL-SERVICES"
 
 
@@ -637,7 +637,7 @@ def sticky_proxy() -> KubeProxy:
 
 
 def _used_affinity(flow) -> bool:
-    return any("--rcheck" in text for _, text in flow.nat.path)
+    return any("--rcheck" in rule.to_text() for _, rule in flow.nat.path)
 
 
 def test_client_ip_affinity_sticks_within_the_timeout_and_slides():

@@ -10,7 +10,10 @@ from k8sedu.kube_proxy.matches import (
     AddrType, Comment, Conntrack, MarkMatch, PortMatch, Recent, RecentTable, Statistic,
 )
 from k8sedu.kube_proxy.tables import Chain, Rule, Table, or_mark
-from k8sedu.netfilter import Packet, Verdict, apply_xmark, rule_matches, trace_chain, trace_connection
+from k8sedu.kube_proxy.matches import kernel_probability
+from k8sedu.netfilter import (
+    Packet, apply_xmark, chain_distribution, connection_distribution, rule_matches, trace_chain, trace_connection,
+)
 
 
 class FixedRandom:
@@ -146,14 +149,31 @@ def test_trace_chain_walks_jumps_and_returns(case, packet, draws, target, to, ma
     assert [chain for chain, _ in verdict.path] == chains, case
 
 
-def test_path_records_rule_text_as_iptables_save_prints_it():
+def text(verdict):
+    return [(chain, rule.to_text()) for chain, rule in verdict.path]
+
+
+def test_path_records_the_matched_rules_which_print_as_iptables_save_prints_them():
     verdict = trace_chain(NAT, "PREROUTING", POD, FixedRandom(0.9))
-    assert verdict == Verdict("DNAT", "10.244.2.2:8080", False, (
+    assert (verdict.target, verdict.to_destination, verdict.masquerade, verdict.mark) == (
+        "DNAT", "10.244.2.2:8080", False, 0)
+    assert text(verdict) == [
         ("PREROUTING", "-A PREROUTING -j KUBE-SERVICES"),
         ("KUBE-SERVICES", "-A KUBE-SERVICES -d 10.96.0.10/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-A"),
         ("KUBE-SVC-A", "-A KUBE-SVC-A -j KUBE-SEP-2"),
         ("KUBE-SEP-2", "-A KUBE-SEP-2 -p tcp -j DNAT --to-destination 10.244.2.2:8080"),
-    ))
+    ]
+    assert [rule for _, rule in verdict.path] == [NAT.chain("PREROUTING").rules[0], NAT.chain("KUBE-SERVICES").rules[0],
+                                                  NAT.chain("KUBE-SVC-A").rules[2], NAT.chain("KUBE-SEP-2").rules[0]]
+    assert verdict.rule is NAT.chain("KUBE-SEP-2").rules[0]
+
+
+def test_a_verdict_names_the_rule_that_ended_the_walk_or_none_for_the_policy():
+    assert trace_chain(NAT, "PREROUTING", Packet("10.244.1.5", "10.96.0.99", 80)).rule is None
+    t = table(rules("FORWARD", dict(target="REJECT", matches=(Comment("default/web has no endpoints"),))),
+              name="filter")
+    rule = trace_chain(t, "FORWARD", POD).rule
+    assert (rule.target, rule.comment) == ("REJECT", "default/web has no endpoints")
 
 
 def test_mark_set_in_a_chain_is_seen_by_later_rules():
@@ -257,26 +277,28 @@ def test_recent_mode_must_be_modelled():
         Recent("L", "update")
 
 
+STICKY = table(
+    rules("OUTPUT", dict(target="SVC")),
+    rules("SVC",
+          dict(target="SEP-1", matches=(Recent("SEP-1", "rcheck", 100, True),)),
+          dict(target="SEP-2", matches=(Recent("SEP-2", "rcheck", 100, True),)),
+          dict(target="SEP-1", matches=(Statistic(0.5),)),
+          dict(target="SEP-2")),
+    rules("SEP-1", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-1", "set"),),
+                        to_destination="10.244.1.2:80")),
+    rules("SEP-2", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-2", "set"),),
+                        to_destination="10.244.2.2:80")))
+
+
 def test_affinity_walk_returns_to_the_endpoint_it_recorded():
-    t = table(
-        rules("OUTPUT", dict(target="SVC")),
-        rules("SVC",
-              dict(target="SEP-1", matches=(Recent("SEP-1", "rcheck", 100, True),)),
-              dict(target="SEP-2", matches=(Recent("SEP-2", "rcheck", 100, True),)),
-              dict(target="SEP-1", matches=(Statistic(0.5),)),
-              dict(target="SEP-2")),
-        rules("SEP-1", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-1", "set"),),
-                            to_destination="10.244.1.2:80")),
-        rules("SEP-2", dict(target="DNAT", protocol="tcp", matches=(Recent("SEP-2", "set"),),
-                            to_destination="10.244.2.2:80")))
     recent = RecentTable()
-    first = trace_chain(t, "OUTPUT", POD, FixedRandom(0.9), recent, now=0)
+    first = trace_chain(STICKY, "OUTPUT", POD, FixedRandom(0.9), recent, now=0)
     assert first.to_destination == "10.244.2.2:80"
-    again = trace_chain(t, "OUTPUT", POD, FixedRandom(), recent, now=99)  # no draw needed
+    again = trace_chain(STICKY, "OUTPUT", POD, FixedRandom(), recent, now=99)  # no draw needed
     assert again.to_destination == "10.244.2.2:80"
-    assert again.path[1] == ("SVC", "-A SVC -m recent --rcheck --seconds 100 --reap --name SEP-2 "
+    assert text(again)[1] == ("SVC", "-A SVC -m recent --rcheck --seconds 100 --reap --name SEP-2 "
                                     "--mask 255.255.255.255 --rsource -j SEP-2")
-    expired = trace_chain(t, "OUTPUT", POD, FixedRandom(0.1), recent, now=300)
+    expired = trace_chain(STICKY, "OUTPUT", POD, FixedRandom(0.1), recent, now=300)
     assert expired.to_destination == "10.244.1.2:80"
 
 
@@ -288,7 +310,7 @@ def test_a_rule_without_target_only_counts_and_the_walk_goes_on():
     verdict = trace_chain(t, "PREROUTING", POD)
     assert verdict.target == "DNAT"
     assert [c for c, _ in verdict.path] == ["PREROUTING", "FW", "PREROUTING"]
-    assert verdict.path[1][1] == '-A FW -m comment --comment "other traffic will be dropped"'
+    assert text(verdict)[1][1] == '-A FW -m comment --comment "other traffic will be dropped"'
 
 
 def test_verdict_carries_the_final_mark():
@@ -341,3 +363,69 @@ def test_trace_connection_passes_the_nat_mark_to_filter():
 def test_filter_drop_wins_over_a_dnat():
     flow = trace_connection(HOOKS_NAT, table(rules("FORWARD", dict(target="REJECT")), name="filter"), POD)
     assert (flow.nat.target, flow.target, flow.endpoint) == ("DNAT", "REJECT", "")
+
+
+# ---------------------------------------------------------------- the exact walk: every branch, weighed
+
+def by_destination(odds):
+    return {(verdict.target, verdict.to_destination): p for verdict, p in odds.items()}
+
+
+def test_the_exact_walk_follows_both_branches_of_a_statistic_match():
+    odds = chain_distribution(NAT, "PREROUTING", POD)
+    assert by_destination(odds) == {("DNAT", "10.244.1.2:8080"): 0.5, ("DNAT", "10.244.2.2:8080"): 0.5}
+    for verdict in odds:  # each outcome keeps the rules its branch matched
+        assert [chain for chain, _ in verdict.path][-1] == verdict.rule.chain == verdict.path[-1][1].chain
+
+
+def test_the_exact_walk_weighs_a_branch_with_the_probability_the_sampler_compares_with():
+    t = table(rules("OUTPUT", dict(target="ACCEPT", matches=(Statistic(0.3333333333),)), dict(target="DROP")),
+              name="filter")
+    p = kernel_probability(0.3333333333)
+    assert by_destination(chain_distribution(t, "OUTPUT", POD)) == {("ACCEPT", ""): p, ("DROP", ""): 1.0 - p}
+    assert trace_chain(t, "OUTPUT", POD, FixedRandom(p - 1e-12)).target == "ACCEPT"
+    assert trace_chain(t, "OUTPUT", POD, FixedRandom(p)).target == "DROP"
+
+
+def test_sampling_lands_as_often_as_the_exact_walk_says():
+    t = table(rules("OUTPUT", dict(target="SVC")),
+              rules("SVC", *[dict(target="DNAT", to_destination=f"10.244.1.{i}:80",
+                                  matches=(Statistic(1 / (3 - i)),)) for i in range(2)],
+                    dict(target="DNAT", to_destination="10.244.1.2:80")))
+    exact = {v.to_destination: p for v, p in chain_distribution(t, "OUTPUT", POD).items()}
+    rng, n = random.Random(5), 6000
+    drawn = [trace_chain(t, "OUTPUT", POD, rng).to_destination for _ in range(n)]
+    assert sorted(exact) == sorted(set(drawn))
+    assert all(abs(drawn.count(dest) / n - p) < 0.03 for dest, p in exact.items())  # sigma < 0.0065
+
+
+def test_the_exact_walk_reads_the_recent_lists_but_never_writes_them():
+    recent = RecentTable()
+    assert by_destination(chain_distribution(STICKY, "OUTPUT", POD, recent, now=0)) == {
+        ("DNAT", "10.244.1.2:80"): 0.5, ("DNAT", "10.244.2.2:80"): 0.5}
+    assert len(recent) == 0  # the --set of one branch neither stays nor leaks into the other
+    recent.set("SEP-2", POD.src, 0.0)
+    assert by_destination(chain_distribution(STICKY, "OUTPUT", POD, recent, now=50)) == {
+        ("DNAT", "10.244.2.2:80"): 1.0}
+    assert by_destination(chain_distribution(STICKY, "OUTPUT", POD, recent, now=300)) == {
+        ("DNAT", "10.244.1.2:80"): 0.5, ("DNAT", "10.244.2.2:80"): 0.5}
+    assert recent.entries() == [("SEP-2", POD.src, 0.0)]  # neither refreshed (--set) nor reaped (--reap)
+
+
+def test_the_exact_walk_needs_the_recent_lists_a_recent_match_reads():
+    with pytest.raises(ValueError, match="RecentTable"):
+        chain_distribution(STICKY, "OUTPUT", POD)
+
+
+def test_the_exact_connection_walk_puts_each_branch_through_the_filter_table():
+    filter_ = table(rules("FORWARD", dict(target="REJECT", destination="10.244.1.2")), name="filter")
+    odds = {(flow.target, flow.endpoint, flow.filter_chain): p
+            for flow, p in connection_distribution(NAT, filter_, POD).items()}
+    assert odds == {("REJECT", "", "FORWARD"): 0.5, ("DNAT", "10.244.2.2:8080", "FORWARD"): 0.5}
+
+
+def test_a_flow_says_which_table_decided_it():
+    flow = trace_connection(HOOKS_NAT, table(rules("FORWARD", dict(target="REJECT")), name="filter"), POD)
+    assert flow.verdict is flow.filter and flow.verdict.rule.target == "REJECT"
+    allowed = trace_connection(HOOKS_NAT, HOOKS_FILTER, POD)
+    assert allowed.verdict is allowed.nat and allowed.verdict.rule.target == "DNAT"

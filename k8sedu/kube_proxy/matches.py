@@ -216,6 +216,12 @@ class RecentTable:
             return False
         return True
 
+    def copy(self) -> "RecentTable":
+        """Return an independent copy (a walk that must leave the kernel's lists alone writes into one)."""
+        twin = RecentTable()
+        twin._seen = dict(self._seen)
+        return twin
+
     def entries(self) -> list[tuple[str, str, float]]:
         """Return every ``(list name, source, last seen)``, sorted."""
         return sorted((name, src, t) for (name, src), t in self._seen.items())

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterable, Mapping, Optional
 
-from k8sedu.kube_proxy.matches import Match
+from k8sedu.kube_proxy.matches import Comment, Match
 
 BUILTIN_CHAINS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "filter": ("INPUT", "FORWARD", "OUTPUT"),
@@ -94,6 +94,11 @@ class Rule:
     to_destination: str = ""
     set_xmark: str = ""
     random_fully: bool = False
+
+    @property
+    def comment(self) -> str:
+        """The text of the rule's ``-m comment`` match, or ``""`` (kube-proxy names the Service there)."""
+        return next((m.text for m in self.matches if isinstance(m, Comment)), "")
 
     def to_text(self) -> str:
         """Return the rule as iptables-save prints it."""

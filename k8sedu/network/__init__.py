@@ -24,8 +24,8 @@ IP is behind the cloud firewall; a private node IP is unreachable from the
 internet; a ClusterIP is reachable from nowhere outside the cluster (unless
 ``minikube tunnel`` added a route). Then steps 2-4 run on that node.
 
-The rules are not shortcut: step 2 runs ``netfilter.trace_chain`` over the
-very tables that ``iptables_save`` prints, including the random
+The rules are not shortcut: step 2 runs ``netfilter.trace_connection`` over
+the very tables that ``iptables_save`` prints, including the random
 ``statistic`` matches, driven by the cluster's seeded random source.
 
 The package follows the journey: ``trace`` (clients, URLs, the request in

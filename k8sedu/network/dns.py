@@ -17,6 +17,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from k8sedu import coredns, load_balancers
+from k8sedu.netfilter import Flow, Packet
 from k8sedu.network.ingress import ingress_note
 from k8sedu.network.node import matched_rules, pod_at, through_rules
 from k8sedu.network.trace import COULD_NOT_RESOLVE, Hop, Request, Trace
@@ -52,11 +53,11 @@ def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer,
     """Resolve ``name`` as ``pod`` would: through kube-dns's ClusterIP to a CoreDNS pod."""
     resolv = core.resolv_conf(pod)
     server = resolv.nameservers[0]
-    verdict = through_rules(core, pod.spec.node_name, pod.status.pod_ip, server, 53, "udp")
-    coredns_pod = pod_at(core, verdict.to_destination.rsplit(":", 1)[0]) if verdict.target == "DNAT" else None
+    flow = through_rules(core, pod.spec.node_name, Packet(pod.status.pod_ip, server, 53, "udp"))
+    coredns_pod = pod_at(core, flow.endpoint.rsplit(":", 1)[0]) if flow.endpoint else None
     if coredns_pod is None or not core.node_is_up(coredns_pod.spec.node_name):
         answer = coredns.DnsAnswer(name, "TIMEOUT", server=server)
-        return answer, (Hop("dns", "failed", _no_answer(verdict, server, coredns_pod), matched_rules(verdict)),)
+        return answer, (Hop("dns", "failed", _no_answer(flow, server, coredns_pod), matched_rules(flow)),)
     answer = coredns.lookup(name, resolv, core.api.store)
     tried = ", ".join(f"{q} {rcode}" for q, rcode in answer.queries)
     result = ", ".join(answer.addresses) if answer.rcode == "NOERROR" else answer.rcode
@@ -65,17 +66,17 @@ def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer,
     detail = (f"{name} -> {result} (asked {coredns_pod.metadata.name} via {server}; "
               f"{len(answer.queries)} quer{'y' if len(answer.queries) == 1 else 'ies'}: {tried})")
     answer = dataclasses.replace(answer, server=coredns_pod.metadata.name)
-    return answer, (Hop("dns", "resolved" if answer.addresses else "NXDOMAIN", detail, matched_rules(verdict)),)
+    return answer, (Hop("dns", "resolved" if answer.addresses else "NXDOMAIN", detail, matched_rules(flow)),)
 
 
-def _no_answer(verdict, server: str, coredns_pod) -> str:
+def _no_answer(flow: Flow, server: str, coredns_pod) -> str:
     """Why a DNS query got no answer (the resolver times out: ``;; connection timed out``)."""
     if coredns_pod is not None:
         return (f"the query went to {coredns_pod.metadata.name} behind {server}:53, on node "
                 f"{coredns_pod.spec.node_name}, which is down")
-    if verdict.target == "REJECT":
+    if flow.target == "REJECT":
         return f"no CoreDNS pod answers behind {server}:53 (the kube-dns Service has no ready endpoints)"
-    return f"no CoreDNS pod answers behind {server}:53 (a {verdict.target or 'missing'} rule)"
+    return f"no CoreDNS pod answers behind {server}:53 (a {flow.target or 'missing'} rule)"
 
 
 def outside_lookup(core: "DataPlane", name: str) -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:

@@ -18,7 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 from k8sedu import coredns, images
-from k8sedu.netfilter import Packet, Verdict, trace_chain
+from k8sedu.kube_proxy.names import KUBE_EXTERNAL_SERVICES, KUBE_SERVICES
+from k8sedu.netfilter import Flow, Packet, Verdict, connection_distribution, trace_connection
 from k8sedu.network import ingress
 from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
 
@@ -35,41 +36,46 @@ def on_node(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int,
     """
     if not core.node_is_up(node):
         return req.fail(f"node/{node}", "down", f"node {node} is down: nothing answers there", TIMED_OUT)
-    verdict = through_rules(core, node, req.client.ip, dst_ip, dport, "tcp", dst_local, req.client.kind == "node")
+    packet = Packet(req.client.ip, dst_ip, dport, dst_local=dst_local, src_local=req.client.kind == "node")
+    flow = through_rules(core, node, packet)
     where = f"kube-proxy rules ({node})"
-    if verdict.target in ("REJECT", "DROP"):
+    if flow.target in ("REJECT", "DROP"):
         # a REJECT answers at once (connection refused); a DROP leaves curl waiting until it times out
-        code = CONNECTION_REFUSED if verdict.target == "REJECT" else TIMED_OUT
-        why = _filter_reason(verdict, f"{dst_ip}:{dport}")
-        return req.fail(where, verdict.target, why, code, matched_rules(verdict))
-    if verdict.target != "DNAT":
+        code = CONNECTION_REFUSED if flow.target == "REJECT" else TIMED_OUT
+        why = filter_reason(flow.verdict, f"{dst_ip}:{dport}")
+        return req.fail(where, flow.target, why, code, matched_rules(flow))
+    if flow.target != "DNAT":
         return _no_dnat(core, req, node, dst_ip, dport, dst_local)
     # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the node's address. Pods reaching a
     # ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic and pods using a NodePort are.
-    masquerade = verdict.masquerade
-    req.record(where, "DNAT", f"{dst_ip}:{dport} -> {verdict.to_destination} via {_chains(verdict)}"
+    masquerade = flow.masquerade
+    req.record(where, "DNAT", f"{dst_ip}:{dport} -> {flow.endpoint} via {_chains(flow.nat)}"
                + (" (masquerade: the pod will see the node's IP as the source)" if masquerade else ""),
-               matched_rules(verdict))
-    final_ip, port = verdict.to_destination.rsplit(":", 1)
+               matched_rules(flow))
+    final_ip, port = flow.endpoint.rsplit(":", 1)
     return to_pod(core, req, node, final_ip, int(port), req.client.ip, masquerade)
 
 
-def through_rules(core: "DataPlane", node: str, src: str, dst: str, port: int, protocol: str,
-                  dst_local: bool = False, from_node: bool = False) -> Verdict:
-    """Run a new connection through ``node``'s nat, then filter, tables.
+def through_rules(core: "DataPlane", node: str, packet: Packet) -> Flow:
+    """Run one new connection through ``node``'s netfilter hooks: nat, then filter.
 
     The ``statistic`` matches draw from ``core.random``, so every call
-    consumes random numbers in the order the rules are walked.
+    consumes random numbers in the order the rules are walked, and ClientIP
+    affinity records the client in the node's ``recent`` lists.
     """
     proxy = core.kube_proxy(node)
-    packet = Packet(src=src, dst=dst, dport=port, protocol=protocol, dst_local=dst_local, src_local=from_node)
-    state = dict(rng=core.random, recent=proxy.recent, now=core.now)
-    verdict = trace_chain(proxy.nat, "OUTPUT" if from_node else "PREROUTING", packet, **state)
-    if verdict.target == "DNAT":
-        return verdict
-    chain = "OUTPUT" if from_node else ("INPUT" if dst_local else "FORWARD")
-    filtered = trace_chain(proxy.filter, chain, packet, **state)
-    return filtered if filtered.target in ("REJECT", "DROP") else verdict
+    return trace_connection(proxy.nat, proxy.filter, packet, core.random, proxy.recent, core.now, (proxy.node_ip,))
+
+
+def rules_distribution(core: "DataPlane", node: str, packet: Packet) -> dict[Flow, float]:
+    """Where one new connection through ``node``'s rules goes, each ``Flow`` with its exact probability.
+
+    The same walk as ``through_rules``, over the same tables and ``recent``
+    lists, but it follows every ``statistic`` branch instead of drawing, and
+    changes nothing: the traffic graph reads its shares here.
+    """
+    proxy = core.kube_proxy(node)
+    return connection_distribution(proxy.nat, proxy.filter, packet, proxy.recent, core.now, (proxy.node_ip,))
 
 
 def to_pod(core: "DataPlane", req: Request, node: str, ip: str, port: int, source: str,
@@ -179,21 +185,34 @@ def _external_hosts() -> dict[str, str]:
     return hosts
 
 
-def _filter_reason(verdict: Verdict, dest: str) -> str:
-    """Explain a REJECT or DROP by the comment kube-proxy wrote on the rule that matched last."""
-    comment = next((rule.split('--comment "', 1)[1].split('"', 1)[0] for _, rule in reversed(verdict.path)
-                    if '--comment "' in rule), "")
-    if "has no endpoints" in comment:
-        return f"{dest}: {comment}, so the filter table rejects it (connection refused)"
-    if "has no local endpoints" in comment:
-        return (f"{dest}: {comment} (externalTrafficPolicy: Local keeps traffic on the node it reached), "
-                "so the filter table drops it")
-    return f"{dest}: {comment or 'a filter rule'} -> {verdict.target}"
+LOCAL_POLICY = {  # the filter chains where kube-proxy stops Service traffic, and what Local means there
+    KUBE_SERVICES: "internalTrafficPolicy: Local sends cluster-IP traffic only to endpoints on the client's node",
+    KUBE_EXTERNAL_SERVICES: "externalTrafficPolicy: Local keeps traffic on the node it reached",
+}
 
 
-def matched_rules(verdict: Verdict) -> tuple[str, ...]:
-    """Every rule the packet matched, as ``chain: rule``."""
-    return tuple(f"{chain}: {rule}" for chain, rule in verdict.path)
+def filter_reason(verdict: Verdict, dest: str) -> str:
+    """Explain a REJECT or DROP by the rule that matched: its target, its chain, the Service its comment names.
+
+    In filter KUBE-SERVICES (cluster IPs) and KUBE-EXTERNAL-SERVICES (node
+    ports, external and LB IPs) kube-proxy REJECTs a Service with no
+    endpoints at all, and DROPs one whose endpoints are all on other nodes
+    when that traffic's policy is Local.
+    """
+    rule = verdict.rule
+    if rule is None:
+        return f"{dest}: the filter table's policy -> {verdict.target}"
+    said = rule.comment or "a filter rule"
+    if rule.chain not in LOCAL_POLICY or rule.target not in ("REJECT", "DROP"):
+        return f"{dest}: {said} -> {rule.target}"
+    if rule.target == "REJECT":
+        return f"{dest}: {said}, so the filter table rejects it (connection refused)"
+    return f"{dest}: {said} ({LOCAL_POLICY[rule.chain]}), so the filter table drops it"
+
+
+def matched_rules(flow: Flow) -> tuple[str, ...]:
+    """Every rule the deciding table matched, as ``chain: rule`` (printed as iptables-save prints it)."""
+    return tuple(f"{chain}: {rule.to_text()}" for chain, rule in flow.verdict.path)
 
 
 def _chains(verdict: Verdict) -> str:
