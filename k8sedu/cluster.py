@@ -73,12 +73,15 @@ class Cluster:
     # ------------------------------------------------------------ the tools
 
     def kubectl(self, command: str, stdin: Optional[str] = None) -> str:
-        """Run a kubectl command line; return what kubectl prints, or raise KubectlError.
+        """Run a kubectl command line; return what it prints, or raise KubectlError (its stderr; ``.result``).
 
         ``stdin`` is what ``-f -`` reads: ``cluster.kubectl("apply -f -", stdin=yaml_text)``.
         """
         from k8sedu import kubectl
-        return kubectl.run(self.core, command, stdin=stdin)
+        result = kubectl.run(self.core, command, stdin=stdin)
+        if result.exit_code:  # a command whose only complaint is its help (bare `rollout`) says it on stdout
+            raise KubectlError(result.stderr or result.stdout, result)
+        return result.stdout
 
     def apply(self, manifest) -> str:
         """``kubectl apply``: YAML text (several documents), a dict or a list of dicts.

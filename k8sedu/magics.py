@@ -9,9 +9,12 @@
 - ``%%kubectl``: every line of the cell is a command, run in order until one
   fails (a leading ``kubectl`` and ``#`` comments are allowed).
 
-Output is printed as kubectl prints it. An error is printed in red on
-standard error, in kubectl's words and without a Python traceback, as a
-terminal would show it. This is the only module that imports IPython.
+Output is printed as kubectl prints it: what it writes on stdout, then what
+it writes on stderr (errors, warnings) in red, in kubectl's words and without
+a Python traceback, as a terminal would show it. A command that partly
+succeeds (an ``apply`` with one bad object) shows both. This is the only
+module that talks to IPython, and it needs no import of it: the shell hands
+itself to ``register``.
 """
 
 from __future__ import annotations
@@ -20,10 +23,9 @@ import shlex
 import sys
 from typing import Optional
 
-from IPython.core.magic import Magics, line_cell_magic, magics_class
-
-from k8sedu.notebook import current
 from k8sedu.errors import KubectlError
+from k8sedu.kubectl import run
+from k8sedu.notebook import current
 
 RED = "\x1b[31m"
 RESET = "\x1b[0m"
@@ -57,22 +59,18 @@ def manifest_command(line: str) -> Optional[str]:
 
 
 def run_line(line: str, stdin: Optional[str] = None) -> bool:
-    """Run one command on the current cluster, print what kubectl prints; return False on error."""
-    from k8sedu.kubectl import run  # kubectl sits above the cluster
+    """Run one command on the current cluster; print its stdout, then its stderr in red; return whether it succeeded."""
     try:
-        output = run(current().core, line, stdin=stdin)
-    except KubectlError as err:
-        applied = getattr(err, "applied", ())
-        if applied:  # kubectl apply prints what it did on stdout, then the errors on stderr
-            print("\n".join(applied))
-            message = "\n".join(part for part in str(err).split("\n") if part not in "\n".join(applied).split("\n"))
-            show_error(message)
-        else:
-            show_error(str(err))
+        core = current().core
+    except KubectlError as err:  # no cluster yet
+        show_error(str(err))
         return False
-    if output:
-        print(output)
-    return True
+    result = run(core, line, stdin=stdin)
+    if result.stdout:
+        print(result.stdout)
+    if result.stderr:
+        show_error(result.stderr)
+    return result.exit_code == 0
 
 
 def run_cell(line: str, cell: str) -> None:
@@ -91,18 +89,14 @@ def run_cell(line: str, cell: str) -> None:
             return
 
 
-@magics_class
-class KubectlMagics(Magics):
-    """``%kubectl`` and ``%%kubectl``."""
-
-    @line_cell_magic
-    def kubectl(self, line: str, cell: Optional[str] = None) -> None:
-        if cell is None:
-            run_line(line)
-        else:
-            run_cell(line, cell)
+def kubectl_magic(line: str, cell: Optional[str] = None) -> None:
+    """``%kubectl`` (one command on the line) and ``%%kubectl`` (the cell)."""
+    if cell is None:
+        run_line(line)
+    else:
+        run_cell(line, cell)
 
 
 def register(ipython) -> None:
     """Register the magics with an IPython shell (``%load_ext k8sedu`` calls this)."""
-    ipython.register_magics(KubectlMagics)
+    ipython.register_magic_function(kubectl_magic, magic_kind="line_cell", magic_name="kubectl")

@@ -15,18 +15,18 @@ import yaml
 from k8sedu import Cluster, KubectlError
 from k8sedu.ingress_nginx import nginx_conf_for
 from k8sedu.kubectl import describe
+from k8sedu.kubectl.describe_network import describe_ingress
 from k8sedu.kubectl.ingress_create import build_ingress
-from k8sedu.kubectl.ingress_manifest import decode_ingress, encode_ingress
-from k8sedu.kubectl.ingress_print import PRINTERS, describe_ingress
-from k8sedu.kubectl.printers import Options
+from k8sedu.kubectl.printers import PRINTERS, Options
 from k8sedu.kubectl.table import tabulate, tabwrite
+from k8sedu.manifests.networking import decode_ingress, encode_ingress
 from k8sedu.objects import (IngressLoadBalancerIngress, IngressLoadBalancerStatus, IngressRule, IngressStatus,
                             IngressTLS)
 
 
 def get_lines(objs, now, kind="Ingress", wide=False):
-    printer = PRINTERS[kind]
-    return tabulate([list(printer.columns)] + [printer.row(o, Options(now, wide)) for o in objs])
+    printer, opts = PRINTERS[kind], Options(now, wide)
+    return tabulate([printer.header(opts)] + [printer.row(o, opts) for o in objs])
 
 
 def with_address(ing, *addresses):
@@ -78,7 +78,7 @@ def test_describe_ingress_shows_the_rules_table_with_backends_and_endpoints():
     cluster.advance(60)
     ips = sorted(cluster.get("Pod", p).status.pod_ip for p in cluster.pod_names({"app": "currency-exchange"}))
     ing = cluster.get("Ingress", "gateway-ingress")
-    text = tabwrite("\n".join(describe_ingress(cluster.core, ing) + describe._events(cluster.core, ing)) + "\n")
+    text = tabwrite("\n".join(describe_ingress(cluster.core, ing) + describe.events_section(cluster.core, ing)) + "\n")
     endpoints = ",".join(f"{ip}:8000" for ip in ips)
     assert text.splitlines() == [
         "Name:             gateway-ingress",

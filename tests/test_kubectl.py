@@ -8,15 +8,19 @@ Read top to bottom, this file says what the kubectl layer promises:
 4. flags parse the way cobra/pflag parse them;
 5. resource names and arguments are read like kubectl's REST mapper and resource builder;
 6. on a seeded cluster, each command prints exactly what kubectl would (golden text);
-7. every refused command raises ``KubectlError`` with kubectl's words and changes nothing.
+7. every refused command prints kubectl's words on stderr, exits 1 and changes nothing;
+8. ``run`` returns a ``Result`` (stdout, stderr, exit code): a partial command keeps both streams,
+   and ``Cluster.kubectl`` returns stdout or raises ``KubectlError`` carrying the ``Result``.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from kubectl_results import err, out, refused
+
 from k8sedu import Cluster, KubectlError
-from k8sedu.kubectl import printers, resources, run
+from k8sedu.kubectl import Result, printers, resources, run
 from k8sedu.kubectl.duration import DAY, HOUR, human_duration
 from k8sedu.kubectl.flags import FlagSet, boolean, integer, string, strings
 from k8sedu.kubectl.table import tabulate
@@ -233,9 +237,9 @@ def test_args_len_at_dash_says_where_the_command_starts():
                         "invalid syntax\nSee 'kubectl test --help' for usage."),
 ])
 def test_flag_errors_are_pflags_own(tokens, message):
-    with pytest.raises(KubectlError) as err:
+    with pytest.raises(KubectlError) as raised:
         FLAGS.parse(tokens)
-    assert str(err.value) == message
+    assert str(raised.value) == message
 
 
 # ================================================================ 5. resource names and arguments
@@ -266,9 +270,9 @@ def test_resource_names_kubectl_understands(typed, kind):
     (["foo", "a"], {}, 'error: the server doesn\'t have a resource type "foo"'),
 ])
 def test_resource_builder_errors(args, kwargs, message):
-    with pytest.raises(KubectlError) as err:
+    with pytest.raises(KubectlError) as raised:
         resources.build(args, **kwargs)
-    assert str(err.value) == message
+    assert str(raised.value) == message
 
 
 def test_comma_separated_types_with_names_become_type_name_pairs():
@@ -293,14 +297,14 @@ def cluster():
 @pytest.fixture
 def web(cluster):
     """Three nginx pods behind a Service ``web``, ten seconds after they were created."""
-    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
-    run(cluster.core, "expose deployment web --port=80")
+    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    out(cluster.core, "expose deployment web --port=80")
     cluster.advance(10)
     return cluster
 
 
 def test_get_nodes(cluster):
-    assert run(cluster.core, "get nodes") == (
+    assert out(cluster.core, "get nodes") == (
         "NAME                 STATUS   ROLES           AGE   VERSION\n"
         "kind-control-plane   Ready    control-plane   5m    v1.32.2\n"
         "kind-worker          Ready    <none>          4m    v1.32.2\n"
@@ -308,7 +312,7 @@ def test_get_nodes(cluster):
 
 
 def test_get_nodes_wide(cluster):
-    assert run(cluster.core, "get no -o wide").splitlines()[:2] == [
+    assert out(cluster.core, "get no -o wide").splitlines()[:2] == [
         "NAME                 STATUS   ROLES           AGE   VERSION   INTERNAL-IP   EXTERNAL-IP   "
         "OS-IMAGE                         KERNEL-VERSION   CONTAINER-RUNTIME",
         "kind-control-plane   Ready    control-plane   5m    v1.32.2   172.18.0.2    <none>        "
@@ -316,31 +320,31 @@ def test_get_nodes_wide(cluster):
 
 
 def test_get_across_namespaces(cluster):
-    assert run(cluster.core, "get svc -A") == (
+    assert out(cluster.core, "get svc -A") == (
         "NAMESPACE     NAME         TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)                  AGE\n"
         "default       kubernetes   ClusterIP   10.96.0.1    <none>        443/TCP                  5m\n"
         "kube-system   kube-dns     ClusterIP   10.96.0.10   <none>        53/UDP,53/TCP,9153/TCP   5m")
-    assert run(cluster.core, "get endpoints -n kube-system") == (
+    assert out(cluster.core, "get endpoints -n kube-system") == (
         "NAME       ENDPOINTS                                               AGE\n"
         "kube-dns   10.244.0.2:53,10.244.0.3:53,10.244.0.2:53 + 3 more...   5m")
 
 
 def test_create_deployment_then_watch_it_come_up(cluster):
-    assert run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80") == \
+    assert out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80") == \
         "deployment.apps/web created"
-    assert run(cluster.core, "get deploy") == (
+    assert out(cluster.core, "get deploy") == (
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "web    0/3     3            0           0s")
-    assert run(cluster.core, "get rs") == (
+    assert out(cluster.core, "get rs") == (
         "NAME             DESIRED   CURRENT   READY   AGE\n"
         "web-7f7f5ff554   3         3         0       0s")
-    assert run(cluster.core, "get pods") == (
+    assert out(cluster.core, "get pods") == (
         "NAME                   READY   STATUS              RESTARTS   AGE\n"
         "web-7f7f5ff554-4d7wx   0/1     ContainerCreating   0          0s\n"
         "web-7f7f5ff554-n6smz   0/1     ContainerCreating   0          0s\n"
         "web-7f7f5ff554-rh7ng   0/1     ContainerCreating   0          0s")
     cluster.advance(10)
-    assert run(cluster.core, "get pods -o wide") == (
+    assert out(cluster.core, "get pods -o wide") == (
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE           NOMINATED NODE   "
         "READINESS GATES\n"
         "web-7f7f5ff554-4d7wx   1/1     Running   0          10s   10.244.2.3   kind-worker2   <none>           "
@@ -349,13 +353,13 @@ def test_create_deployment_then_watch_it_come_up(cluster):
         "<none>\n"
         "web-7f7f5ff554-rh7ng   1/1     Running   0          10s   10.244.1.2   kind-worker    <none>           "
         "<none>")
-    assert run(cluster.core, "get deploy -o wide") == (
+    assert out(cluster.core, "get deploy -o wide") == (
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n"
         "web    3/3     3            3           10s   nginx        nginx:1.27   app=web")
 
 
 def test_create_deployment_builds_what_kubectl_generates(cluster):
-    run(cluster.core, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --port=8000 "
+    out(cluster.core, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --port=8000 "
                  "-n kube-public")
     dep = cluster.get("Deployment", "currency-exchange", "kube-public")
     assert dict(dep.metadata.labels) == dict(dep.spec.selector.match_labels) == \
@@ -367,28 +371,28 @@ def test_create_deployment_builds_what_kubectl_generates(cluster):
 
 
 def test_expose_then_get_service_endpoints_and_slices(web):
-    assert run(web.core, "get svc") == (
+    assert out(web.core, "get svc") == (
         "NAME         TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE\n"
         "kubernetes   ClusterIP   10.96.0.1      <none>        443/TCP   5m10s\n"
         "web          ClusterIP   10.105.72.65   <none>        80/TCP    10s")
-    assert run(web.core, "get ep web") == (
+    assert out(web.core, "get ep web") == (
         "NAME   ENDPOINTS                                   AGE\n"
         "web    10.244.1.2:80,10.244.2.2:80,10.244.2.3:80   10s")
-    assert run(web.core, "get endpointslices -l kubernetes.io/service-name=web") == (
+    assert out(web.core, "get endpointslices -l kubernetes.io/service-name=web") == (
         "NAME        ADDRESSTYPE   PORTS   ENDPOINTS                          AGE\n"
         "web-dlt54   IPv4          80      10.244.1.2,10.244.2.2,10.244.2.3   10s")
 
 
 def test_expose_copies_selector_labels_and_ports(cluster):
-    run(cluster.core, "create deployment web --image=nginx --port=80")
-    assert run(cluster.core, "expose deployment/web --target-port=80 --name=web-svc") == "service/web-svc exposed"
+    out(cluster.core, "create deployment web --image=nginx --port=80")
+    assert out(cluster.core, "expose deployment/web --target-port=80 --name=web-svc") == "service/web-svc exposed"
     svc = cluster.get("Service", "web-svc")
     assert dict(svc.spec.selector) == dict(svc.metadata.labels) == {"app": "web"}
     assert [(p.name, p.port, p.target_port, p.protocol) for p in svc.spec.ports] == [("", 80, 80, "TCP")]
 
 
 def test_expose_names_ports_when_the_template_has_several(cluster):
-    run(cluster.core, "create deployment web --image=nginx --port=80")
+    out(cluster.core, "create deployment web --image=nginx --port=80")
     dep = cluster.get("Deployment", "web")
     import dataclasses
     from k8sedu.objects import ContainerPort
@@ -397,12 +401,12 @@ def test_expose_names_ports_when_the_template_has_several(cluster):
     spec = dataclasses.replace(dep.spec, template=dataclasses.replace(
         dep.spec.template, spec=dataclasses.replace(dep.spec.template.spec, containers=(c,))))
     cluster.api.update(dataclasses.replace(dep, spec=spec))
-    run(cluster.core, "expose deploy web")
+    out(cluster.core, "expose deploy web")
     assert [(p.name, p.port) for p in cluster.get("Service", "web").spec.ports] == [("port-1", 80), ("port-2", 443)]
 
 
 def test_get_several_kinds_prefixes_names_and_separates_tables(web):
-    assert run(web.core, "get deploy,svc") == (
+    assert out(web.core, "get deploy,svc") == (
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "deployment.apps/web   3/3     3            3           10s\n"
         "\n"
@@ -412,16 +416,16 @@ def test_get_several_kinds_prefixes_names_and_separates_tables(web):
 
 
 def test_get_all_lists_pods_services_deployments_and_replicasets(web):
-    blocks = run(web.core, "get all").split("\n\n")
+    blocks = out(web.core, "get all").split("\n\n")
     assert [b.splitlines()[1].split()[0] for b in blocks] == [
         "pod/web-7f7f5ff554-4d7wx", "service/kubernetes", "deployment.apps/web", "replicaset.apps/web-7f7f5ff554"]
 
 
 def test_get_by_name_selector_and_output_name(web):
-    assert run(web.core, "get svc web") == run(web.core, "get svc/web") == run(web.core, "get services.v1 web")
-    assert run(web.core, "get pods -l app=web -o name") == (
+    assert out(web.core, "get svc web") == out(web.core, "get svc/web") == out(web.core, "get services.v1 web")
+    assert out(web.core, "get pods -l app=web -o name") == (
         "pod/web-7f7f5ff554-4d7wx\npod/web-7f7f5ff554-n6smz\npod/web-7f7f5ff554-rh7ng")
-    assert run(web.core, "get deploy web -o name") == "deployment.apps/web"
+    assert out(web.core, "get deploy web -o name") == "deployment.apps/web"
 
 
 @pytest.mark.parametrize("command, message", [
@@ -431,19 +435,19 @@ def test_get_by_name_selector_and_output_name(web):
     ("get nodes -l app=nothing", "No resources found"),
 ])
 def test_nothing_to_list(cluster, command, message):
-    assert run(cluster.core, command) == message
+    assert out(cluster.core, command) == message
 
 
 def test_scale_changes_the_replica_count(web):
-    assert run(web.core, "scale deployment web --replicas=1") == "deployment.apps/web scaled"
-    assert run(web.core, "scale --replicas=2 deploy/web") == "deployment.apps/web scaled"
+    assert out(web.core, "scale deployment web --replicas=1") == "deployment.apps/web scaled"
+    assert out(web.core, "scale --replicas=2 deploy/web") == "deployment.apps/web scaled"
     assert web.get("Deployment", "web").spec.replicas == 2
 
 
 def test_delete_pod_waits_until_it_is_gone_and_a_replacement_starts(web):
     victim = web.pod_names()[0]
     before = web.now
-    assert run(web.core, f"delete pod {victim}") == f'pod "{victim}" deleted'
+    assert out(web.core, f"delete pod {victim}") == f'pod "{victim}" deleted'
     assert victim not in web.pod_names()
     assert 0 < web.now - before <= 30 + 5
     assert len(web.pod_names()) == 3
@@ -451,15 +455,15 @@ def test_delete_pod_waits_until_it_is_gone_and_a_replacement_starts(web):
 
 def test_a_deleted_pod_shows_terminating_until_its_containers_stop(web):
     victim = web.pod_names()[0]
-    assert run(web.core, f"delete pod {victim} --wait=false") == f'pod "{victim}" deleted'
-    assert f"{victim}   1/1     Terminating" in run(web.core, "get pods")
+    assert out(web.core, f"delete pod {victim} --wait=false") == f'pod "{victim}" deleted'
+    assert f"{victim}   1/1     Terminating" in out(web.core, "get pods")
 
 
 # ---------------------------------------------------------------- exec
 
 def test_exec_nslookup_finds_the_service(web):
     pod = web.pod_names()[0]
-    assert run(web.core, f"exec {pod} -- nslookup web") == (
+    assert out(web.core, f"exec {pod} -- nslookup web") == (
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
         "\n"
@@ -468,73 +472,71 @@ def test_exec_nslookup_finds_the_service(web):
 
 
 def test_exec_nslookup_of_a_headless_service_lists_every_ready_pod(cluster):
-    run(cluster.core, "create deployment db --image=nginx --replicas=2 --port=80")
-    assert run(cluster.core, "expose deploy db --cluster-ip=None") == "service/db exposed"
+    out(cluster.core, "create deployment db --image=nginx --replicas=2 --port=80")
+    assert out(cluster.core, "expose deploy db --cluster-ip=None") == "service/db exposed"
     cluster.advance(10)
     ips = sorted(p.status.pod_ip for p in cluster.list("Pod"))
-    assert run(cluster.core, "exec deploy/db -- nslookup db").splitlines()[3:] == [
+    assert out(cluster.core, "exec deploy/db -- nslookup db").splitlines()[3:] == [
         "Name:\tdb.default.svc.cluster.local", f"Address: {ips[0]}",
         "Name:\tdb.default.svc.cluster.local", f"Address: {ips[1]}"]
 
 
 def test_exec_nslookup_of_an_unknown_name_fails_like_bind9(web):
+    """nslookup prints its failure on stdout and exits 1; kubectl says so on stderr and exits 1 too."""
     pod = web.pod_names()[0]
-    with pytest.raises(KubectlError) as err:
-        run(web.core, f"exec {pod} -- nslookup nope")
-    assert str(err.value) == (
+    assert run(web.core, f"exec {pod} -- nslookup nope") == Result(
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
         "\n"
-        "** server can't find nope: NXDOMAIN\n"
-        "\n"
-        "command terminated with exit code 1")
+        "** server can't find nope: NXDOMAIN",
+        "command terminated with exit code 1", 1)
 
 
 def test_exec_nslookup_outside_the_cluster_is_non_authoritative(web):
-    out = run(web.core, f"exec {web.pod_names()[0]} -- nslookup example.com")
-    assert out.endswith("Non-authoritative answer:\nName:\texample.com\nAddress: 93.184.215.14")
+    text = out(web.core, f"exec {web.pod_names()[0]} -- nslookup example.com")
+    assert text.endswith("Non-authoritative answer:\nName:\texample.com\nAddress: 93.184.215.14")
 
 
 def test_exec_cat_resolv_conf(web):
-    assert run(web.core, f"exec -it {web.pod_names()[0]} -- cat /etc/resolv.conf") == (
+    assert out(web.core, f"exec -it {web.pod_names()[0]} -- cat /etc/resolv.conf") == (
         "search default.svc.cluster.local svc.cluster.local cluster.local\n"
         "nameserver 10.96.0.10\n"
         "options ndots:5")
 
 
 def test_exec_curl_prints_the_body(web):
-    assert run(web.core, f"exec deploy/web -- curl -s http://web/").startswith("<!DOCTYPE html>")
+    assert out(web.core, "exec deploy/web -- curl -s http://web/").startswith("<!DOCTYPE html>")
 
 
 def test_exec_curl_failure_is_silent_with_s_and_loud_without(web):
+    """curl's complaint is on its stderr; kubectl exits with curl's own exit code."""
     pod = web.pod_names()[0]
-    with pytest.raises(KubectlError) as silent:
-        run(web.core, f"exec {pod} -- curl -s http://nope/")
-    assert str(silent.value) == "command terminated with exit code 6"
-    with pytest.raises(KubectlError) as loud:
-        run(web.core, f"exec {pod} -- curl http://nope/")
-    assert str(loud.value) == "curl: (6) Could not resolve host: nope\ncommand terminated with exit code 6"
+    assert err(web.core, f"exec {pod} -- curl -s http://nope/", code=6) == "command terminated with exit code 6"
+    assert err(web.core, f"exec {pod} -- curl http://nope/", code=6) == \
+        "curl: (6) Could not resolve host: nope\ncommand terminated with exit code 6"
+    with pytest.raises(KubectlError) as raised:
+        web.kubectl(f"exec {pod} -- curl http://nope/")
+    assert str(raised.value) == "curl: (6) Could not resolve host: nope\ncommand terminated with exit code 6"
+    assert raised.value.result.exit_code == 6
 
 
 def test_exec_into_a_pod_that_is_still_starting(cluster):
-    run(cluster.core, "create deployment web --image=nginx")
-    with pytest.raises(KubectlError) as err:
-        run(cluster.core, f"exec {cluster.pod_names()[0]} -- nslookup web")
-    assert str(err.value) == 'error: unable to upgrade connection: container not found ("nginx")'
+    out(cluster.core, "create deployment web --image=nginx")
+    assert err(cluster.core, f"exec {cluster.pod_names()[0]} -- nslookup web") == \
+        'error: unable to upgrade connection: container not found ("nginx")'
 
 
 def test_exec_a_program_the_image_does_not_have(web):
-    with pytest.raises(KubectlError) as err:
-        run(web.core, f"exec {web.pod_names()[0]} -- foo")
+    text = err(web.core, f"exec {web.pod_names()[0]} -- foo")
     assert "OCI runtime exec failed: exec failed: unable to start container process: " \
-           'exec: "foo": executable file not found in $PATH: unknown' in str(err.value)
+           'exec: "foo": executable file not found in $PATH: unknown' in text
 
 
-def test_exec_without_dash_dash_still_works_but_warns(web):
-    out = run(web.core, f"exec {web.pod_names()[0]} hostname")
-    assert out.splitlines() == [
+def test_exec_without_dash_dash_still_works_but_warns_on_stderr(web):
+    assert run(web.core, f"exec {web.pod_names()[0]} hostname") == Result(
+        web.pod_names()[0],
         "kubectl exec [POD] [COMMAND] is DEPRECATED and will be removed in a future version. "
-        "Use kubectl exec [POD] -- [COMMAND] instead.", web.pod_names()[0]]
+        "Use kubectl exec [POD] -- [COMMAND] instead.")
 
 
 # ================================================================ 7. refusals: kubectl's words, no change
@@ -579,13 +581,8 @@ def test_exec_without_dash_dash_still_works_but_warns(web):
     ("get pods -w", 'error: k8sedu does not model the --watch flag of "kubectl get" yet'),
 ])
 def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, command, message):
-    run(cluster.core, "create deployment web --image=nginx")
-    version = cluster.api.store.resource_version
-    now = cluster.now
-    with pytest.raises(KubectlError) as err:
-        run(cluster.core, command)
-    assert str(err.value) == message
-    assert (cluster.api.store.resource_version, cluster.now) == (version, now)
+    out(cluster.core, "create deployment web --image=nginx")
+    assert refused(cluster, command) == message
 
 
 @pytest.mark.parametrize("command", [
@@ -593,19 +590,123 @@ def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, comm
     "get pods/", "delete", "scale", "expose", "create", "create deployment a b c --image=x", "get pods -o",
     "exec web -c", "get pods,,svc", "get ,", "-- get pods", "get pods -n ''", "get po --selector=a,,b",
 ])
-def test_any_input_either_prints_or_raises_kubectl_error(cluster, command):
-    try:
-        assert isinstance(run(cluster.core, command), str)
-    except KubectlError:
-        pass
+def test_any_input_gives_a_result_and_a_failure_says_why(cluster, command):
+    result = run(cluster.core, command)
+    assert isinstance(result, Result) and isinstance(result.stdout, str)
+    assert result.exit_code == 0 or result.stderr
 
 
 def test_a_leading_kubectl_is_optional(cluster):
-    assert run(cluster.core, "kubectl get ns default") == run(cluster.core, "get ns default")
+    assert out(cluster.core, "kubectl get ns default") == out(cluster.core, "get ns default")
 
 
 def test_dry_run_client_prints_but_writes_nothing(cluster):
     version = cluster.api.store.resource_version
-    assert run(cluster.core, "create deployment web --image=nginx --dry-run=client") == \
+    assert out(cluster.core, "create deployment web --image=nginx --dry-run=client") == \
         "deployment.apps/web created (dry run)"
     assert cluster.api.store.resource_version == version
+
+
+# ================================================================ 8. the Result: stdout, stderr, exit code
+
+def test_a_command_that_succeeds_prints_on_stdout_and_exits_0(cluster):
+    assert run(cluster.core, "get ns default") == Result(
+        "NAME      STATUS   AGE\ndefault   Active   5m", "", 0)
+
+
+def test_a_kubectl_error_is_on_stderr_with_exit_code_1(cluster):
+    assert run(cluster.core, "get deploy nope") == Result(
+        "", 'Error from server (NotFound): deployments.apps "nope" not found', 1)
+    assert run(cluster.core, 42) == Result("", 'error: a kubectl command is a string, like "get pods" (got int)', 1)
+
+
+def test_get_prints_what_it_found_and_reports_the_missing_name_after_it(web):
+    result = run(web.core, "get svc web nope")
+    assert result.stdout.splitlines()[1].startswith("web    ClusterIP")
+    assert (result.stderr, result.exit_code) == ('Error from server (NotFound): services "nope" not found', 1)
+
+
+def test_delete_the_same_name_twice_deletes_it_once_and_reports_the_second(cluster):
+    out(cluster.core, "create service clusterip a --tcp=80")
+    assert run(cluster.core, "delete svc a a") == Result(
+        'service "a" deleted', 'Error from server (NotFound): services "a" not found', 1)
+    assert cluster.api.try_get("Service", "default", "a") is None
+
+
+def test_delete_goes_on_past_a_missing_name_and_then_does_not_wait(web):
+    victim = web.pod_names()[0]
+    now = web.now
+    assert run(web.core, f"delete pod {victim} nope") == Result(
+        f'pod "{victim}" deleted', 'Error from server (NotFound): pods "nope" not found', 1)
+    assert web.now == now  # kubectl returns the error before waiting for the pod to go
+    assert "Terminating" in out(web.core, "get pods")
+
+
+def test_cluster_kubectl_returns_stdout_or_raises_with_the_whole_result(web):
+    assert web.kubectl("get deploy web -o name") == "deployment.apps/web"
+    out(web.core, "create service clusterip a --tcp=80")
+    with pytest.raises(KubectlError) as raised:
+        web.kubectl("delete svc a a")
+    assert str(raised.value) == 'Error from server (NotFound): services "a" not found'
+    assert raised.value.result == Result('service "a" deleted', str(raised.value), 1)
+
+
+def test_a_refused_command_changes_nothing(web):
+    version = web.api.store.resource_version
+    assert run(web.core, "create deployment web --image=nginx") == Result(
+        "", 'error: failed to create deployment: deployments.apps "web" already exists', 1)
+    assert run(web.core, "scale deploy/web deploy/nope --replicas=5").exit_code == 1
+    assert web.api.store.resource_version == version
+    assert web.get("Deployment", "web").spec.replicas == 3
+
+
+def test_the_controllers_settle_before_a_command_and_after_one_that_wrote(cluster):
+    from k8sedu.kubectl.create import build_deployment
+    cluster.api.create(build_deployment("api", "default", ("nginx",), 1, -1, cluster.core.random))
+    assert cluster.api.list("ReplicaSet", "default") == []  # written straight to the API: nothing reacted yet
+    assert out(cluster.core, "get rs -o name").startswith("replicaset.apps/api-")  # settled before `get`
+    out(cluster.core, "create deployment web --image=nginx")
+    assert len(cluster.api.list("ReplicaSet", "default")) == 2  # settled after `create`, which wrote
+
+
+# ---------------------------------------------------------------- the command tree
+
+def test_the_walk_finds_a_subcommand_after_flags_of_its_parent(cluster):
+    assert out(cluster.core, "create -o name deployment web --image=nginx --dry-run=client") == "deployment.apps/web"
+    assert out(cluster.core, "create service -o name clusterip web --tcp=80 --dry-run=client") == "service/web"
+    assert out(cluster.core, "create -n kube-public --dry-run=client svc clusterip web --tcp=80") == \
+        "service/web created (dry run)"
+
+
+@pytest.mark.parametrize("command, message", [
+    ("create --foo deployment web --image=nginx", "error: unknown flag: --foo\nSee 'kubectl create --help' for usage."),
+    ("create foo bar", "error: Unexpected args: [foo bar]\nSee 'kubectl create -h' for help and examples"),
+    ("create secret generic x", 'error: k8sedu does not model "kubectl create secret" yet; it models: '
+                                "create deployment, create ingress, create namespace, create service"),
+    ("create service foo x", "error: unknown command \"foo x\"\nSee 'kubectl create service -h' for help and examples"),
+    ("create service foo x -o yaml", "error: unknown shorthand flag: 'o' in -o\n"
+                                     "See 'kubectl create service --help' for usage."),
+    ("rollout foo x", "error: unknown command \"foo x\"\nSee 'kubectl rollout -h' for help and examples"),
+    ("rollout -- restart", "error: unknown command \"restart\"\nSee 'kubectl rollout -h' for help and examples"),
+    ("-n default foo", "Error: flags cannot be placed before plugin name: -n"),
+    ("help logs", 'error: k8sedu does not model "kubectl logs" yet; it models: apply, cluster-info, create, '
+                  "delete, describe, exec, explain, expose, get, label, patch, rollout, scale, version"),
+])
+def test_the_walk_refuses_what_it_cannot_find(cluster, command, message):
+    assert refused(cluster, command) == message
+
+
+def test_a_command_group_alone_prints_its_help_and_exits_1(cluster):
+    create_service = run(cluster.core, "create service")
+    assert (create_service.stdout, create_service.exit_code) == ("", 1)
+    assert create_service.stderr.startswith("Create a service using a specified subcommand.\n\nAliases:\nservice, svc")
+    rollout = run(cluster.core, "rollout")
+    assert (rollout.stderr, rollout.exit_code) == ("", 1)
+    assert rollout.stdout == out(cluster.core, "rollout --help") == out(cluster.core, "help rollout")
+
+
+def test_help_walks_the_tree_as_far_as_the_words_go(cluster):
+    assert out(cluster.core, "help create deploy") == out(cluster.core, "create deployment --help")
+    assert out(cluster.core, "help create service nope") == out(cluster.core, "create svc -h")
+    assert out(cluster.core, "help -n default get") == out(cluster.core, "get -h")
+    assert out(cluster.core, "help") == out(cluster.core, "") == out(cluster.core, "-- get pods")

@@ -1,7 +1,8 @@
 """Specification of the kubectl commands added on top of get/create/expose/scale/delete/exec.
 
 Each command prints what kubectl 1.32 prints (golden text on a seeded
-cluster); each refusal is kubectl's sentence and changes nothing:
+cluster); each refusal is kubectl's sentence on stderr and changes nothing;
+a command that partly succeeds keeps both streams:
 
 1. ``describe`` (reference 4.3 layout: tabwriter blocks, Endpoints from slices, Events);
 2. ``get events`` and ``get -o yaml|json``;
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import pytest
 
-from k8sedu import Cluster, KubectlError
-from k8sedu.kubectl import run
+from kubectl_results import out, refused
+
+from k8sedu import Cluster
+from k8sedu.kubectl import Result, run
 from k8sedu.kubectl.explain import wrap
 from k8sedu.kubectl.table import tabwrite
 
@@ -30,19 +33,10 @@ def cluster():
 @pytest.fixture
 def web(cluster):
     """Three nginx pods behind a NodePort Service ``web``, ten seconds after they were created."""
-    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
-    run(cluster.core, "expose deployment web --port=80 --type=NodePort")
+    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    out(cluster.core, "expose deployment web --port=80 --type=NodePort")
     cluster.advance(10)
     return cluster
-
-
-def refused(cluster, command, stdin=None):
-    """Run a command that must fail; check that nothing changed; return kubectl's text."""
-    version, now = cluster.api.store.resource_version, cluster.now
-    with pytest.raises(KubectlError) as err:
-        run(cluster.core, command, stdin=stdin)
-    assert (cluster.api.store.resource_version, cluster.now) == (version, now)
-    return str(err.value)
 
 
 # ================================================================ 1. describe
@@ -54,7 +48,7 @@ def test_tabwriter_aligns_each_block_of_labelled_lines_on_its_own():
 
 
 def test_describe_service_follows_the_reference_layout(web):
-    assert run(web.core, "describe svc web") == (
+    assert out(web.core, "describe svc web") == (
         "Name:                     web\n"
         "Namespace:                default\n"
         "Labels:                   app=web\n"
@@ -76,25 +70,25 @@ def test_describe_service_follows_the_reference_layout(web):
 
 
 def test_describe_service_lists_named_ports_and_only_ready_endpoints(cluster):
-    text = run(cluster.core, "describe service kube-dns -n kube-system")
+    text = out(cluster.core, "describe service kube-dns -n kube-system")
     assert "Port:                     dns  53/UDP\nTargetPort:               53/UDP\n" \
            "Endpoints:                10.244.0.2:53,10.244.0.3:53\n" in text
-    run(cluster.core, "create deployment web --image=nginx --replicas=4 --port=80")
-    run(cluster.core, "expose deploy web --port=80")
-    assert "Endpoints:                \n" in run(cluster.core, "describe svc web")  # slices exist, nothing ready yet
+    out(cluster.core, "create deployment web --image=nginx --replicas=4 --port=80")
+    out(cluster.core, "expose deploy web --port=80")
+    assert "Endpoints:                \n" in out(cluster.core, "describe svc web")  # slices exist, nothing ready yet
     cluster.advance(10)
     assert "Endpoints:                10.244.1.2:80,10.244.1.3:80,10.244.2.2:80 + 1 more...\n" in \
-        run(cluster.core, "describe svc web")
+        out(cluster.core, "describe svc web")
 
 
 def test_describe_service_without_slices_says_none_and_shows_events_of_a_load_balancer(cluster):
-    run(cluster.core, "create service externalname ext --external-name=example.com --tcp=80")
+    out(cluster.core, "create service externalname ext --external-name=example.com --tcp=80")
     assert "External Name:     example.com\nPort:              80  80/TCP\nTargetPort:        80/TCP\n" \
-           "Endpoints:         <none>\n" in run(cluster.core, "describe svc ext")
+           "Endpoints:         <none>\n" in out(cluster.core, "describe svc ext")
     cloud = Cluster(seed=7, cloud="aws")
-    run(cloud.core, "create service loadbalancer lb --tcp=80:8080")
+    out(cloud.core, "create service loadbalancer lb --tcp=80:8080")
     cloud.advance(60)
-    text = run(cloud.core, "describe svc lb")
+    text = out(cloud.core, "describe svc lb")
     assert "\nEndpoints:                \n" in text  # a slice exists, with no ready endpoint
     assert "\nEvents:\n  Type    Reason                Age   From                Message\n" in text
     assert "  Normal  EnsuringLoadBalancer  60s   service-controller  Ensuring load balancer" in text
@@ -102,7 +96,7 @@ def test_describe_service_without_slices_says_none_and_shows_events_of_a_load_ba
 
 def test_describe_pod_aligns_ips_with_controlled_by_and_lists_events(web):
     pod = web.pod_names()[0]
-    text = run(web.core, f"describe pod {pod}")
+    text = out(web.core, f"describe pod {pod}")
     assert "IPs:\n  IP:           10.244.2.3\nControlled By:  ReplicaSet/web-7f7f5ff554\nContainers:\n  nginx:\n" in text
     assert "    State:          Running\n      Started:      Mon, 05 Jan 2026 09:05:00 +0000\n" in text
     assert "Tolerations:                  node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n" in text
@@ -110,7 +104,7 @@ def test_describe_pod_aligns_ips_with_controlled_by_and_lists_events(web):
 
 
 def test_describe_deployment(web):
-    assert run(web.core, "describe deploy web").splitlines()[7:24] == [
+    assert out(web.core, "describe deploy web").splitlines()[7:24] == [
         "StrategyType:           RollingUpdate",
         "MinReadySeconds:        0",
         "RollingUpdateStrategy:  25% max unavailable, 25% max surge",
@@ -131,8 +125,8 @@ def test_describe_deployment(web):
 
 
 def test_describe_by_prefix_node_and_errors(web):
-    assert run(web.core, "describe pods web").count("Name:             web-7f7f5ff554-") == 3
-    assert run(web.core, "describe no kind-worker").startswith("Name:               kind-worker\nRoles:              <none>\n")
+    assert out(web.core, "describe pods web").count("Name:             web-7f7f5ff554-") == 3
+    assert out(web.core, "describe no kind-worker").startswith("Name:               kind-worker\nRoles:              <none>\n")
     assert refused(web, "describe svc nope") == 'Error from server (NotFound): services "nope" not found'
     assert refused(web, "describe endpoints web").startswith('error: k8sedu does not model "kubectl describe endpoints"')
 
@@ -140,13 +134,13 @@ def test_describe_by_prefix_node_and_errors(web):
 # ================================================================ 2. events and -o yaml / json
 
 def test_get_events_prints_one_row_per_event_object_grouped_by_object(web):
-    lines = run(web.core, "get events").splitlines()
+    lines = out(web.core, "get events").splitlines()
     assert lines[0] == "LAST SEEN   TYPE     REASON              OBJECT                      MESSAGE"
     assert lines[1] == ("5m10s       Normal   RegisteredNode      node/kind-control-plane     "
                         "Node kind-control-plane event: Registered Node kind-control-plane in Controller")
     assert lines[-1] == ("10s         Normal   ScalingReplicaSet   deployment/web              "
                          "Scaled up replica set web-7f7f5ff554 from 0 to 3")
-    assert run(web.core, "get ev -n kube-public") == "No resources found in kube-public namespace."
+    assert out(web.core, "get ev -n kube-public") == "No resources found in kube-public namespace."
 
 
 def test_the_model_s_own_notes_are_not_kubernetes_events(web):
@@ -156,38 +150,38 @@ def test_the_model_s_own_notes_are_not_kubernetes_events(web):
     Recorder(web.events, lambda: web.now, "k8sedu").event(pod, "ModelNote", "only the model says this", "Warning")
     assert web.events[-1].component == "k8sedu"
     for command in ("get events", "get events -A -o wide", "get events -o yaml", f"describe pod {pod.metadata.name}"):
-        assert "ModelNote" not in run(web.core, command), command
+        assert "ModelNote" not in out(web.core, command), command
 
 
 def test_repeated_events_are_folded_into_a_count(cluster):
-    run(cluster.core, "create deployment web --image=nginx")
+    out(cluster.core, "create deployment web --image=nginx")
     for replicas in (2, 1, 2, 1):
-        run(cluster.core, f"scale deploy web --replicas={replicas}")
+        out(cluster.core, f"scale deploy web --replicas={replicas}")
     cluster.advance(5)
-    wide = [line for line in run(cluster.core, "get events -o wide").splitlines() if "Scaled up" in line and "to 2" in line]
+    wide = [line for line in out(cluster.core, "get events -o wide").splitlines() if "Scaled up" in line and "to 2" in line]
     assert len(wide) == 1 and " 2       web." in wide[0]
 
 
 def test_get_one_object_as_yaml_and_a_listing_as_a_list(web):
-    assert run(web.core, "get svc web -o yaml").splitlines()[:10] == [
+    assert out(web.core, "get svc web -o yaml").splitlines()[:10] == [
         "apiVersion: v1", "kind: Service", "metadata:", '  creationTimestamp: "2026-01-05T09:05:00Z"',
         "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "62"',
         "  uid: f1d69ed6-17f5-4837-9708-20fe119a72d1"]
-    listing = run(web.core, "get deploy -o yaml").splitlines()
+    listing = out(web.core, "get deploy -o yaml").splitlines()
     assert listing[:3] == ["apiVersion: v1", "items:", "- apiVersion: apps/v1"]
     assert listing[-3:] == ["kind: List", "metadata:", '  resourceVersion: ""']
-    as_json = run(web.core, "get ns default -o json")
+    as_json = out(web.core, "get ns default -o json")
     assert as_json.startswith('{\n    "apiVersion": "v1",\n    "kind": "Namespace",')
 
 
 # ================================================================ 3. generators
 
 def test_create_service_generators(cluster):
-    assert run(cluster.core, "create service clusterip web --tcp=80:8080") == "service/web created"
-    assert run(cluster.core, "create service nodeport np --tcp=80 --node-port=30080") == "service/np created"
-    assert run(cluster.core, "create svc externalname ext --external-name=example.com") == "service/ext created"
-    assert run(cluster.core, "create service loadbalancer lb --tcp=80,443") == "service/lb created"
-    assert run(cluster.core, "get svc").splitlines() == [
+    assert out(cluster.core, "create service clusterip web --tcp=80:8080") == "service/web created"
+    assert out(cluster.core, "create service nodeport np --tcp=80 --node-port=30080") == "service/np created"
+    assert out(cluster.core, "create svc externalname ext --external-name=example.com") == "service/ext created"
+    assert out(cluster.core, "create service loadbalancer lb --tcp=80,443") == "service/lb created"
+    assert out(cluster.core, "get svc").splitlines() == [
         "NAME         TYPE           CLUSTER-IP      EXTERNAL-IP   PORT(S)                      AGE",
         "ext          ExternalName   <none>          example.com   <none>                       0s",
         "kubernetes   ClusterIP      10.96.0.1       <none>        443/TCP                      5m",
@@ -219,11 +213,11 @@ def test_create_service_refusals(cluster, command, message):
 
 
 def test_create_dry_run_prints_what_kubectl_would_send(cluster):
-    assert run(cluster.core, "create service nodeport web --tcp=80:8080 --node-port=30080 --dry-run=client -o yaml") == (
+    assert out(cluster.core, "create service nodeport web --tcp=80:8080 --node-port=30080 --dry-run=client -o yaml") == (
         "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n  name: web\n"
         "spec:\n  ports:\n  - name: 80-8080\n    nodePort: 30080\n    port: 80\n    protocol: TCP\n"
         "    targetPort: 8080\n  selector:\n    app: web\n  type: NodePort\nstatus:\n  loadBalancer: {}")
-    assert run(cluster.core, "create namespace shop --dry-run=client -o json") == (
+    assert out(cluster.core, "create namespace shop --dry-run=client -o json") == (
         '{\n    "kind": "Namespace",\n    "apiVersion": "v1",\n    "metadata": {\n        "name": "shop",\n'
         '        "creationTimestamp": null\n    },\n    "spec": {},\n    "status": {}\n}')
 
@@ -261,12 +255,12 @@ spec:
 def test_apply_from_a_file_a_directory_and_stdin(cluster, tmp_path):
     path = tmp_path / "web.yaml"
     path.write_text(MANIFEST)
-    assert run(cluster.core, f"apply -f {path}") == "deployment.apps/web created\nservice/web created"
-    assert run(cluster.core, f"apply -f {tmp_path}") == "deployment.apps/web unchanged\nservice/web unchanged"
-    assert run(cluster.core, "apply -f -\n" + MANIFEST.replace("replicas: 2", "replicas: 3")) == \
+    assert out(cluster.core, f"apply -f {path}") == "deployment.apps/web created\nservice/web created"
+    assert out(cluster.core, f"apply -f {tmp_path}") == "deployment.apps/web unchanged\nservice/web unchanged"
+    assert out(cluster.core, "apply -f -\n" + MANIFEST.replace("replicas: 2", "replicas: 3")) == \
         "deployment.apps/web configured\nservice/web unchanged"
-    assert run(cluster.core, "apply -f - -o name", stdin=MANIFEST) == "deployment.apps/web\nservice/web"
-    assert run(cluster.core, f"delete -f {path}") == 'deployment.apps "web" deleted\nservice "web" deleted'
+    assert out(cluster.core, "apply -f - -o name", stdin=MANIFEST) == "deployment.apps/web\nservice/web"
+    assert out(cluster.core, f"delete -f {path}") == 'deployment.apps "web" deleted\nservice "web" deleted'
 
 
 @pytest.mark.parametrize("command, stdin, message", [
@@ -297,27 +291,39 @@ def test_apply_refusals_before_anything_is_written(cluster, command, stdin, mess
 
 
 def test_apply_reports_server_errors_per_object_and_applies_the_others(cluster):
+    """A partial apply: what it applied on stdout, the server's error on stderr, exit 1."""
     bad = MANIFEST.replace("replicas: 2", "replica: 2")
-    with pytest.raises(KubectlError) as err:
-        run(cluster.core, "apply -f -", stdin=bad)
-    assert str(err.value) == (
-        "service/web created\n"
+    assert run(cluster.core, "apply -f -", stdin=bad) == Result(
+        "service/web created",
         'Error from server (BadRequest): error when creating "STDIN": Deployment in version "v1" cannot be handled '
-        'as a Deployment: strict decoding error: unknown field "spec.replica"')
-    assert err.value.applied == ("service/web created",)
+        'as a Deployment: strict decoding error: unknown field "spec.replica"', 1)
     assert cluster.api.try_get("Deployment", "default", "web") is None
+    assert cluster.api.try_get("Service", "default", "web") is not None
+
+
+def test_apply_prints_kubectl_s_warnings_on_stderr(cluster):
+    """An object made without apply has no last-applied annotation: kubectl warns (also with -o name)."""
+    warning = ("Warning: resource deployments/{} is missing the kubectl.kubernetes.io/last-applied-configuration "
+               "annotation which is required by kubectl apply.")
+    for name, flags, printed in (("web", "", "deployment.apps/web configured"),
+                                 ("api", " -o name", "deployment.apps/api")):
+        out(cluster.core, f"create deployment {name} --image=nginx:1.27")
+        manifest = MANIFEST.split("---")[0].replace("name: web", f"name: {name}").replace("replicas: 2", "replicas: 3")
+        result = run(cluster.core, "apply -f -" + flags, stdin=manifest)
+        assert (result.stdout, result.exit_code) == (printed, 0)
+        assert result.stderr.startswith(warning.format(name))
 
 
 # ================================================================ 5. label, patch, rollout
 
 def test_label_add_overwrite_and_remove(web):
     pod = web.pod_names()[0]
-    assert run(web.core, f"label pod {pod} tier=frontend") == f"pod/{pod} labeled"
+    assert out(web.core, f"label pod {pod} tier=frontend") == f"pod/{pod} labeled"
     assert refused(web, f"label pod {pod} tier=backend") == \
         "error: 'tier' already has a value (frontend), and --overwrite is false"
-    assert run(web.core, f"label pod {pod} tier=backend --overwrite") == f"pod/{pod} labeled"
-    assert run(web.core, f"label pod {pod} tier=backend") == f"pod/{pod} not labeled"
-    assert run(web.core, f"label pod {pod} tier-") == f"pod/{pod} unlabeled"
+    assert out(web.core, f"label pod {pod} tier=backend --overwrite") == f"pod/{pod} labeled"
+    assert out(web.core, f"label pod {pod} tier=backend") == f"pod/{pod} not labeled"
+    assert out(web.core, f"label pod {pod} tier-") == f"pod/{pod} unlabeled"
     assert refused(web, f"label pod {pod}") == "error: at least one label update is required"
     assert refused(web, "label") == ("error: one or more resources must be specified as <resource> <name> or "
                                      "<resource>/<name>")
@@ -327,22 +333,22 @@ def test_label_add_overwrite_and_remove(web):
 def test_relabelling_a_pod_takes_it_out_of_its_service(web):
     pod = web.pod_names()[0]
     ip = web.get("Pod", pod).status.pod_ip
-    run(web.core, f"label pod {pod} app=debug --overwrite")
+    out(web.core, f"label pod {pod} app=debug --overwrite")
     web.advance(5)
-    assert f"{ip}:80" not in run(web.core, "get ep web")
+    assert f"{ip}:80" not in out(web.core, "get ep web")
 
 
 def test_patch_switches_a_service_type_and_keeps_its_cluster_ip(web):
     ip = web.get("Service", "web").spec.cluster_ip
-    assert run(web.core, "patch svc web -p '{\"spec\":{\"type\":\"LoadBalancer\"}}'") == "service/web patched"
+    assert out(web.core, "patch svc web -p '{\"spec\":{\"type\":\"LoadBalancer\"}}'") == "service/web patched"
     svc = web.get("Service", "web")
     assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 31996)
-    assert run(web.core, "patch svc web --type=merge -p '{\"spec\":{\"type\":\"ClusterIP\"}}'") == "service/web patched"
+    assert out(web.core, "patch svc web --type=merge -p '{\"spec\":{\"type\":\"ClusterIP\"}}'") == "service/web patched"
     assert web.get("Service", "web").spec.ports[0].node_port == 0
-    assert run(web.core, "patch svc web -p 'spec: {type: ClusterIP}'") == "service/web patched (no change)"
-    assert run(web.core, "patch deploy web -p '{\"spec\":{\"replicas\":1}}'") == "deployment.apps/web patched"
+    assert out(web.core, "patch svc web -p 'spec: {type: ClusterIP}'") == "service/web patched (no change)"
+    assert out(web.core, "patch deploy web -p '{\"spec\":{\"replicas\":1}}'") == "deployment.apps/web patched"
     assert run(web.core, "patch svc web -p '{\"spec\":{\"typo\":1}}'") == \
-        'Warning: unknown field "spec.typo"\nservice/web patched (no change)'
+        Result("service/web patched (no change)", 'Warning: unknown field "spec.typo"')
 
 
 @pytest.mark.parametrize("command, message", [
@@ -364,12 +370,12 @@ def test_patch_refusals(web, command, message):
 def test_rollout_restart_replaces_every_pod_and_status_waits_for_them(web):
     before = set(web.pod_names())
     web.advance(1)
-    assert run(web.core, "rollout restart deployment/web") == "deployment.apps/web restarted"
+    assert out(web.core, "rollout restart deployment/web") == "deployment.apps/web restarted"
     template = web.get("Deployment", "web").spec.template
     assert template.metadata.annotations["kubectl.kubernetes.io/restartedAt"] == "2026-01-05T09:05:11Z"
     assert refused(web, "rollout restart deploy web").startswith("error: failed to create patch for web: if restart "
                                                                  "has already been triggered within the past second")
-    status = run(web.core, "rollout status deploy/web").splitlines()
+    status = out(web.core, "rollout status deploy/web").splitlines()
     assert status[0].startswith('Waiting for deployment "web" rollout to finish: ')
     assert status[-1] == 'deployment "web" successfully rolled out'
     assert all(line.endswith("...") for line in status[:-1])
@@ -394,9 +400,9 @@ def test_rollout_refusals(web, command, message):
 
 @pytest.fixture
 def discovery(cluster):
-    run(cluster.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
-    run(cluster.core, "create service clusterip web --tcp=80:80")
-    run(cluster.core, "create service externalname ext --external-name=example.com")
+    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
+    out(cluster.core, "create service clusterip web --tcp=80:80")
+    out(cluster.core, "create service externalname ext --external-name=example.com")
     cluster.advance(10)
     return cluster, cluster.pod_names()[0]
 
@@ -414,7 +420,7 @@ def discovery(cluster):
 ])
 def test_dns_and_http_tools(discovery, program, output):
     cluster, pod = discovery
-    result = run(cluster.core, f"exec {pod} -- {program}")
+    result = out(cluster.core, f"exec {pod} -- {program}")
     if output is None:
         assert result.startswith("<!DOCTYPE html>")
     else:
@@ -436,23 +442,23 @@ def test_wrap_breaks_at_spaces_and_leaves_long_words_whole():
 
 
 def test_explain_a_field(cluster):
-    assert run(cluster.core, "explain deployment.spec.replicas") == (
+    assert out(cluster.core, "explain deployment.spec.replicas") == (
         "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: replicas <integer>\n\n\n"
         "DESCRIPTION:\n    Number of desired pods. This is a pointer to distinguish between explicit\n"
         "    zero and not specified. Defaults to 1.")
 
 
 def test_explain_an_object_lists_its_fields(cluster):
-    text = run(cluster.core, "explain svc.spec.ports")
+    text = out(cluster.core, "explain svc.spec.ports")
     assert text.startswith("KIND:       Service\nVERSION:    v1\n\nFIELD: ports <[]ServicePort>\n\n\nDESCRIPTION:\n"
                            "    The list of ports that are exposed by this service. More info:\n")
     assert "FIELDS:\n  appProtocol\t<string>\n" in text
     assert "  port\t<integer> -required-\n    The port that will be exposed by this service.\n\n" in text
     assert "  targetPort\t<IntOrString>\n" in text
-    assert run(cluster.core, "explain service").startswith("KIND:       Service\nVERSION:    v1\n\nDESCRIPTION:\n"
+    assert out(cluster.core, "explain service").startswith("KIND:       Service\nVERSION:    v1\n\nDESCRIPTION:\n"
                                                        "    Service is a named abstraction of software service")
     for path in ("service.spec", "service.spec.type", "pod.spec", "deploy.spec.template.spec.containers.ports"):
-        assert "DESCRIPTION:" in run(cluster.core, f"explain {path}")
+        assert "DESCRIPTION:" in out(cluster.core, f"explain {path}")
 
 
 @pytest.mark.parametrize("command, message", [
@@ -466,22 +472,22 @@ def test_explain_refusals(cluster, command, message):
 
 
 def test_version_and_cluster_info(cluster):
-    assert run(cluster.core, "version") == "Client Version: v1.32.4\nKustomize Version: v5.5.0\nServer Version: v1.32.2"
-    assert run(cluster.core, "version --client") == "Client Version: v1.32.4\nKustomize Version: v5.5.0"
-    info = run(cluster.core, "cluster-info").splitlines()
+    assert out(cluster.core, "version") == "Client Version: v1.32.4\nKustomize Version: v5.5.0\nServer Version: v1.32.2"
+    assert out(cluster.core, "version --client") == "Client Version: v1.32.4\nKustomize Version: v5.5.0"
+    info = out(cluster.core, "cluster-info").splitlines()
     assert info[0].startswith("Kubernetes control plane is running at https://127.0.0.1:")
     port = info[0].rsplit(":", 1)[1]
     assert info[1:] == [f"CoreDNS is running at https://127.0.0.1:{port}/api/v1/namespaces/kube-system/services/"
                         "kube-dns:dns/proxy", "",
                         "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'."]
-    assert run(Cluster(seed=7), "cluster-info") == run(cluster.core, "cluster-info")  # the same seed, the same port
+    assert out(Cluster(seed=7).core, "cluster-info") == out(cluster.core, "cluster-info")  # the same seed, the same port
 
 
 def test_help_is_kubectl_s_own(cluster):
-    top = run(cluster.core, "help")
+    top = out(cluster.core, "help")
     assert top.startswith("kubectl controls the Kubernetes cluster manager.\n\n Find more information at: "
                           "https://kubernetes.io/docs/reference/kubectl/\n\nBasic Commands (Beginner):")
-    assert run(cluster.core, "") == run(cluster.core, "--help") == top
-    assert run(cluster.core, "get -h") == run(cluster.core, "help get")
-    assert run(cluster.core, "get --help").startswith("Display one or many resources.")
-    assert "kubectl create service clusterip NAME" in run(cluster.core, "create service clusterip --help")
+    assert out(cluster.core, "") == out(cluster.core, "--help") == top
+    assert out(cluster.core, "get -h") == out(cluster.core, "help get")
+    assert out(cluster.core, "get --help").startswith("Display one or many resources.")
+    assert "kubectl create service clusterip NAME" in out(cluster.core, "create service clusterip --help")

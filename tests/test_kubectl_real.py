@@ -15,26 +15,31 @@ import subprocess
 
 import pytest
 
-from k8sedu import Cluster, KubectlError
-from k8sedu.kubectl import run
+from k8sedu import Cluster
+from k8sedu.kubectl import Result, run
 
 KUBECTL = shutil.which("kubectl")
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="no kubectl binary on PATH")
 
 
-def real(command: str, stdin: str = "", cwd: str = ".") -> tuple[int, str]:
-    """Run the real client without a cluster: (exit code, what it printed)."""
+def real_result(command: str, stdin: str = "", cwd: str = ".") -> Result:
+    """Run the real client without a cluster: what it printed on each stream, and its exit code."""
     env = {"PATH": os.environ.get("PATH", ""), "HOME": cwd, "KUBECONFIG": os.devnull}
     done = subprocess.run([KUBECTL, *command.split()], input=stdin, capture_output=True, text=True, env=env,
                           cwd=cwd, timeout=60)
-    return done.returncode, (done.stdout or done.stderr).rstrip("\n")
+    return Result(done.stdout.rstrip("\n"), done.stderr.rstrip("\n"), done.returncode)
+
+
+def real(command: str, stdin: str = "") -> tuple[int, str]:
+    """The real client's exit code and what it printed (stdout, else stderr)."""
+    done = real_result(command, stdin)
+    return done.exit_code, done.stdout or done.stderr
 
 
 def model(command: str, stdin: str = "") -> str:
-    try:
-        return run(Cluster(seed=7).core, command, stdin=stdin or None)
-    except KubectlError as err:
-        return str(err)
+    """What the model printed (stdout, else stderr), as ``real`` reads the real client."""
+    done = run(Cluster(seed=7).core, command, stdin=stdin or None)
+    return done.stdout or done.stderr
 
 
 GENERATORS = [
@@ -108,6 +113,21 @@ def test_generated_manifests_match_the_real_client(command, fmt):
     "rollout restart",
     "patch svc web -p {} --type=foo",
     "foo",
+    # the command tree: subcommands found past their parents' flags, unknown words, refusals
+    "create --foo deployment web --image=nginx",
+    "create foo bar",
+    "create -- deployment x --image=y",
+    "create service foo x",
+    "create service foo x -o yaml",
+    "rollout foo x",
+    "rollout -o name",
+    "rollout --foo restart",
+    "rollout -- restart",
+    "help --foo",
+    "help get -o wide",
+    "--foo",
+    "-n",
+    "x",
 ])
 def test_client_side_errors_match_the_real_client(command):
     _, expected = real(command)
@@ -133,3 +153,21 @@ def test_manifest_reading_errors_match_the_real_client(manifest):
 def test_help_texts_are_the_real_client_s():
     for command in ("--help", "get --help", "create service --help", "rollout --help"):
         assert model(command) == real(command)[1]
+
+
+@pytest.mark.parametrize("command", [
+    "create service", "rollout", "--help", "-n default", "-- get pods", "help rollout foo", "help create service foo",
+    "create service clusterip web --tcp=80 --dry-run=client -o name",
+    "create -o yaml deployment web --image=nginx --dry-run=client",
+    "create service -o yaml clusterip web --tcp=80 --dry-run=client",
+    "create --dry-run=client ns shop",
+])
+def test_streams_and_exit_codes_match_the_real_client(command):
+    """Which stream each text goes to, and the exit code: a command group alone prints its help and exits 1."""
+    assert run(Cluster(seed=7).core, command) == real_result(command)
+
+
+def test_a_flag_before_an_unknown_command_is_kubectl_s_plugin_error():
+    expected = real_result("-n default foo")
+    assert expected == Result("", "Error: flags cannot be placed before plugin name: -n", 1)
+    assert run(Cluster(seed=7).core, "-n default foo") == expected

@@ -2,11 +2,14 @@
 
 ``%load_ext k8sedu`` gives ``%kubectl`` (one command) and ``%%kubectl`` (a
 manifest after ``apply``/``delete``, or one command per line) over the current
-cluster. Output is printed as kubectl prints it; errors are printed in red on
-standard error, without a traceback, and change nothing.
+cluster. What kubectl prints on stdout is printed, then what it prints on
+stderr, in red and without a traceback; a refused command changes nothing.
 """
 
 from __future__ import annotations
+
+import contextlib
+import io
 
 import pytest
 
@@ -73,7 +76,31 @@ def test_partial_apply_prints_the_successes_then_the_errors(shell, cluster, caps
     shell.run_cell_magic("kubectl", "apply", bad)
     captured = capsys.readouterr()
     assert captured.out == "namespace/shop created\n"
-    assert 'strict decoding error: unknown field "spec.typo"' in captured.err
+    assert captured.err == ('\x1b[31mError from server (BadRequest): error when creating "STDIN": Service in version '
+                            '"v1" cannot be handled as a Service: strict decoding error: unknown field "spec.typo"'
+                            '\x1b[0m\n')
+
+
+def test_each_command_of_a_cell_prints_its_stdout_then_its_stderr_in_order(shell, cluster):
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        shell.run_cell_magic("kubectl", "", "create service clusterip a --tcp=80\ndelete svc a a\n"
+                                            "create namespace never\n")
+    assert printed.getvalue() == ('service/a created\n'
+                                  'service "a" deleted\n'
+                                  '\x1b[31mError from server (NotFound): services "a" not found\x1b[0m\n')
+    assert cluster.api.try_get("Namespace", "", "never") is None  # the cell stops at the command that failed
+
+
+def test_a_warning_is_printed_in_red_after_the_output_of_a_command_that_succeeds(shell, cluster):
+    shell.run_line_magic("kubectl", "create deployment web --image=nginx")
+    cluster.advance(10)
+    pod = cluster.pod_names()[0]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        assert magics.run_line(f"exec {pod} hostname")
+    assert printed.getvalue() == (f"{pod}\n\x1b[31mkubectl exec [POD] [COMMAND] is DEPRECATED and will be removed "
+                                  "in a future version. Use kubectl exec [POD] -- [COMMAND] instead.\x1b[0m\n")
 
 
 INGRESS = COURSE_INGRESS

@@ -2,8 +2,9 @@
 
 The work is ``k8sedu.manifests.apply``'s: read every document first (a bad one
 stops everything), then create or three-way-merge each object, printing
-``created``, ``configured`` or ``unchanged`` per object and the server's
-errors after them.
+``created``, ``configured`` or ``unchanged`` per object on stdout. A server
+error belongs to one object: the others are still applied, and the errors
+follow on stderr (kubectl exits 1), as do kubectl's warnings.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from k8sedu.errors import KubectlError
 from k8sedu.kubectl.command import Command, dry_run, dry_run_flag, namespace_of
 from k8sedu.kubectl.files import read_sources
 from k8sedu.kubectl.flags import Parsed, boolean, string, strings, usage_error
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.manifests import apply as manifests_apply
 from k8sedu.manifests.apply import ApplyError, plan, read
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 PATH = "kubectl apply"
 
 
-def run_apply(cluster: "Model", p: Parsed) -> str:
+def run_apply(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     if p["output"] not in ("", "name"):
         raise KubectlError(f'error: k8sedu does not model "-o {p["output"]}" for apply yet; it prints -o name '
                            "and the default lines")
@@ -32,32 +34,26 @@ def run_apply(cluster: "Model", p: Parsed) -> str:
     if not p["filename"]:
         raise KubectlError("error: must specify one of -f and -k")
     is_dry_run = dry_run(p)
-    namespace = namespace_of(p)
-    explicit = "namespace" in p.changed
-    sources = read_sources(p["filename"], p.stdin)
-    docs = [(source, doc) for source, text in sources for doc in read(text, source)]
+    namespace, explicit = namespace_of(p), "namespace" in p.changed
+    docs = [(source, doc) for source, text in read_sources(p["filename"], p.stdin) for doc in read(text, source)]
     for source, doc in docs:  # every document is checked before anything is written
         plan([doc], namespace, explicit, source)
     if not docs:
         raise KubectlError("error: no objects passed to apply")
-    lines, errors, applied = [], [], []
+    errors = []
     for source, doc in docs:
         try:
-            out = manifests_apply(cluster, [doc], namespace, explicit, source, is_dry_run)
+            printed = manifests_apply(cluster, [doc], namespace, explicit, source, is_dry_run)
         except ApplyError as err:
             errors.append(str(err))
             continue
-        lines.append(out)
-        applied.append(out)
-    if p["output"] == "name":
-        lines = [_name_only(line) for line in lines]
+        for line in printed.splitlines():
+            if line.startswith("Warning:"):
+                out.warn(line)
+            else:
+                out.print(line.split(" ", 1)[0] if p["output"] == "name" else line)
     if errors:
-        raise ApplyError("\n".join(lines + errors), tuple(applied))
-    return "\n".join(lines)
-
-
-def _name_only(line: str) -> str:
-    return "\n".join(part.split(" ", 1)[0] for part in line.splitlines() if not part.startswith("Warning:"))
+        out.error("\n".join(errors))
 
 
 APPLY = Command(

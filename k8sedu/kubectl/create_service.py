@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Union
 
 from k8sedu.apiserver.validation import DNS1123_SUBDOMAIN_FMT, port_name_errors
 from k8sedu.errors import KubectlError
-from k8sedu.kubectl.command import (PRINT_FORMATS, Command, create_and_print, dry_run, dry_run_flag, namespace_of,
-                                    output_format)
+from k8sedu.kubectl.command import (PRINT_FORMATS, Command, create_and_print, dry_run, dry_run_flag, exactly_one_name,
+                                    group, namespace_of, output_format)
 from k8sedu.kubectl.flags import Flag, Parsed, integer, string, strings
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,8 +46,6 @@ def _parse_uint16(text: str) -> int:
     if value > 65535:
         raise KubectlError(f'error: strconv.ParseUint: parsing "{text}": value out of range')
     return value
-
-
 
 
 def parse_tcp(spec: str) -> ServicePort:
@@ -100,13 +99,12 @@ def build_service(name: str, namespace: str, kind: str, p: Parsed) -> Service:
 
 
 def _runner(kind: str, path: str):
-    def run(cluster: "Model", p: Parsed) -> str:
-        from k8sedu.kubectl.create import exactly_one_name
+    def run(cluster: "Model", p: Parsed, out: IOStreams) -> None:
         fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
         name = exactly_one_name(p, path)
         dry_run(p)  # validate --dry-run before building the object, in kubectl's order
         svc = build_service(name, namespace_of(p), kind, p)
-        return create_and_print(cluster, svc, p, fmt, "service", f"failed to create {kind} service")
+        out.print(create_and_print(cluster, svc, p, fmt, "service", f"failed to create {kind} service"))
     return run
 
 
@@ -129,11 +127,6 @@ def _command(word: str) -> Command:
                    flags=_flags(word), run=_runner(kind, path))
 
 
-SUBCOMMANDS = {word: _command(word) for word in TYPES}
-
-HELP = ("Create a service using a specified subcommand.\n\nAliases:\nservice, svc\n\nAvailable Commands:\n"
-        "  clusterip      Create a ClusterIP service\n  externalname   Create an ExternalName service\n"
-        "  loadbalancer   Create a LoadBalancer service\n  nodeport       Create a NodePort service\n\n"
-        "Usage:\n  kubectl create service [flags] [options]\n\n"
-        'Use "kubectl create service <command> --help" for more information about a given command.\n'
-        'Use "kubectl options" for a list of global command-line options (applies to all commands).')
+# `kubectl create service` holds one generator per type; alone, it prints its help on stderr and exits 1.
+SERVICE = group("kubectl create service", "Create a service using a specified subcommand.",
+                tuple(_command(word) for word in TYPES), help_to_stderr=True, aliases=("svc",))

@@ -7,6 +7,11 @@ removes the pod. Like real kubectl (``--wait=true``), the command returns only
 when the object is gone, which here means advancing the simulated clock.
 Deleting a Deployment or a Service removes its dependents through the
 garbage collector (background propagation, kubectl's default).
+
+Like kubectl's resource visitor (``ContinueOnError``), a name that is not
+found does not stop the others: ``kubectl delete svc a nope`` deletes ``a``,
+prints ``service "a" deleted``, then reports ``nope`` on stderr and exits 1,
+without waiting.
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import Command, dry_run, dry_run_flag, namespace_of
+from k8sedu.kubectl.files import read_sources
 from k8sedu.kubectl.flags import Parsed, boolean, integer, string, strings
+from k8sedu.kubectl.streams import IOStreams
+from k8sedu.manifests.apply import plan, read
 from k8sedu.objects import RESOURCE_BY_KIND
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice",
              "Ingress", "IngressClass")
 WAIT_SLACK_SECONDS = 5  # beyond the longest grace period, before giving up waiting
-FORCE_WARNING = ("warning: Immediate deletion does not wait for confirmation that the running resource has been "
+FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
                  "terminated. The resource may continue to run on the cluster indefinitely.")
 
 
@@ -46,13 +54,44 @@ def _grace_period(p: Parsed) -> int:
     return grace
 
 
-def run_delete(cluster: "Model", p: Parsed) -> str:
+def run_delete(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     grace = _grace_period(p)
     if p["output"] not in ("", "name"):
         raise KubectlError(f"error: unexpected -o output mode: {p['output']}. We only support '-o name'")
     if p["all"] and p["selector"]:
         raise KubectlError("error: setting 'all' parameter but found a non empty selector. ")
     is_dry_run = dry_run(p)
+    found, errors = _targets(cluster, p)
+    for res, _ in found:
+        if res.kind not in DELETABLE:
+            raise KubectlError(f"error: k8sedu does not model deleting {res.plural} yet")
+    if grace == 0 and p["force"]:
+        out.warn(FORCE_WARNING)
+    if not found and not errors:
+        out.print("No resources found")
+        return
+    operation = ("force deleted" if grace == 0 else "deleted") + (" (dry run)" if is_dry_run else "")
+    deleted = []
+    for res, obj in found:
+        try:
+            if not is_dry_run:
+                cluster.api.delete(res.kind, obj.metadata.namespace, obj.metadata.name,
+                                   grace_period=grace if grace >= 0 else None)
+        except StatusError as err:  # deleted already: `delete svc a a`
+            errors.append(str(from_status(err)))
+            continue
+        deleted.append(obj)
+        prefix = resources.kind_prefix(res)
+        out.print(f"{prefix}/{obj.metadata.name}" if p["output"] == "name"
+                  else f'{prefix} "{obj.metadata.name}" {operation}')
+    if errors:
+        out.error("\n".join(errors))  # and no waiting, as kubectl returns the error first
+    elif p["wait"] and not is_dry_run:
+        wait_until_gone(cluster, deleted)
+
+
+def _targets(cluster: "Model", p: Parsed) -> tuple[list, list[str]]:
+    """The objects to delete, and the NotFound errors for the names that match nothing (unless ignored)."""
     all_ns = p["all-namespaces"]
     if p["filename"]:
         if p.args:
@@ -62,39 +101,13 @@ def run_delete(cluster: "Model", p: Parsed) -> str:
         target = _from_files(p)
     else:
         target = resources.build(p.args, p["selector"], select_all=p["all"], all_namespaces=all_ns)
-    cluster.settle()
     found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace_of(p))
     ignore_missing = p["ignore-not-found"] or p["all"] or bool(p["selector"])
-    if errors and not ignore_missing:  # checked before any write: a bad name changes nothing
-        raise KubectlError("\n".join(errors))
-    for res, _ in found:
-        if res.kind not in DELETABLE:
-            raise KubectlError(f"error: k8sedu does not model deleting {res.plural} yet")
-    notes = [FORCE_WARNING] if grace == 0 and p["force"] else []
-    if not found:
-        return "\n".join(notes + ["No resources found"])
-    operation = ("force deleted" if grace == 0 else "deleted") + (" (dry run)" if is_dry_run else "")
-    lines = []
-    for res, obj in found:
-        if not is_dry_run:
-            try:
-                cluster.api.delete(res.kind, obj.metadata.namespace, obj.metadata.name,
-                                   grace_period=grace if grace >= 0 else None)
-            except StatusError as err:
-                raise from_status(err) from None
-        prefix = resources.kind_prefix(res)
-        lines.append(f"{prefix}/{obj.metadata.name}" if p["output"] == "name"
-                     else f'{prefix} "{obj.metadata.name}" {operation}')
-    cluster.settle()
-    if p["wait"] and not is_dry_run:
-        wait_until_gone(cluster, [obj for _, obj in found])
-    return "\n".join(notes + lines)
+    return found, [] if ignore_missing else errors
 
 
 def _from_files(p: Parsed) -> resources.Target:
     """``delete -f``: the objects the manifests name (kubectl reads them as ``apply`` does)."""
-    from k8sedu.kubectl.files import read_sources
-    from k8sedu.manifests.apply import plan, read
     named = []
     for source, text in read_sources(p["filename"], p.stdin):
         for item in plan(read(text, source), namespace_of(p), "namespace" in p.changed, source):

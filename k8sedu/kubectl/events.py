@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
+from k8sedu.clock import EPOCH
 from k8sedu.kubectl.duration import age
-from k8sedu.manifests.encode import EPOCH, timestamp
+from k8sedu.manifests.encode import timestamp
 from k8sedu.objects import EMPTY
 
 EVENT_TTL = 3600
@@ -118,11 +119,6 @@ def row(view: EventView, now: float, wide: bool = False) -> list[str]:
         return [last, view.type, view.reason, view.target, "", view.source, view.message.strip(), first,
                 str(view.count), view.name]
     return [last, view.type, view.reason, view.target, view.message.strip()]
-
-
-COLUMNS = ("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE")
-WIDE_COLUMNS = ("LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT",
-                "NAME")
 
 
 def describe_section(views: list[EventView], now: float) -> str:

@@ -5,8 +5,11 @@ The steps are exec.go's: the arguments before ``--`` name the pod (``POD``,
 the words after ``--`` are the command. The API server refuses a pod that has
 no node, the kubelet one whose container is not running yet; a finished pod
 cannot be entered. The program then runs in the pod's own network view (its
-``/etc/resolv.conf``, its node's iptables rules), see ``programs``. A non-zero
-exit code ends as ``command terminated with exit code N``, as kubectl prints it.
+``/etc/resolv.conf``, its node's iptables rules), see ``programs``. Its stdout
+and stderr come out on kubectl's; a non-zero exit code ends as ``command
+terminated with exit code N`` on stderr, and kubectl exits with that code.
+kubectl's own notes (the deprecated form without ``--``, which container it
+picked) go to stderr first.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import Command, namespace_of
 from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.kubectl.programs import run_program
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,15 +32,14 @@ DEPRECATED_FORM = ("kubectl exec [POD] [COMMAND] is DEPRECATED and will be remov
                    "Use kubectl exec [POD] -- [COMMAND] instead.")
 
 
-def _split(p: Parsed) -> tuple[str, list[str], list[str]]:
-    """Return (resource name, command, stderr notes), as ExecOptions.Complete reads the arguments."""
-    notes: list[str] = []
+def _split(p: Parsed, out: IOStreams) -> tuple[str, list[str]]:
+    """Return (resource name, command), as ExecOptions.Complete reads the arguments."""
     resource = p.args[0] if p.args and p.args_len_at_dash != 0 else ""
     if p.args_len_at_dash > -1:
         command = p.args[p.args_len_at_dash:]
     elif len(p.args) > 1:
         if not p["quiet"]:
-            notes.append(DEPRECATED_FORM)
+            out.warn(DEPRECATED_FORM)
         command = p.args[1:]
     else:
         command = []
@@ -44,7 +47,7 @@ def _split(p: Parsed) -> tuple[str, list[str], list[str]]:
         raise KubectlError("error: pod, type/name or --filename must be specified")
     if not command:
         raise KubectlError("error: you must specify at least one command for the container")
-    return resource, command, notes
+    return resource, command
 
 
 def find_pod(cluster: "Model", resource: str, namespace: str) -> Any:
@@ -71,7 +74,7 @@ def find_pod(cluster: "Model", resource: str, namespace: str) -> Any:
                                     p.metadata.name))
 
 
-def _container(pod: Any, wanted: str, quiet: bool, notes: list[str]) -> str:
+def _container(pod: Any, wanted: str, quiet: bool, out: IOStreams) -> str:
     names = [c.name for c in pod.spec.containers]
     if wanted:
         if wanted not in names:
@@ -79,7 +82,7 @@ def _container(pod: Any, wanted: str, quiet: bool, notes: list[str]) -> str:
                                f"{pod.metadata.name}")
         return wanted
     if len(names) > 1 and not quiet:
-        notes.append(f'Defaulted container "{names[0]}" out of: {", ".join(names)}')
+        out.warn(f'Defaulted container "{names[0]}" out of: {", ".join(names)}')
     return names[0]
 
 
@@ -94,17 +97,16 @@ def _check_can_exec(pod: Any, container: str) -> None:
         raise KubectlError(f'error: unable to upgrade connection: container not found ("{container}")')
 
 
-def run_exec(cluster: "Model", p: Parsed) -> str:
-    resource, command, notes = _split(p)
-    cluster.settle()
+def run_exec(cluster: "Model", p: Parsed, out: IOStreams) -> None:
+    resource, command = _split(p, out)
     pod = find_pod(cluster, resource, namespace_of(p))
-    container = _container(pod, p["container"], p["quiet"], notes)
+    container = _container(pod, p["container"], p["quiet"], out)
     _check_can_exec(pod, container)
-    output, code = run_program(cluster, pod, container, command)
-    text = "".join(f"{note}\n" for note in notes) + output  # stderr notes first, as a terminal shows them
-    if code:
-        raise KubectlError(f"{text}command terminated with exit code {code}")
-    return text.rstrip("\n")
+    ran = run_program(cluster, pod, container, command)
+    out.print(ran.stdout.rstrip("\n"))
+    out.warn(ran.stderr.rstrip("\n"))
+    if ran.exit_code:
+        out.error(f"command terminated with exit code {ran.exit_code}", ran.exit_code)
 
 
 EXEC = Command(

@@ -18,6 +18,7 @@ from k8sedu.errors import KubectlError
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import Command
 from k8sedu.kubectl.flags import Parsed, boolean, string
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.manifests import openapi
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -139,14 +140,14 @@ def explain(path: str) -> str:
     return out.rstrip("\n")
 
 
-def run_explain(cluster: "Model", p: Parsed) -> str:
+def run_explain(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     if p["recursive"]:
         raise KubectlError('error: k8sedu does not model "kubectl explain --recursive" yet')
     if not p.args:
         raise KubectlError(NO_TYPE)
     if len(p.args) > 1:
         raise KubectlError("error: We accept only this format: explain RESOURCE")
-    return explain(p.args[0])
+    out.print(explain(p.args[0]))
 
 
 EXPLAIN = Command(

@@ -23,6 +23,7 @@ from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format, success
 from k8sedu.kubectl.flags import Parsed, string, usage_error
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,7 +110,7 @@ def build_service(obj: Any, p: Parsed, namespace: str) -> Service:
     return Service(ObjectMeta(name=name, namespace=namespace, labels=frozen(labels)), spec)
 
 
-def run_expose(cluster: "Model", p: Parsed) -> str:
+def run_expose(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     output_format(p, PRINT_FORMATS, ("", "name"))
     is_dry_run = dry_run(p)
     try:
@@ -124,16 +125,17 @@ def run_expose(cluster: "Model", p: Parsed) -> str:
         if res.kind not in EXPOSABLE:
             raise KubectlError(f"error: cannot expose a {res.kind}" + (f".{res.group}" if res.group else ""))
     services = [build_service(obj, p, namespace) for _, obj in found]  # everything checked before any write
-    lines = []
+    failed = []
     for svc in services:
-        if not is_dry_run:
-            try:
+        try:
+            if not is_dry_run:
                 cluster.api.create(svc)
-            except StatusError as err:
-                raise from_status(err) from None
-        lines.append(success("service", svc.metadata.name, "exposed", p, is_dry_run))
-    cluster.settle()
-    return "\n".join(lines)
+        except StatusError as err:  # the server refused this one; the others still go (ContinueOnError)
+            failed.append(str(from_status(err)))
+            continue
+        out.print(success("service", svc.metadata.name, "exposed", p, is_dry_run))
+    if failed:
+        out.error("\n".join(failed))
 
 
 EXPOSE = Command(

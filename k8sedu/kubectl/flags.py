@@ -125,6 +125,18 @@ class FlagSet:
                 parsed.args.append(token)
         return parsed
 
+    def value_follows(self, token: str) -> bool:
+        """Whether cobra takes the word after ``token`` as its value when looking for a subcommand."""
+        if "=" in token or not token.startswith("-"):
+            return False
+        if token.startswith("--"):
+            spec = self.flags.get(token[2:])
+        elif len(token) == 2:
+            spec = self.shorts.get(token[1])
+        else:
+            return False
+        return spec is None or not spec.takes_no_value
+
     def check_required(self, parsed: Parsed) -> None:
         """cobra's ValidateRequiredFlags (after parsing; not a flag error, so no "See ..." line)."""
         missing = [name for name, f in self.flags.items() if f.required and name not in parsed.changed]
@@ -239,20 +251,34 @@ def parse_go_bool(text: str) -> bool:
     raise ValueError(f'strconv.ParseBool: parsing "{text}": invalid syntax')
 
 
-def find_verb(tokens: Sequence[str], value_flags: frozenset[str]) -> Optional[int]:
-    """Return the index of the first argument that is not a flag or a flag's value.
+def find_verb(tokens: Sequence[str], flags: FlagSet) -> Optional[int]:
+    """Return the index of the first word that is not a flag or a flag's value, or None.
 
-    This is how cobra finds the subcommand (``stripFlags``): ``kubectl -n
-    kube-system get pods`` runs ``get``. ``value_flags`` lists the flags that
-    take a separate value (``-n``, ``--namespace``).
+    This is how cobra finds a subcommand (``stripFlags``): ``kubectl -n
+    kube-system get pods`` runs ``get``. A ``--flag`` or ``-f`` written without
+    ``=`` takes the next word as its value unless ``flags`` declares it as
+    needing none (a boolean), even when the flag is unknown; and a flag whose
+    value would leave at most one word ends the search.
+
+    Examples
+    --------
+    >>> flags = FlagSet("kubectl create", [string("output", "o"), boolean("help", "h")])
+    >>> find_verb(["-o", "yaml", "deployment", "web"], flags), find_verb(["-h", "deployment"], flags)
+    (2, 1)
+    >>> find_verb(["--foo", "deployment", "web"], flags), find_verb(["-o", "yaml"], flags)
+    (2, None)
     """
     i = 0
     while i < len(tokens):
         token = tokens[i]
         if token == "--":
             return None
-        if token.startswith("-") and len(token) > 1:
-            i += 2 if token in value_flags else 1
-            continue
-        return i
+        if flags.value_follows(token):
+            if len(tokens) - i - 1 <= 1:
+                return None
+            i += 2
+        elif token and not token.startswith("-"):
+            return i
+        else:
+            i += 1
     return None

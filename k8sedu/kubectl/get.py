@@ -17,6 +17,7 @@ from k8sedu.errors import KubectlError
 from k8sedu.kubectl import events, output, printers, resources
 from k8sedu.kubectl.command import GET_FORMATS, Command, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, boolean, string
+from k8sedu.kubectl.streams import IOStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
@@ -28,13 +29,12 @@ NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resou
            "See 'kubectl get -h' for help and examples")
 
 
-def run_get(cluster: "Model", p: Parsed) -> str:
+def run_get(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     fmt = output_format(p, GET_FORMATS, ("", "wide", "name", "yaml", "json"))
     if not p.args:
         raise KubectlError(NO_TYPE)
     all_ns = p["all-namespaces"]
     target = resources.build(p.args, p["selector"], allow_empty_selector=True, all_namespaces=all_ns)
-    cluster.settle()
     namespace = namespace_of(p)
     found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace,
                                     lambda ns: events.events(cluster.events, cluster.now, ns))
@@ -50,9 +50,9 @@ def run_get(cluster: "Model", p: Parsed) -> str:
         if not lines and not errors and not p["ignore-not-found"]:
             namespaced = not all_ns and all(r.namespaced for r in _asked_types(target))
             lines = [f"No resources found in {namespace} namespace." if namespaced else "No resources found"]
+    out.print("\n".join(lines))
     if errors:
-        raise KubectlError("\n".join(lines + errors))
-    return "\n".join(lines)
+        out.error("\n".join(errors))
 
 
 def _asked_types(target: resources.Target) -> list:

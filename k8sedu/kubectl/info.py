@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl.command import Command
 from k8sedu.kubectl.flags import Parsed, boolean, string, usage_error
+from k8sedu.kubectl.streams import IOStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
@@ -37,7 +38,7 @@ def api_server_url(cluster: "Model") -> str:
     return f"https://127.0.0.1:{port}"
 
 
-def run_version(cluster: "Model", p: Parsed) -> str:
+def run_version(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     if p["output"]:
         raise KubectlError(f'error: k8sedu does not model "kubectl version -o {p["output"]}" yet')
     if p.args:
@@ -45,10 +46,10 @@ def run_version(cluster: "Model", p: Parsed) -> str:
     lines = [f"Client Version: {CLIENT_VERSION}", f"Kustomize Version: {KUSTOMIZE_VERSION}"]
     if not p["client"]:
         lines.append(f"Server Version: {server_version(cluster)}")
-    return "\n".join(lines)
+    out.print("\n".join(lines))
 
 
-def run_cluster_info(cluster: "Model", p: Parsed) -> str:
+def run_cluster_info(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     if p.args and p.args[0] == "dump":
         raise KubectlError('error: k8sedu does not model "kubectl cluster-info dump" yet; try kubectl get events -A '
                            "and kubectl describe")
@@ -64,7 +65,7 @@ def run_cluster_info(cluster: "Model", p: Parsed) -> str:
         target = svc.metadata.name + (f":{svc.spec.ports[0].name}" if svc.spec.ports and svc.spec.ports[0].name
                                       else "")
         lines.append(f"{name} is running at {url}/api/v1/namespaces/kube-system/services/{target}/proxy")
-    return "\n".join(lines + ["", DUMP_HINT])
+    out.print("\n".join(lines + ["", DUMP_HINT]))
 
 
 VERSION = Command(path="kubectl version", short="Print the client and server version information.",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, boolean, string
+from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import frozen
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -54,7 +55,7 @@ def _check_key(key: str, arg: str) -> None:
         raise KubectlError(f"error: invalid label spec: {arg}")
 
 
-def run_label(cluster: "Model", p: Parsed) -> str:
+def run_label(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     fmt = output_format(p, PRINT_FORMATS, ("", "name"))
     objects, changes, removals = split_args(p.args)
     if not objects and not p["selector"] and not p["all"]:
@@ -64,40 +65,41 @@ def run_label(cluster: "Model", p: Parsed) -> str:
         raise KubectlError("error: at least one label update is required")
     is_dry_run = dry_run(p)
     target = resources.build(objects, p["selector"], select_all=p["all"])
-    namespace = namespace_of(p)
-    cluster.settle()
-    found, errors = resources.fetch(cluster.api, target, namespace)
+    found, errors = resources.fetch(cluster.api, target, namespace_of(p))
     if errors:
         raise KubectlError("\n".join(errors))
-    updates = []
-    for res, obj in found:  # every object is checked before any is written
+    updates = [(res, obj, _relabel(obj, changes, removals, p["overwrite"])) for res, obj in found]
+    failed = []
+    for res, obj, new in updates:  # every object was checked before any is written
         current = dict(obj.metadata.labels)
-        if not p["overwrite"]:
-            clashes = [f"'{k}' already has a value ({current[k]}), and --overwrite is false"
-                       for k, v in changes.items() if k in current and current[k] != v]
-            if clashes:
-                raise KubectlError("error: " + "\n".join(clashes) if len(clashes) == 1 else
-                                   "error: [" + ", ".join(clashes) + "]")
-        new = {**current, **changes}
-        for key in removals:
-            new.pop(key, None)
-        updates.append((res, obj, current, new))
-    lines = []
-    for res, obj, current, new in updates:
-        if new == current:
-            message = "not labeled"
-        else:
-            message = "unlabeled" if not p["overwrite"] and len(new) < len(current) else "labeled"
-            if not is_dry_run:
-                try:
-                    cluster.api.update(dataclasses.replace(obj, metadata=dataclasses.replace(
-                        obj.metadata, labels=frozen(new))))
-                except StatusError as err:
-                    raise from_status(err) from None
+        message = "not labeled" if new == current else (
+            "unlabeled" if not p["overwrite"] and len(new) < len(current) else "labeled")
+        try:
+            if new != current and not is_dry_run:
+                cluster.api.update(dataclasses.replace(obj, metadata=dataclasses.replace(
+                    obj.metadata, labels=frozen(new))))
+        except StatusError as err:  # the server refused this one; the others still go (ContinueOnError)
+            failed.append(str(from_status(err)))
+            continue
         name = f"{resources.kind_prefix(res)}/{obj.metadata.name}"
-        lines.append(name if fmt == "name" else f"{name} {message}" + (" (dry run)" if is_dry_run else ""))
-    cluster.settle()
-    return "\n".join(lines)
+        out.print(name if fmt == "name" else f"{name} {message}" + (" (dry run)" if is_dry_run else ""))
+    if failed:
+        out.error("\n".join(failed))
+
+
+def _relabel(obj: Any, changes: dict[str, str], removals: list[str], overwrite: bool) -> dict[str, str]:
+    """The labels ``obj`` gets, or kubectl's refusal to change a value without ``--overwrite``."""
+    current = dict(obj.metadata.labels)
+    if not overwrite:
+        clashes = [f"'{k}' already has a value ({current[k]}), and --overwrite is false"
+                   for k, v in changes.items() if k in current and current[k] != v]
+        if clashes:
+            raise KubectlError("error: " + "\n".join(clashes) if len(clashes) == 1 else
+                               "error: [" + ", ".join(clashes) + "]")
+    new = {**current, **changes}
+    for key in removals:
+        new.pop(key, None)
+    return new
 
 
 LABEL = Command(

@@ -10,7 +10,7 @@ allocates a node port (see ``apiserver.services``). Three patch types:
 - ``json`` (RFC 6902 operations) is real but not modelled.
 
 ``kubectl patch`` does not ask for strict field validation, so the API server
-drops an unknown field with a warning instead of failing.
+drops an unknown field with a warning (on stderr) instead of failing.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, string
-from k8sedu.manifests import decode
+from k8sedu.kubectl.streams import IOStreams
+from k8sedu.manifests import decode, openapi
 from k8sedu.manifests.apply import merge_key
 from k8sedu.manifests.encode import encode
 
@@ -77,7 +78,6 @@ def _unknown_fields(doc: dict) -> tuple[dict, list[str]]:
 
 
 def _definition(kind: str) -> str:
-    from k8sedu.manifests import openapi
     return openapi.definition_for_kind(kind)
 
 
@@ -112,7 +112,7 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def run_patch(cluster: "Model", p: Parsed) -> str:
+def run_patch(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     fmt = output_format(p, PRINT_FORMATS, ("", "name"))
     if not p["patch"]:
         raise KubectlError("error: must specify --patch or --patch-file containing the contents of the patch")
@@ -124,22 +124,25 @@ def run_patch(cluster: "Model", p: Parsed) -> str:
                            "default strategic merge patch")
     patch = parse_patch(p["patch"])
     target = resources.build(p.args)
-    cluster.settle()
     found, errors = resources.fetch(cluster.api, target, namespace_of(p))
     if errors:
         raise KubectlError("\n".join(errors))
     is_dry_run = dry_run(p)
-    lines = []
-    for res, obj in found:
+    for res, _ in found:
         if res.kind not in PATCHABLE:
             raise KubectlError(f"error: k8sedu does not model patching {res.plural} yet")
-        lines += _patch_one(cluster, res, obj, patch, kind == "strategic", is_dry_run, fmt)
-    cluster.settle()
-    return "\n".join(lines)
+    failed = []
+    for res, obj in found:
+        try:
+            _patch_one(cluster, res, obj, patch, kind == "strategic", is_dry_run, fmt, out)
+        except KubectlError as err:  # the server refused this one; the others still go (ContinueOnError)
+            failed.append(str(err))
+    if failed:
+        out.error("\n".join(failed))
 
 
 def _patch_one(cluster: "Model", res: Any, obj: Any, patch: dict, strategic: bool, is_dry_run: bool,
-               fmt: str) -> list[str]:
+               fmt: str, out: IOStreams) -> None:
     current = encode(obj)
     patched = merge_patch(current, patch, strategic)
     patched["apiVersion"], patched["kind"] = current["apiVersion"], current["kind"]
@@ -149,9 +152,11 @@ def _patch_one(cluster: "Model", res: Any, obj: Any, patch: dict, strategic: boo
         raise KubectlError(f"Error from server (BadRequest): "
                            f"{decode.server_decode_error(obj.kind, 'v1', str(err))}") from None
     patched, warnings = _unknown_fields(patched)
+    out.warn("\n".join(warnings))
     name = f"{resources.kind_prefix(res)}/{obj.metadata.name}"
     if patched == current:
-        return warnings + [name if fmt == "name" else f"{name} patched (no change)"]
+        out.print(name if fmt == "name" else f"{name} patched (no change)")
+        return
     new = decode.to_object(patched, obj.metadata.namespace)
     new = dataclasses.replace(new, metadata=dataclasses.replace(
         new.metadata, uid=obj.metadata.uid, owner_references=obj.metadata.owner_references,
@@ -165,7 +170,7 @@ def _patch_one(cluster: "Model", res: Any, obj: Any, patch: dict, strategic: boo
             raise KubectlError(err.kubectl_text()) from None
         except StatusError as err:
             raise from_status(err) from None
-    return warnings + [name if fmt == "name" else f"{name} patched" + (" (dry run)" if is_dry_run else "")]
+    out.print(name if fmt == "name" else f"{name} patched" + (" (dry run)" if is_dry_run else ""))
 
 
 PATCH = Command(

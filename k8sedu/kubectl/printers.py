@@ -2,7 +2,8 @@
 
 In a real cluster the API server builds these tables (server-side printing,
 k/k ``pkg/printers/internalversion/printers.go``) and kubectl only lays them
-out. Each ``_<kind>_row`` below is the matching ``print<Kind>`` function: the
+out. ``PRINTERS`` has one row per kind, Ingress and IngressClass included,
+and each ``_<kind>_row`` below is the matching ``print<Kind>`` function: the
 same columns, the same rules for a cell (``<none>``, ``<pending>``,
 ``<unset>``, `` + N more...``), the same ``-o wide`` extras. ``table`` then
 adds what kubectl adds (``NAMESPACE`` with ``-A``, ``kind/`` before names when
@@ -13,32 +14,14 @@ cells with ``tabulate``.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, Mapping, Optional, Sequence
 
-from k8sedu.kubectl import ingress_print
-from k8sedu.kubectl.columns import Options, Printer  # re-exported: printers.Options, printers.Printer
+from k8sedu.kubectl import events
+from k8sedu.kubectl.columns import (NONE, Options, Printer, address_cell, format_labels, load_balancer_cell, more,
+                                    selector_string)
 from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.table import tabulate
-
-NONE = "<none>"
-LOAD_BALANCER_WIDTH = 16  # printers.go: longer EXTERNAL-IPs are cut without -o wide
-MAX_LISTED = 3  # endpoints, slices, ports: the first three, then " + N more..."
-
-
-def format_labels(labels: Mapping[str, str]) -> str:
-    """``k=v,k2=v2`` sorted by key, or ``<none>`` (apimachinery ``labels.FormatLabels``)."""
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or NONE
-
-
-def selector_string(labels: Mapping[str, str]) -> str:
-    """A matchLabels selector as ``selector.String()`` prints it (empty when empty)."""
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-
-
-def more(items: Sequence[str], total: int) -> str:
-    """Join the first three items; mention how many more there were."""
-    text = ",".join(items[:MAX_LISTED])
-    return f"{text} + {total - MAX_LISTED} more..." if total > MAX_LISTED else text
 
 
 # ---------------------------------------------------------------- pods
@@ -106,11 +89,7 @@ def external_ip(svc: Any, wide: bool) -> str:
     if kind == "ExternalName":
         return svc.spec.external_name
     if kind == "LoadBalancer":
-        found = sorted({i.ip or i.hostname for i in svc.status.load_balancer.ingress if i.ip or i.hostname})
-        text = ",".join(found)
-        if not wide and len(text) > LOAD_BALANCER_WIDTH:
-            text = text[:LOAD_BALANCER_WIDTH - 3] + "..."
-        return text or "<pending>"
+        return load_balancer_cell(svc.status.load_balancer.ingress, wide) or "<pending>"
     return "<unknown>"
 
 
@@ -209,31 +188,82 @@ def _namespace_row(ns: Any, opts: Options) -> list[str]:
     return [ns.metadata.name, status, age(ns.metadata.creation_timestamp, opts.now)]
 
 
-# ---------------------------------------------------------------- the tables
+# ---------------------------------------------------------------- ingresses
+
+MAX_HOSTS = 3
+
+
+def hosts_cell(rules: Sequence[Any]) -> str:
+    """``formatHosts``: the first three hosts, then `` + N more...`` (N counts every further rule); ``*`` if none.
+
+    Examples
+    --------
+    >>> from k8sedu.objects import IngressRule as R
+    >>> hosts_cell([R("a.com"), R("b.com")]), hosts_cell([R()])
+    ('a.com,b.com', '*')
+    >>> hosts_cell([R("a"), R("b"), R("c"), R("d"), R()])
+    'a,b,c + 2 more...'
+    """
+    listed: list[str] = []
+    cut = False
+    for rule in rules:
+        if len(listed) == MAX_HOSTS:
+            cut = True
+        if not cut and rule.host:
+            listed.append(rule.host)
+    if not listed:
+        return "*"
+    text = ",".join(listed)
+    return f"{text} + {len(rules) - MAX_HOSTS} more..." if cut else text
+
+
+def _ingress_row(ing: Any, opts: Options) -> list[str]:
+    """``printIngress``: ADDRESS stays empty (never ``<pending>``) until a controller writes one."""
+    name = ing.spec.ingress_class_name
+    return [ing.metadata.name, NONE if name is None else name, hosts_cell(ing.spec.rules),
+            address_cell(ing.status.load_balancer, opts.wide), "80, 443" if ing.spec.tls else "80",
+            age(ing.metadata.creation_timestamp, opts.now)]
+
+
+def parameters_cell(params: Optional[Any]) -> str:
+    """``printIngressClass``'s PARAMETERS: ``Kind.group/name``, or ``<none>``."""
+    if params is None:
+        return NONE
+    kind = f"{params.kind}.{params.api_group}" if params.api_group is not None else params.kind
+    return f"{kind}/{params.name}"
+
+
+def _ingressclass_row(cls: Any, opts: Options) -> list[str]:
+    return [cls.metadata.name, cls.spec.controller, parameters_cell(cls.spec.parameters),
+            age(cls.metadata.creation_timestamp, opts.now)]
+
+
+# ---------------------------------------------------------------- the table: one printer per kind
 
 def _event_row(view: Any, opts: Options) -> list[str]:
-    from k8sedu.kubectl import events  # events imports this module's helpers' neighbours; keep it lazy
     return events.row(view, opts.now, opts.wide)
 
 
-PRINTERS: Mapping[str, Printer] = {
-    "Pod": Printer(("NAME", "READY", "STATUS", "RESTARTS", "AGE"),
-                   ("IP", "NODE", "NOMINATED NODE", "READINESS GATES"), _pod_row),
-    "Deployment": Printer(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"),
-                          ("CONTAINERS", "IMAGES", "SELECTOR"), _deployment_row),
-    "ReplicaSet": Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE"),
-                          ("CONTAINERS", "IMAGES", "SELECTOR"), _replicaset_row),
-    "Service": Printer(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"), ("SELECTOR",), _service_row),
-    "Endpoints": Printer(("NAME", "ENDPOINTS", "AGE"), (), _endpoints_row),
-    "EndpointSlice": Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), (), _endpointslice_row),
-    "Node": Printer(("NAME", "STATUS", "ROLES", "AGE", "VERSION"),
-                    ("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"), _node_row),
-    "Namespace": Printer(("NAME", "STATUS", "AGE"), (), _namespace_row),
-    "Event": Printer(("LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"), (), _event_row,
-                     ("LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
-                      "COUNT", "NAME")),
-    **ingress_print.PRINTERS,
-}
+PRINTERS: Mapping[str, Printer] = MappingProxyType({
+    "Pod": Printer(("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES"),
+                   _pod_row, wide_only=("IP", "NODE", "NOMINATED NODE", "READINESS GATES")),
+    "Deployment": Printer(("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"),
+                          _deployment_row, wide_only=("CONTAINERS", "IMAGES", "SELECTOR")),
+    "ReplicaSet": Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"),
+                          _replicaset_row, wide_only=("CONTAINERS", "IMAGES", "SELECTOR")),
+    "Service": Printer(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"), _service_row,
+                       wide_only=("SELECTOR",)),
+    "Endpoints": Printer(("NAME", "ENDPOINTS", "AGE"), _endpoints_row),
+    "EndpointSlice": Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), _endpointslice_row),
+    "Ingress": Printer(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
+    "IngressClass": Printer(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingressclass_row),
+    "Node": Printer(("NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE",
+                     "KERNEL-VERSION", "CONTAINER-RUNTIME"), _node_row,
+                    wide_only=("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")),
+    "Namespace": Printer(("NAME", "STATUS", "AGE"), _namespace_row),
+    "Event": Printer(("LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT",
+                      "NAME"), _event_row, wide_only=("SUBOBJECT", "SOURCE", "FIRST SEEN", "COUNT", "NAME")),
+})
 
 
 def table(kind: str, objs: Sequence[Any], opts: Options, *, namespace_column: bool = False,
@@ -244,9 +274,7 @@ def table(kind: str, objs: Sequence[Any], opts: Options, *, namespace_column: bo
     kubectl does when one command lists several kinds.
     """
     printer = PRINTERS[kind]
-    header = list(printer.columns) + (list(printer.wide_columns) if opts.wide else [])
-    if opts.wide and printer.wide_header:
-        header = list(printer.wide_header)
+    header = printer.header(opts)
     rows = []
     for obj in objs:
         row = printer.row(obj, opts)

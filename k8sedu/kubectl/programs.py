@@ -22,8 +22,10 @@ debugging Service discovery sees what they would see in a real pod:
   readable subset).
 - ``hostname``: the pod's hostname.
 
-A program returns ``(output, exit_code)``; ``kubectl exec`` turns a non-zero
-exit code into ``command terminated with exit code N``.
+A program returns a ``Result``: what it wrote on stdout (answers, bodies; the
+DNS tools print their failures there too) and on stderr (curl's, wget's and
+cat's complaints), and its exit code; ``kubectl exec`` passes both streams on
+and turns a non-zero exit code into ``command terminated with exit code N``.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from k8sedu import ingress_nginx
 from k8sedu.coredns import ZONE, resolve, search_candidates
 from k8sedu.errors import KubectlError
+from k8sedu.kubectl.streams import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
-
-Result = tuple[str, int]
 
 # Programs real images carry that the model does not run: refuse them honestly, not with "not found".
 COMMON_UNMODELLED = frozenset({
@@ -95,10 +97,10 @@ def nslookup(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     server = cluster.resolv_conf(pod).nameservers[0]
     answer, _ = cluster.network.lookup(name, cluster.network.client_pod(pod.metadata.name, pod.metadata.namespace))
     if answer.rcode == "TIMEOUT":
-        return ";; connection timed out; no servers could be reached\n\n", 1
+        return Result(";; connection timed out; no servers could be reached\n\n", exit_code=1)
     if answer.rcode != "NOERROR" or not answer.records:
         lines = _dns_header(server) + [f"** server can't find {name.rstrip('.')}: {answer.rcode}"]
-        return "\n".join(lines) + "\n\n", 1
+        return Result("\n".join(lines) + "\n\n", exit_code=1)
     lines = _dns_header(server)
     fqdn = answer.records[0].name.rstrip(".")
     if not (fqdn == ZONE or fqdn.endswith("." + ZONE)):
@@ -109,19 +111,20 @@ def nslookup(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
             lines.append(f"{owner}\tcanonical name = {record.data}")
         elif record.type == "A":
             lines += [f"Name:\t{owner}", f"Address: {record.data}"]
-    return "\n".join(lines + [""]), 0
+    return Result("\n".join(lines + [""]))
 
 
 def _nslookup_srv(cluster: "Model", pod: Any, name: str) -> Result:
     server = cluster.resolv_conf(pod).nameservers[0]
     if not _kube_dns_reachable(cluster, pod):
-        return ";; connection timed out; no servers could be reached\n\n", 1
+        return Result(";; connection timed out; no servers could be reached\n\n", exit_code=1)
     rcode, records = _srv_lookup(cluster, pod, name, search=True)
     lines = _dns_header(server)
     if not records:
-        return "\n".join(lines + [f"** server can't find {name.rstrip('.')}: {rcode}"]) + "\n\n", 1
+        lines.append(f"** server can't find {name.rstrip('.')}: {rcode}")
+        return Result("\n".join(lines) + "\n\n", exit_code=1)
     lines += [f"{r.name.rstrip('.')}\tservice = {r.data}" for r in records]
-    return "\n".join(lines + [""]), 0
+    return Result("\n".join(lines + [""]))
 
 
 def dig(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
@@ -146,11 +149,11 @@ def dig(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     if len(names) != 1 or qtype not in ("A", "SRV"):
         raise KubectlError('error: k8sedu\'s dig models "dig +short [+search] [-t A|SRV] NAME"')
     if not _kube_dns_reachable(cluster, pod):
-        return ";; connection timed out; no servers could be reached\n", 9
+        return Result(";; connection timed out; no servers could be reached\n", exit_code=9)
     name = names[0]
     if qtype == "SRV":
         _, records = _srv_lookup(cluster, pod, name, search)
-        return "".join(f"{r.data}\n" for r in records), 0
+        return Result("".join(f"{r.data}\n" for r in records))
     resolv = cluster.resolv_conf(pod)
     candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
     for candidate in candidates:
@@ -160,8 +163,8 @@ def dig(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
             cname = next((r.data for r in records if r.type == "CNAME"), None)
             if cname:
                 records += list(resolve(cname, cluster.api.store).answers)
-            return "".join(f"{r.data}\n" for r in records), 0
-    return "", 0
+            return Result("".join(f"{r.data}\n" for r in records))
+    return Result()
 
 
 def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
@@ -185,16 +188,17 @@ def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     try:
         trace = _request(cluster, pod, url)
     except KubectlError:
-        return f"wget: bad address '{urls[0]}'\n", 1
+        return Result(stderr=f"wget: bad address '{urls[0]}'\n", exit_code=1)
     host = url.split("://", 1)[1].split("/", 1)[0].split(":")[0]
     if trace.ok and trace.status and trace.status >= 400:
-        return f"wget: server returned error: HTTP/1.1 {trace.status} {_reason(trace.status)}\n", 1
+        return Result(stderr=f"wget: server returned error: HTTP/1.1 {trace.status} {_reason(trace.status)}\n",
+                      exit_code=1)
     if trace.ok:
-        return trace.body, 0
+        return Result(trace.body)
     ip = trace.dns.addresses[0] if trace.dns and trace.dns.addresses else host
-    return {6: f"wget: bad address '{host}'\n", 7: f"wget: can't connect to remote host ({ip}): Connection refused\n",
-            28: "wget: download timed out\n"}.get(trace.exit_code, f"wget: can't connect to remote host ({ip}): "
-                                                               "Connection refused\n"), 1
+    refused = f"wget: can't connect to remote host ({ip}): Connection refused\n"
+    said = {6: f"wget: bad address '{host}'\n", 7: refused, 28: "wget: download timed out\n"}
+    return Result(stderr=said.get(trace.exit_code, refused), exit_code=1)
 
 
 def _reason(status: int) -> str:
@@ -232,24 +236,24 @@ def curl(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     """Run ``curl [-s] [-S] [-f] URL`` in ``pod``."""
     options, urls = _curl_options(argv)
     if urls[:1] == ["__unknown__"]:
-        return (f"curl: option {urls[1]}: is unknown\n"
-                "curl: try 'curl --help' or 'curl --manual' for more information\n"), 2
+        return Result(stderr=f"curl: option {urls[1]}: is unknown\n"
+                             "curl: try 'curl --help' or 'curl --manual' for more information\n", exit_code=2)
     if not urls:
-        return "curl: try 'curl --help' or 'curl --manual' for more information\n", 2
+        return Result(stderr="curl: try 'curl --help' or 'curl --manual' for more information\n", exit_code=2)
     if len(urls) > 1:
         raise KubectlError("error: k8sedu's curl models one URL at a time")
     try:
         trace = _request(cluster, pod, urls[0])
     except KubectlError as err:  # curl rejected the URL itself
         show = "silent" not in options or "show-error" in options
-        return (f"{err}\n" if show else ""), 3
+        return Result(stderr=f"{err}\n" if show else "", exit_code=3)
     show_errors = "silent" not in options or "show-error" in options
     if trace.ok and "fail" in options and trace.status and trace.status >= 400:
         text = f"curl: (22) The requested URL returned error: {trace.status}\n"
-        return (text if show_errors else ""), 22
+        return Result(stderr=text if show_errors else "", exit_code=22)
     if trace.ok:
-        return trace.body, 0
-    return (f"{trace.error}\n" if show_errors else ""), trace.exit_code or 1
+        return Result(trace.body)
+    return Result(stderr=f"{trace.error}\n" if show_errors else "", exit_code=trace.exit_code or 1)
 
 
 def _hosts_file(pod: Any) -> str:
@@ -272,25 +276,19 @@ def cat(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
         "/etc/hosts": lambda: _hosts_file(pod),
         "/etc/hostname": lambda: (pod.spec.hostname or pod.metadata.name) + "\n",
     }
-    from k8sedu import ingress_nginx  # a controller below kubectl; only its pods have the file
     if any(path == ingress_nginx.NGINX_CONF for path in argv[1:]):
         conf = ingress_nginx.nginx_conf_for(cluster, pod)
         if conf is not None:
-            files[ingress_nginx.NGINX_CONF] = lambda: conf
-    out, code = [], 0
-    for path in argv[1:]:
-        if path in files:
-            out.append(files[path]())
-        else:
-            out.append(f"cat: {path}: No such file or directory\n")
-            code = 1
+            files[ingress_nginx.NGINX_CONF] = lambda: conf  # only an ingress-nginx controller pod has it
     if len(argv) == 1:
         raise KubectlError("error: k8sedu models \"cat FILE\" only (there is no stdin to copy)")
-    return "".join(out), code
+    found = [files[path]() for path in argv[1:] if path in files]
+    missing = [f"cat: {path}: No such file or directory\n" for path in argv[1:] if path not in files]
+    return Result("".join(found), "".join(missing), 1 if missing else 0)
 
 
 def hostname(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
-    return (pod.spec.hostname or pod.metadata.name) + "\n", 0
+    return Result((pod.spec.hostname or pod.metadata.name) + "\n")
 
 
 PROGRAMS: dict[str, Callable[["Model", Any, Sequence[str]], Result]] = {

@@ -12,11 +12,11 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from k8sedu.apiserver.errors import StatusError
-from k8sedu.errors import KubectlError, from_status
+from k8sedu.errors import KubectlError
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format, success
 from k8sedu.kubectl.flags import Parsed, boolean, integer, string
+from k8sedu.kubectl.streams import IOStreams
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 SCALABLE = ("Deployment", "ReplicaSet")
 
 
-def run_scale(cluster: "Model", p: Parsed) -> str:
+def run_scale(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     output_format(p, PRINT_FORMATS, ("", "name"))
     is_dry_run = dry_run(p)
     if p["replicas"] < 0:
@@ -38,16 +38,10 @@ def run_scale(cluster: "Model", p: Parsed) -> str:
     for res, _ in found:
         if res.kind not in SCALABLE:
             raise KubectlError("Error from server (NotFound): the server could not find the requested resource")
-    lines = []
-    for res, obj in found:
+    for res, obj in found:  # a server error stops kubectl here; what it scaled before stays printed
         if not is_dry_run:
-            try:
-                cluster.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, replicas=p["replicas"])))
-            except StatusError as err:
-                raise from_status(err) from None
-        lines.append(success(resources.kind_prefix(res), obj.metadata.name, "scaled", p, is_dry_run))
-    cluster.settle()
-    return "\n".join(lines)
+            cluster.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, replicas=p["replicas"])))
+        out.print(success(resources.kind_prefix(res), obj.metadata.name, "scaled", p, is_dry_run))
 
 
 SCALE = Command(

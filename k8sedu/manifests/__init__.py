@@ -8,7 +8,11 @@
   ``kubectl apply -f`` on a real cluster;
 - ``encode`` / ``to_yaml`` / ``to_json``: objects as ``kubectl get -o yaml``
   shows them; ``decode``: manifests back to objects, with the API server's
-  strict field validation (``openapi`` carries the 1.32 schema).
+  strict field validation (``openapi`` carries the 1.32 schema). Each kind is
+  one row of ``encode.ENCODERS`` and one of ``decode.DECODERS``, pointing at
+  the module of its concept: ``pods``, ``workloads`` (apps/v1), ``services``,
+  ``endpoints``, ``namespaces``, ``nodes``, ``networking`` (Ingress,
+  IngressClass); ``meta`` holds what they share.
 
 Examples
 --------

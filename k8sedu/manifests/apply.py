@@ -21,6 +21,7 @@ result lines.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from k8sedu.apiserver.errors import InvalidError, StatusError
 from k8sedu.errors import KubectlError
 from k8sedu.manifests import decode, encode
+from k8sedu.manifests.meta import api_version
 from k8sedu.manifests.yamlio import load_documents
 from k8sedu.objects import RESOURCE_BY_KIND
 
@@ -94,7 +96,7 @@ def plan(docs: list[Any], namespace: str, explicit_namespace: bool, source: str)
     return planned
 
 
-def apply(cluster: "Model", manifest: Any, namespace: str = "default", explicit_namespace: bool = False,
+def apply(core: "Model", manifest: Any, namespace: str = "default", explicit_namespace: bool = False,
           source: str = "STDIN", dry_run: bool = False) -> str:
     """Apply every object of ``manifest``; return kubectl's lines or raise ``ApplyError`` listing the failures."""
     planned = plan(read(manifest, source), namespace, explicit_namespace, source)
@@ -103,13 +105,13 @@ def apply(cluster: "Model", manifest: Any, namespace: str = "default", explicit_
     errors: list[str] = []
     for item in planned:
         try:
-            line, note = apply_one(cluster, item, dry_run)
+            line, note = apply_one(core, item, dry_run)
         except KubectlError as err:
             errors.append(str(err))
             continue
         lines.append(line)
         notes += [note] if note else []
-        cluster.settle()
+        core.settle()
     if errors:
         raise ApplyError("\n".join(notes + lines + errors), tuple(lines))
     return "\n".join(notes + lines)
@@ -137,17 +139,17 @@ def modified_configuration(item: Planned) -> dict:
     return doc
 
 
-def apply_one(cluster: "Model", item: Planned, dry_run: bool) -> tuple[str, str]:
+def apply_one(core: "Model", item: Planned, dry_run: bool) -> tuple[str, str]:
     """Create or patch one object; return (result line, warning or '')."""
     if not item.name:
-        res = RESOURCE_BY_KIND[item.kind]
-        group = f"{res.group}/v1" if res.group else "v1"
+        version = api_version(item.kind)
         raise KubectlError(
-            f'error: error when retrieving current configuration of:\nResource: "{group}, Resource={res.plural}", '
-            f'GroupVersionKind: "{group}, Kind={item.kind}"\nName: "", Namespace: "{item.namespace}"\n'
-            f'from server for: "{item.source}": resource name may not be empty')
+            f'error: error when retrieving current configuration of:\nResource: "{version}, '
+            f'Resource={RESOURCE_BY_KIND[item.kind].plural}", GroupVersionKind: "{version}, Kind={item.kind}"\n'
+            f'Name: "", Namespace: "{item.namespace}"\nfrom server for: "{item.source}": '
+            "resource name may not be empty")
     suffix = " (dry run)" if dry_run else ""
-    live = cluster.api.try_get(item.kind, item.namespace, item.name)
+    live = core.api.try_get(item.kind, item.namespace, item.name)
     problem = decode.strict_decode_problem(item.manifest)
     if problem and live is None:
         raise KubectlError(f'Error from server (BadRequest): error when creating "{item.source}": {problem}')
@@ -157,7 +159,7 @@ def apply_one(cluster: "Model", item: Planned, dry_run: bool) -> tuple[str, str]
         raise KubectlError(f'The request is invalid: patch: Invalid value: "{patch}": {detail}')
     modified = modified_configuration(item)
     if live is None:
-        _create(cluster, item, modified, dry_run)
+        _create(core, item, modified, dry_run)
         return f"{_prefix(item.kind)}/{item.name} created{suffix}", ""
     original_text = live.metadata.annotations.get(LAST_APPLIED)
     note = "" if original_text else MISSING_ANNOTATION.format(qualified=RESOURCE_BY_KIND[item.kind].plural,
@@ -167,7 +169,7 @@ def apply_one(cluster: "Model", item: Planned, dry_run: bool) -> tuple[str, str]
     merged = merge(original, modified, current, "")
     if merged == current:
         return f"{_prefix(item.kind)}/{item.name} unchanged{suffix}", ""
-    _patch(cluster, item, live, modified, merged, dry_run)
+    _patch(core, item, live, modified, merged, dry_run)
     return f"{_prefix(item.kind)}/{item.name} configured{suffix}", note
 
 
@@ -179,12 +181,12 @@ def _parse_recorded(text: Optional[str]) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _create(cluster: "Model", item: Planned, modified: dict, dry_run: bool) -> None:
+def _create(core: "Model", item: Planned, modified: dict, dry_run: bool) -> None:
     obj = decode.to_object(modified, item.namespace)
     if dry_run:
         return
     try:
-        cluster.api.create(obj)
+        core.api.create(obj)
     except InvalidError as err:
         raise KubectlError(err.kubectl_text()) from None
     except StatusError as err:
@@ -192,13 +194,13 @@ def _create(cluster: "Model", item: Planned, modified: dict, dry_run: bool) -> N
                            f"{err.message}") from None
 
 
-def _patch(cluster: "Model", item: Planned, live: Any, modified: dict, merged: dict, dry_run: bool) -> None:
+def _patch(core: "Model", item: Planned, live: Any, modified: dict, merged: dict, dry_run: bool) -> None:
     obj = decode.to_object(merged, item.namespace)
     obj = _keep_server_fields(obj, live)
     if dry_run:
         return
     try:
-        cluster.api.update(obj)
+        core.api.update(obj)
     except InvalidError as err:
         raise KubectlError(err.kubectl_text()) from None
     except StatusError as err:
@@ -207,7 +209,6 @@ def _patch(cluster: "Model", item: Planned, live: Any, modified: dict, merged: d
 
 def _keep_server_fields(obj: Any, live: Any) -> Any:
     """An apply never writes status, uid or owners: take them from the live object."""
-    import dataclasses
     meta = dataclasses.replace(obj.metadata, uid=live.metadata.uid, owner_references=live.metadata.owner_references,
                                generate_name=live.metadata.generate_name,
                                deletion_timestamp=live.metadata.deletion_timestamp,

@@ -14,45 +14,45 @@ cluster uses:
 3. validation proper (names, ports, selectors), which the model's API server
    does when the object is created or updated.
 
-Fields the real API has but the model does not use (``imagePullPolicy``,
+The object handed to step 3 comes from ``DECODERS``, one row per kind, each
+pointing at the module of the kind's concept (``pods``, ``services``...). Fields
+the real API has but the model does not use (``imagePullPolicy``,
 ``resources``, ``env``...) are accepted and dropped: the model keeps only what
 its networking needs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional, Union
+from types import MappingProxyType
+from typing import Any, Callable, Mapping, Optional
 
 from k8sedu.errors import KubectlError
-from k8sedu.manifests import openapi
-from k8sedu.objects import (ClientIPConfig, Container, ContainerPort, Deployment, DeploymentSpec, Endpoint,
-                            EndpointAddress, EndpointConditions, EndpointPort, Endpoints, EndpointSlice,
-                            EndpointSubset, HTTPGetAction, LabelSelector, Namespace, ObjectMeta, ObjectReference,
-                            Pod, PodSpec, PodTemplateSpec, Probe, ReplicaSet, ReplicaSetSpec, Service, ServicePort,
-                            ServiceSpec, SessionAffinityConfig, Taint, frozen)
+from k8sedu.manifests import endpoints, namespaces, networking, nodes, openapi, pods, services, workloads
+from k8sedu.manifests.meta import api_version as served_version
 
-# apiVersion -> kinds the model can create from a manifest.
-SERVED = {
-    "v1": ("Namespace", "Pod", "Service", "Endpoints"),
-    "apps/v1": ("Deployment", "ReplicaSet"),
-    "discovery.k8s.io/v1": ("EndpointSlice",),
-    "networking.k8s.io/v1": ("Ingress", "IngressClass"),
-}
+# kind -> the function that builds the model's object from a checked manifest and the namespace that fills a
+# missing one (cluster-scoped kinds ignore it). ``encode.ENCODERS`` is the other direction, row for row.
+Decoder = Callable[[dict, str], Any]
+DECODERS: Mapping[str, Decoder] = MappingProxyType({
+    "Namespace": namespaces.decode_namespace,
+    "Node": nodes.decode_node,
+    "Pod": pods.decode_pod,
+    "Service": services.decode_service,
+    "Endpoints": endpoints.decode_endpoints,
+    "EndpointSlice": endpoints.decode_endpointslice,
+    "Deployment": workloads.decode_deployment,
+    "ReplicaSet": workloads.decode_replicaset,
+    "Ingress": networking.decode_ingress,
+    "IngressClass": networking.decode_ingressclass,
+})
+# Kinds the model has but does not create from a manifest: its Nodes are those its kubelets registered.
+REGISTERED = ("Node",)
 # Real kinds a manifest may name that the model does not have (yet): refused honestly.
 NOT_MODELLED = {"ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "NetworkPolicy", "ServiceAccount",
-                "PersistentVolumeClaim", "PersistentVolume", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding", "HorizontalPodAutoscaler", "Node", "ReplicationController",
-                "PodDisruptionBudget", "Gateway", "HTTPRoute", "LimitRange", "ResourceQuota"}
+                "PersistentVolumeClaim", "PersistentVolume", "Role", "RoleBinding", "ClusterRole",
+                "ClusterRoleBinding", "HorizontalPodAutoscaler", "ReplicationController", "PodDisruptionBudget",
+                "Gateway", "HTTPRoute", "LimitRange", "ResourceQuota"}
 VALIDATE_HINT = "; if you choose to ignore these errors, turn validation off with --validate=false"
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """One object read from a manifest: the model's object and the manifest it came from."""
-
-    obj: Any
-    manifest: dict
-    source: str
 
 
 # ---------------------------------------------------------------- 1. kubectl's client-side checks
@@ -77,9 +77,9 @@ def check_type_meta(doc: Any, source: str) -> tuple[str, str]:
 
 def check_served(api_version: str, kind: str, name: str, namespace: str, source: str) -> None:
     """Refuse a kind/version pair the cluster does not serve, as the REST mapper does."""
-    if kind in SERVED.get(api_version, ()):
+    if kind in DECODERS and kind not in REGISTERED and served_version(kind) == api_version:
         return
-    if kind in NOT_MODELLED:
+    if kind in NOT_MODELLED or kind in REGISTERED:
         raise KubectlError(f"error: k8sedu does not model {kind} objects yet (a real cluster has them; "
                            f"this course does not need them so far)")
     raise KubectlError(f'error: resource mapping not found for name: "{name}" namespace: "{namespace}" from '
@@ -220,150 +220,19 @@ def strict_decode_problem(doc: dict) -> Optional[str]:
 
 # ---------------------------------------------------------------- 3. manifest -> model objects
 
-def _items(value: Any) -> list[dict]:
-    """A list of objects, a JSON null item read as an empty object (Go decodes it to the zero struct)."""
-    return [item if isinstance(item, dict) else {} for item in value or ()]
-
-
-def _labels(value: Any) -> Any:
-    return frozen({str(k): str(v) for k, v in (value or {}).items()})
-
-
-def _int(value: Any, default: int = 0) -> int:
-    return default if value is None else int(value)
-
-
-def _port_value(value: Any) -> Union[int, str]:
-    if value is None:
-        return 0
-    return int(value) if isinstance(value, (int, float)) else value
-
-
-def metadata(m: Optional[dict], namespace: str = "") -> ObjectMeta:
-    m = m or {}
-    return ObjectMeta(name=m.get("name") or "", namespace=m.get("namespace") or namespace,
-                      generate_name=m.get("generateName") or "", labels=_labels(m.get("labels")),
-                      annotations=_labels(m.get("annotations")))
-
-
-def _probe(p: Optional[dict]) -> Optional[Probe]:
-    if not p or not p.get("httpGet"):
-        return None
-    get = p["httpGet"]
-    return Probe(HTTPGetAction(_port_value(get.get("port")), get.get("path") or "/"),
-                 _int(p.get("initialDelaySeconds")), _int(p.get("periodSeconds"), 10))
-
-
-def _container(c: dict) -> Container:
-    ports = tuple(ContainerPort(_int(p.get("containerPort")), p.get("name") or "", p.get("protocol") or "TCP")
-                  for p in _items(c.get("ports")))
-    return Container(c.get("name") or "", c.get("image") or "", ports, _probe(c.get("readinessProbe")))
-
-
-def _taint(t: dict) -> Taint:
-    return Taint(t.get("key") or "", t.get("effect") or "", t.get("value") or "")
-
-
-def pod_spec(s: Optional[dict]) -> PodSpec:
-    s = s or {}
-    return PodSpec(containers=tuple(_container(c) for c in _items(s.get("containers"))),
-                   node_name=s.get("nodeName") or "", hostname=s.get("hostname") or "",
-                   subdomain=s.get("subdomain") or "", dns_policy=s.get("dnsPolicy") or "ClusterFirst",
-                   termination_grace_period_seconds=_int(s.get("terminationGracePeriodSeconds"), 30),
-                   tolerations=tuple(_taint(t) for t in _items(s.get("tolerations"))))
-
-
-def _template(t: Optional[dict]) -> PodTemplateSpec:
-    t = t or {}
-    return PodTemplateSpec(metadata(t.get("metadata")), pod_spec(t.get("spec")))
-
-
-def _selector(s: Optional[dict]) -> LabelSelector:
-    return LabelSelector(_labels((s or {}).get("matchLabels")))
-
-
-def _service_port(p: dict) -> ServicePort:
-    return ServicePort(port=_int(p.get("port")), target_port=_port_value(p.get("targetPort")),
-                       name=p.get("name") or "", protocol=p.get("protocol") or "", node_port=_int(p.get("nodePort")))
-
-
-def service_spec(s: Optional[dict]) -> ServiceSpec:
-    s = s or {}
-    config = None
-    client_ip = ((s.get("sessionAffinityConfig") or {}).get("clientIP"))
-    if client_ip is not None:
-        config = SessionAffinityConfig(ClientIPConfig(_int(client_ip.get("timeoutSeconds"), 10800)))
-    cluster_ip = s.get("clusterIP") or ""
-    cluster_ips = tuple(s.get("clusterIPs") or ((cluster_ip,) if cluster_ip else ()))
-    return ServiceSpec(
-        ports=tuple(_service_port(p) for p in _items(s.get("ports"))), selector=_labels(s.get("selector")),
-        type=s.get("type") or "", cluster_ip=cluster_ip or (cluster_ips[0] if cluster_ips else ""),
-        cluster_ips=cluster_ips, session_affinity=s.get("sessionAffinity") or "",
-        session_affinity_config=config, external_name=s.get("externalName") or "",
-        external_ips=tuple(s.get("externalIPs") or ()), external_traffic_policy=s.get("externalTrafficPolicy") or "",
-        internal_traffic_policy=s.get("internalTrafficPolicy") or "",
-        health_check_node_port=_int(s.get("healthCheckNodePort")), load_balancer_ip=s.get("loadBalancerIP") or "",
-        load_balancer_source_ranges=tuple(s.get("loadBalancerSourceRanges") or ()),
-        load_balancer_class=s.get("loadBalancerClass") or "",
-        allocate_load_balancer_node_ports=s.get("allocateLoadBalancerNodePorts"),
-        ip_families=tuple(s.get("ipFamilies") or ()), ip_family_policy=s.get("ipFamilyPolicy") or "",
-        publish_not_ready_addresses=bool(s.get("publishNotReadyAddresses")))
-
-
-def _reference(r: Optional[dict]) -> Optional[ObjectReference]:
-    if not r:
-        return None
-    return ObjectReference(r.get("kind") or "", r.get("name") or "", r.get("namespace") or "", r.get("uid") or "")
-
-
-def _endpoint_port(p: dict) -> EndpointPort:
-    return EndpointPort(_int(p.get("port")), p.get("name") or "", p.get("protocol") or "TCP")
-
-
-def _address(a: dict) -> EndpointAddress:
-    return EndpointAddress(a.get("ip") or "", a.get("hostname") or "", a.get("nodeName") or "",
-                           _reference(a.get("targetRef")))
-
-
-def _endpoint(e: dict) -> Endpoint:
-    c = e.get("conditions") or {}
-    return Endpoint(tuple(e.get("addresses") or ()),
-                    EndpointConditions(c.get("ready"), c.get("serving"), c.get("terminating")),
-                    e.get("hostname") or "", _reference(e.get("targetRef")), e.get("nodeName") or "",
-                    e.get("zone") or "")
-
-
 def to_object(doc: dict, namespace: str) -> Any:
-    """Build the model's object from a checked manifest (``namespace`` fills a missing one)."""
-    kind = doc["kind"]
-    meta = metadata(doc.get("metadata"), namespace if kind != "Namespace" else "")
-    spec = doc.get("spec") or {}
-    if kind == "Namespace":
-        return Namespace(meta)
-    if kind == "Pod":
-        return Pod(meta, pod_spec(spec))
-    if kind == "Service":
-        return Service(meta, service_spec(spec))
-    if kind == "Deployment":
-        return Deployment(meta, DeploymentSpec(_selector(spec.get("selector")), _template(spec.get("template")),
-                                               _int(spec.get("replicas"), 1)))
-    if kind == "ReplicaSet":
-        return ReplicaSet(meta, ReplicaSetSpec(_selector(spec.get("selector")), _template(spec.get("template")),
-                                               _int(spec.get("replicas"), 1)))
-    if kind == "Endpoints":
-        subsets = tuple(EndpointSubset(tuple(_address(a) for a in _items(s.get("addresses"))),
-                                       tuple(_address(a) for a in _items(s.get("notReadyAddresses"))),
-                                       tuple(_endpoint_port(p) for p in _items(s.get("ports"))))
-                        for s in _items(doc.get("subsets")))
-        return Endpoints(meta, subsets)
-    if kind == "EndpointSlice":
-        return EndpointSlice(meta, doc.get("addressType") or "IPv4",
-                             tuple(_endpoint(e) for e in _items(doc.get("endpoints"))),
-                             tuple(_endpoint_port(p) for p in _items(doc.get("ports"))))
-    from k8sedu.manifests import ingress  # it builds on ``metadata`` above (and on encode's): imported when needed
-    if kind in ingress.DECODERS:
-        return ingress.DECODERS[kind](doc, namespace)
-    raise KubectlError(f"error: k8sedu does not model {kind} objects yet")
+    """Build the model's object from a checked manifest (``namespace`` fills a missing one).
+
+    Examples
+    --------
+    >>> to_object({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+    ...            "spec": {"ports": [{"port": 80}]}}, "shop").metadata.namespace
+    'shop'
+    """
+    decoder = DECODERS.get(doc["kind"])
+    if decoder is None:
+        raise KubectlError(f"error: k8sedu does not model {doc['kind']} objects yet")
+    return decoder(doc, namespace)
 
 
 def documents(data: Any, source: str) -> list[dict]:

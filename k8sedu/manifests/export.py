@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from k8sedu.manifests.apply import LAST_APPLIED
 from k8sedu.manifests.encode import encode
@@ -26,59 +26,57 @@ if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
 
 SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
-KINDS = ("Namespace", "IngressClass", "Deployment", "Service", "Ingress", "Pod")
 HEADER = "# Exported by k8sedu: apply it to a real cluster with  kubectl apply -f <this file>\n"
 
 
-def user_objects(cluster: "Model") -> list[Any]:
+def _own_namespace(obj: Any) -> bool:
+    return obj.metadata.name not in SYSTEM_NAMESPACES + ("default",)
+
+
+def _own_cluster_object(obj: Any) -> bool:
+    return True
+
+
+def _own_namespaced(obj: Any) -> bool:
+    """Made by the learner: outside the system namespaces, and no controller owns it."""
+    return obj.metadata.namespace not in SYSTEM_NAMESPACES and not obj.metadata.owner_references
+
+
+def _own_service(obj: Any) -> bool:
+    return _own_namespaced(obj) and (obj.metadata.namespace, obj.metadata.name) != ("default", "kubernetes")
+
+
+def _own_pod(obj: Any) -> bool:
+    return _own_namespaced(obj) and obj.metadata.deletion_timestamp is None
+
+
+# kind -> whether an object of that kind is the learner's, in the order the file lists them (namespaces and
+# classes before what lives in them or names them). Other kinds are the controllers'.
+LEARNERS: dict[str, Callable[[Any], bool]] = {
+    "Namespace": _own_namespace, "IngressClass": _own_cluster_object, "Deployment": _own_namespaced,
+    "Service": _own_service, "Ingress": _own_namespaced, "Pod": _own_pod,
+}
+
+
+def user_objects(core: "Model") -> list[Any]:
     """The objects a learner created, in an order a real cluster accepts (namespaces first)."""
-    found = []
-    for kind in KINDS:
-        for obj in cluster.api.list(kind):
-            meta = obj.metadata
-            if cluster.addons.installed(obj):  # an add-on's, installed on the other cluster by its own manifest
-                continue
-            if kind == "Namespace":
-                if meta.name not in SYSTEM_NAMESPACES + ("default",):
-                    found.append(obj)
-                continue
-            if kind == "IngressClass":
-                found.append(obj)
-                continue
-            if meta.namespace in SYSTEM_NAMESPACES or meta.owner_references:
-                continue
-            if kind == "Service" and (meta.namespace, meta.name) == ("default", "kubernetes"):
-                continue
-            if kind == "Pod" and meta.deletion_timestamp is not None:
-                continue
-            found.append(obj)
-    return found
+    # An add-on's objects are installed on the other cluster by the add-on's own manifest.
+    return [obj for kind, own in LEARNERS.items() for obj in core.api.list(kind)
+            if not core.addons.installed(obj) and own(obj)]
 
 
-def portable(obj: Any) -> dict:
-    """``obj`` as a manifest for another cluster."""
-    applied = obj.metadata.annotations.get(LAST_APPLIED)
-    asked = json.loads(applied) if applied else None
-    doc = encode(obj, served=False)
-    meta = doc["metadata"]
-    meta.pop("creationTimestamp", None)
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
-    if annotations:
-        meta["annotations"] = annotations
-    else:
-        meta.pop("annotations", None)
-    doc.pop("status", None)
-    if obj.kind == "Deployment":
-        doc["spec"].pop("strategy", None)
-        doc["spec"]["template"]["metadata"].pop("creationTimestamp", None)
-    if obj.kind == "Pod":
-        doc["spec"].pop("nodeName", None)
-    if obj.kind == "Service":
-        _portable_service(doc["spec"], asked)
-    return doc
+def _portable_deployment(doc: dict, asked: Optional[dict]) -> None:
+    doc["spec"].pop("strategy", None)
+    doc["spec"]["template"]["metadata"].pop("creationTimestamp", None)
 
 
-def _portable_service(spec: dict, asked: Optional[dict]) -> None:
+def _portable_pod(doc: dict, asked: Optional[dict]) -> None:
+    doc["spec"].pop("nodeName", None)  # the other cluster's scheduler chooses
+
+
+def _portable_service(doc: dict, asked: Optional[dict]) -> None:
+    """Drop the allocated IPs and node ports, keeping a node port or IP family the learner asked for."""
+    spec = doc["spec"]
     asked_spec = (asked or {}).get("spec") or {}
     asked_ports = {(p.get("port"), p.get("protocol") or "TCP"): p for p in asked_spec.get("ports") or ()
                    if isinstance(p, dict)}
@@ -94,10 +92,37 @@ def _portable_service(spec: dict, asked: Optional[dict]) -> None:
             port.pop("nodePort", None)
 
 
-def export(cluster: "Model", path: Optional[str] = None) -> str:
+def _as_written(doc: dict, asked: Optional[dict]) -> None:
+    """Nothing in this kind's generated manifest is the cluster's choice."""
+
+
+# kind -> what to take out of its manifest that the cluster chose (allocations, defaults, the scheduler's node).
+PORTABLE: dict[str, Callable[[dict, Optional[dict]], None]] = {
+    "Deployment": _portable_deployment, "Pod": _portable_pod, "Service": _portable_service,
+}
+
+
+def portable(obj: Any) -> dict:
+    """``obj`` as a manifest for another cluster."""
+    applied = obj.metadata.annotations.get(LAST_APPLIED)
+    asked = json.loads(applied) if applied else None
+    doc = encode(obj, served=False)
+    meta = doc["metadata"]
+    meta.pop("creationTimestamp", None)
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    doc.pop("status", None)
+    PORTABLE.get(obj.kind, _as_written)(doc, asked)
+    return doc
+
+
+def export(core: "Model", path: Optional[str] = None) -> str:
     """Return (and write to ``path``) the learner's objects as multi-document YAML."""
-    docs = [to_yaml(portable(obj)) for obj in user_objects(cluster)]
-    text = HEADER + cluster.addons.export_notes() + "".join(f"---\n{d}" for d in docs)
+    docs = [to_yaml(portable(obj)) for obj in user_objects(core)]
+    text = HEADER + core.addons.export_notes() + "".join(f"---\n{d}" for d in docs)
     if path is not None:
         Path(path).write_text(text)
     return text

@@ -1,0 +1,203 @@
+"""Pods as manifests (core/v1 ``Pod``, and the ``PodSpec`` that Deployment and ReplicaSet templates hold).
+
+Writing, the API server adds what it defaults when it stores a pod and the
+model does not keep: a container's ``imagePullPolicy`` (``Always`` for
+``:latest`` or no tag) and ``terminationMessagePath``, a probe's
+``timeoutSeconds``/``successThreshold``/``failureThreshold``, the pod's
+``restartPolicy``, ``dnsPolicy``, ``schedulerName``, ``serviceAccountName``,
+``priority``... and the kubelet's status (phase, conditions, IPs, one status
+per container with a ``containerd://`` ID). kubectl's own manifests
+(``served=False``) carry none of that. Reading keeps what the model's
+networking uses (containers, ports, the readiness probe's HTTP GET, node name,
+hostname/subdomain, DNS policy, grace period, tolerations) and drops the rest.
+
+Examples
+--------
+>>> doc = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+...        "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}]}}
+>>> pod = decode_pod(doc, "default")
+>>> pod.spec.containers[0].ports[0].container_port, pod.metadata.namespace
+(80, 'default')
+>>> encode_pod(pod, served=False)["spec"]["containers"]
+[{'name': 'nginx', 'image': 'nginx:1.27', 'ports': [{'containerPort': 80}], 'resources': {}}]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Optional
+
+from k8sedu.manifests.meta import decode_metadata, envelope, integer, items, port_value, put, timestamp
+from k8sedu.objects import Container, ContainerPort, ContainerStatus, HTTPGetAction, Pod, PodSpec, Probe, Taint
+
+
+# ---------------------------------------------------------------- writing
+
+def pull_policy(image: str) -> str:
+    """Return the API server's default ``imagePullPolicy``: Always for ``:latest`` or no tag, else IfNotPresent.
+
+    >>> pull_policy("nginx"), pull_policy("nginx:1.27"), pull_policy("nginx@sha256:ab")
+    ('Always', 'IfNotPresent', 'IfNotPresent')
+    """
+    name = image.rsplit("/", 1)[-1]
+    if "@" in name:
+        return "IfNotPresent"
+    tag = name.partition(":")[2]
+    return "Always" if tag in ("", "latest") else "IfNotPresent"
+
+
+def _container(c: Container, served: bool) -> dict:
+    out: dict[str, Any] = {"name": c.name, "image": c.image}
+    ports = []
+    for p in c.ports:
+        port: dict[str, Any] = {}
+        put(port, "name", p.name)
+        port["containerPort"] = p.container_port
+        if served or p.protocol != "TCP":
+            put(port, "protocol", p.protocol or "TCP")
+        ports.append(port)
+    put(out, "ports", ports)
+    out["resources"] = {}
+    if c.readiness_probe is not None:
+        out["readinessProbe"] = _probe(c.readiness_probe, served)
+    if served:
+        out["terminationMessagePath"] = "/dev/termination-log"
+        out["terminationMessagePolicy"] = "File"
+        out["imagePullPolicy"] = pull_policy(c.image)
+    return out
+
+
+def _probe(p: Probe, served: bool) -> dict:
+    out: dict[str, Any] = {}
+    if p.http_get is not None:
+        action: dict[str, Any] = {"path": p.http_get.path, "port": p.http_get.port}
+        if served:
+            action["scheme"] = "HTTP"
+        out["httpGet"] = action
+    put(out, "initialDelaySeconds", p.initial_delay_seconds)
+    if served:
+        out.update({"timeoutSeconds": 1, "periodSeconds": p.period_seconds, "successThreshold": 1,
+                    "failureThreshold": 3})
+    elif p.period_seconds != 10:
+        out["periodSeconds"] = p.period_seconds
+    return out
+
+
+def _toleration(t: Taint) -> dict:
+    out: dict[str, Any] = {"key": t.key}
+    if t.value:
+        out.update({"operator": "Equal", "value": t.value})
+    else:
+        out["operator"] = "Exists"
+    put(out, "effect", t.effect)
+    return out
+
+
+def encode_pod_spec(spec: PodSpec, served: bool, is_pod: bool = False) -> dict:
+    """Return ``spec`` in Go struct order; ``is_pod`` adds the fields the API defaults on a Pod, not a template."""
+    out: dict[str, Any] = {"containers": [_container(c, served) for c in spec.containers]}
+    if served:
+        out["restartPolicy"] = "Always"
+        out["terminationGracePeriodSeconds"] = spec.termination_grace_period_seconds
+        out["dnsPolicy"] = spec.dns_policy or "ClusterFirst"
+        if is_pod:
+            out["serviceAccountName"] = "default"
+            out["serviceAccount"] = "default"
+    elif spec.termination_grace_period_seconds != 30:
+        out["terminationGracePeriodSeconds"] = spec.termination_grace_period_seconds
+    if not served and spec.dns_policy != "ClusterFirst":
+        out["dnsPolicy"] = spec.dns_policy
+    put(out, "nodeName", spec.node_name)
+    if served:
+        out["securityContext"] = {}
+    put(out, "hostname", spec.hostname)
+    put(out, "subdomain", spec.subdomain)
+    if served:
+        out["schedulerName"] = "default-scheduler"
+    put(out, "tolerations", [_toleration(t) for t in spec.tolerations])
+    if served and is_pod:
+        out["priority"] = 0
+        out["enableServiceLinks"] = True
+        out["preemptionPolicy"] = "PreemptLowerPriority"
+    return out
+
+
+def _container_state(s: ContainerStatus, pod: Pod) -> dict:
+    if s.state == "running":
+        return {"running": {"startedAt": timestamp(pod.status.start_time)}}
+    if s.state == "terminated":
+        return {"terminated": {"exitCode": 0, "reason": s.reason or "Completed",
+                               "startedAt": timestamp(pod.status.start_time),
+                               "finishedAt": timestamp(pod.status.start_time)}}
+    return {"waiting": {"reason": s.reason}} if s.reason else {"waiting": {}}
+
+
+def container_status(s: ContainerStatus, pod: Pod) -> dict:
+    """Return one ``status.containerStatuses`` entry as the kubelet reports it (``kubectl describe`` reads it too)."""
+    out: dict[str, Any] = {"name": s.name, "state": _container_state(s, pod), "lastState": {}, "ready": s.ready,
+                           "restartCount": s.restart_count}
+    out["image"] = s.image if ":" in s.image.rsplit("/", 1)[-1] else f"docker.io/library/{s.image}:latest"
+    out["imageID"] = ""
+    if s.state != "waiting":
+        digest = hashlib.sha256(f"{pod.metadata.uid}/{s.name}".encode()).hexdigest()
+        out["containerID"] = f"containerd://{digest}"
+    out["started"] = s.started
+    return out
+
+
+def _pod_status(p: Pod) -> dict:
+    status: dict[str, Any] = {}
+    s = p.status
+    status["phase"] = s.phase
+    put(status, "conditions", [{"type": c.type, "status": c.status, "lastProbeTime": None,
+                                "lastTransitionTime": timestamp(s.start_time or p.metadata.creation_timestamp)}
+                               for c in s.conditions])
+    put(status, "hostIP", s.host_ip)
+    put(status, "hostIPs", [{"ip": s.host_ip}] if s.host_ip else [])
+    put(status, "podIP", s.pod_ip)
+    put(status, "podIPs", [{"ip": ip} for ip in (s.pod_ips or ((s.pod_ip,) if s.pod_ip else ()))])
+    put(status, "startTime", timestamp(s.start_time))
+    put(status, "containerStatuses", [container_status(c, p) for c in s.container_statuses])
+    status["qosClass"] = "BestEffort"
+    return status
+
+
+def encode_pod(p: Pod, served: bool = True) -> dict:
+    """Return ``p`` as ``kubectl get pod -o yaml`` shows it (``served``) or as kubectl generates it."""
+    return {**envelope(p, served), "spec": encode_pod_spec(p.spec, served, is_pod=True),
+            "status": _pod_status(p) if served else {}}
+
+
+# ---------------------------------------------------------------- reading
+
+def _read_probe(p: Optional[dict]) -> Optional[Probe]:
+    if not p or not p.get("httpGet"):
+        return None
+    get = p["httpGet"]
+    return Probe(HTTPGetAction(port_value(get.get("port")), get.get("path") or "/"),
+                 integer(p.get("initialDelaySeconds")), integer(p.get("periodSeconds"), 10))
+
+
+def _read_container(c: dict) -> Container:
+    ports = tuple(ContainerPort(integer(p.get("containerPort")), p.get("name") or "", p.get("protocol") or "TCP")
+                  for p in items(c.get("ports")))
+    return Container(c.get("name") or "", c.get("image") or "", ports, _read_probe(c.get("readinessProbe")))
+
+
+def _read_toleration(t: dict) -> Taint:
+    return Taint(t.get("key") or "", t.get("effect") or "", t.get("value") or "")
+
+
+def decode_pod_spec(s: Optional[dict]) -> PodSpec:
+    """Return the PodSpec a manifest's ``spec`` (or a template's) declares."""
+    s = s or {}
+    return PodSpec(containers=tuple(_read_container(c) for c in items(s.get("containers"))),
+                   node_name=s.get("nodeName") or "", hostname=s.get("hostname") or "",
+                   subdomain=s.get("subdomain") or "", dns_policy=s.get("dnsPolicy") or "ClusterFirst",
+                   termination_grace_period_seconds=integer(s.get("terminationGracePeriodSeconds"), 30),
+                   tolerations=tuple(_read_toleration(t) for t in items(s.get("tolerations"))))
+
+
+def decode_pod(doc: dict, namespace: str) -> Pod:
+    """Return the Pod ``doc`` declares (``namespace`` fills a missing one)."""
+    return Pod(decode_metadata(doc.get("metadata"), namespace), decode_pod_spec(doc.get("spec")))
