@@ -9,8 +9,9 @@ kind-worker          Ready    <none>          4m    v1.32.2
 kind-worker2         Ready    <none>          4m    v1.32.2
 """
 
-from k8sedu.notebook import Cluster, current, use
+from k8sedu import magics
 from k8sedu.errors import KubectlError
+from k8sedu.notebook import Cluster, current, use
 
 __all__ = ["Cluster", "KubectlError", "current", "use", "load_ipython_extension"]
 __version__ = "0.1.0"
@@ -18,5 +19,4 @@ __version__ = "0.1.0"
 
 def load_ipython_extension(ipython) -> None:
     """``%load_ext k8sedu``: register the ``%kubectl`` and ``%%kubectl`` magics."""
-    from k8sedu import magics  # IPython only at the edge, imported when a notebook asks
     magics.register(ipython)
