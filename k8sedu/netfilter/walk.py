@@ -1,43 +1,21 @@
-"""A tiny netfilter: walk a packet through the rules of one table.
+"""The walker: one packet through the rules of one table, as ``ip_tables`` runs them.
 
-Mirrors what the Linux kernel's ``ip_tables`` does with the tables
-``iptables-restore`` loads, in the spirit of kube-proxy's own test tracer
-(k/k ``pkg/proxy/iptables/proxier_test.go``, ``tracePacket``). The mental
-model: a hook (PREROUTING, FORWARD, ...) hands the packet to a built-in
-chain; rules are tried top to bottom; the first rule whose every match holds
-fires its target. A target that names another chain is a *jump*: the walk
-continues there and comes back (to the rule after the jump) on ``RETURN`` or
-at the end of that chain. ``MARK`` edits the packet's mark and the walk goes
-on; ``DNAT``, ``MASQUERADE``, ``ACCEPT``, ``DROP`` and ``REJECT`` end it; a
-rule with no target only counts the packet. Falling off the end of the
-built-in chain applies its policy.
-
-Two matches have state outside the packet: ``-m statistic`` draws from the
-caller's seeded ``rng``, and ``-m recent`` (ClientIP session affinity)
-reads and writes a ``RecentTable`` at the caller's simulated time ``now``.
-``trace_connection`` strings the tables together the way the kernel's hooks
-do for the first packet of a connection: nat PREROUTING then filter INPUT
-or FORWARD for a packet that arrives, nat OUTPUT then filter OUTPUT for one
-the node sends itself.
-
-There is one walker and two ways to decide a ``statistic`` match: draw
-(``trace_chain``, ``trace_connection``: what one connection does), or follow
-both branches with the kernel's probabilities (``chain_distribution``,
-``connection_distribution``: where one new connection goes, and how likely,
-read from the same rules without drawing a number or writing a ``recent`` list).
-
-This interpreter reads the model's structured ``Rule`` objects
-(``k8sedu.kube_proxy.iptables``), never their text, and records each rule
-that matched, so a trace explains itself.
+Rules are tried top to bottom; the first whose every match holds fires its
+target. A jump to a user chain pushes the position on a stack and comes back
+on ``RETURN`` or at the end of that chain; ``MARK`` edits the mark and goes on;
+``DNAT``, ``MASQUERADE``, ``ACCEPT``, ``DROP`` and ``REJECT`` end the walk;
+falling off the built-in chain applies its policy. A ``-m statistic`` match is
+decided by a ``Draw``: a sample from the caller's seeded random source here,
+one branch of the exact walk in ``exact.py``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Optional, TypeVar
+from typing import Callable, Optional
 
 from k8sedu.kube_proxy.names import KUBE_MARK_MASQ
 from k8sedu.kube_proxy.matches import (
@@ -45,16 +23,11 @@ from k8sedu.kube_proxy.matches import (
 )
 from k8sedu.kube_proxy.tables import Rule, Table
 
-__all__ = ["Packet", "Verdict", "Flow", "RecentTable", "trace_chain", "trace_connection", "chain_distribution",
-           "connection_distribution", "rule_matches", "match_holds", "apply_xmark"]
-
 TERMINAL_TARGETS = frozenset({"ACCEPT", "DROP", "REJECT", "DNAT", "SNAT", "MASQUERADE"})
 MAX_JUMP_DEPTH = 32  # the kernel refuses rulesets that could loop; a deep stack here means a bug
 
 Draw = Callable[[float], bool]
 """Decides one ``-m statistic`` match from the kernel's probability: a sample, or one branch of the exact walk."""
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -111,7 +84,7 @@ def _in(ip: str, cidr: str) -> bool:
     return ipaddress.ip_address(ip) in _network(cidr)
 
 
-def _sampler(rng: Optional[random.Random]) -> Draw:
+def sampler(rng: Optional[random.Random]) -> Draw:
     """Decide ``-m statistic`` as the kernel does: one random number per evaluated match."""
     def draw(p: float) -> bool:
         if rng is None:
@@ -127,7 +100,7 @@ def match_holds(match, packet: Packet, mark: int, rng: Optional[random.Random],
     ``-m recent --set`` records ``packet.src`` in ``recent`` as a side effect,
     as the kernel does when it evaluates the match.
     """
-    return _holds(match, packet, mark, _sampler(rng), recent, now)
+    return _holds(match, packet, mark, sampler(rng), recent, now)
 
 
 def _holds(match, packet: Packet, mark: int, draw: Draw, recent: Optional[RecentTable], now: float) -> bool:
@@ -185,7 +158,7 @@ def rule_matches(rule: Rule, packet: Packet, mark: Optional[int] = None,
     >>> rule_matches(rule, Packet("10.244.1.5", "10.96.0.10", 80))
     False
     """
-    return _rule_holds(rule, packet, packet.mark if mark is None else mark, _sampler(rng), recent, now)
+    return _rule_holds(rule, packet, packet.mark if mark is None else mark, sampler(rng), recent, now)
 
 
 def _rule_holds(rule: Rule, packet: Packet, mark: int, draw: Draw, recent: Optional[RecentTable],
@@ -232,10 +205,10 @@ def trace_chain(table: Table, chain: str, packet: Packet, rng: Optional[random.R
     >>> trace_chain(t, "FORWARD", Packet("10.244.1.2", "10.96.0.6", 80)).target
     'ACCEPT'
     """
-    return _walk(table, chain, packet, _sampler(rng), recent, now)
+    return walk_chain(table, chain, packet, sampler(rng), recent, now)
 
 
-def _walk(table: Table, chain: str, packet: Packet, draw: Draw, recent: Optional[RecentTable],
+def walk_chain(table: Table, chain: str, packet: Packet, draw: Draw, recent: Optional[RecentTable],
           now: float) -> Verdict:
     """The one walker: ``draw`` decides each statistic match it reaches."""
     mark, masquerade, path = packet.mark, False, []
@@ -270,144 +243,3 @@ def _check_jump(table: Table, rule: Rule, stack: list) -> None:
         raise KeyError(f"netfilter: rule jumps to unknown chain or target {rule.target!r}: {rule}")
     if len(stack) >= MAX_JUMP_DEPTH:
         raise RuntimeError(f"netfilter: jumps nested deeper than {MAX_JUMP_DEPTH} at {rule.chain}")
-
-
-# ---------------------------------------------------------------- a connection through the hooks
-
-@dataclass(frozen=True)
-class Flow:
-    """The first packet of a connection through one node's nat, then filter, table.
-
-    ``filter_chain`` is the hook the filter table saw it at (INPUT, FORWARD
-    or OUTPUT) and ``packet`` the packet as it saw it: after DNAT, with the
-    mark the nat table set.
-    """
-
-    nat: Verdict
-    filter: Verdict
-    filter_chain: str
-    packet: Packet
-
-    @property
-    def target(self) -> str:
-        """The outcome: DROP or REJECT (filter), else DNAT (to an endpoint) or ACCEPT (untouched)."""
-        if self.filter.target in ("DROP", "REJECT"):
-            return self.filter.target
-        return "DNAT" if self.nat.target == "DNAT" else self.filter.target
-
-    @property
-    def verdict(self) -> Verdict:
-        """The table's verdict that decided the outcome: filter's if it dropped the connection, else nat's."""
-        return self.filter if self.target in ("DROP", "REJECT") else self.nat
-
-    @property
-    def endpoint(self) -> str:
-        """``"ip:port"`` the connection was DNATed to and allowed through, else ``""``."""
-        return self.nat.to_destination if self.target == "DNAT" else ""
-
-    @property
-    def masquerade(self) -> bool:
-        """True if POSTROUTING will SNAT the connection to the node's address."""
-        return self.nat.masquerade
-
-
-def trace_connection(nat: Table, filter_: Table, packet: Packet, rng: Optional[random.Random] = None,
-                     recent: Optional[RecentTable] = None, now: float = 0.0,
-                     local_ips: Iterable[str] = ()) -> Flow:
-    """Trace a new connection through the hooks the kernel runs, in order.
-
-    A packet from outside (``src_local`` false) meets nat PREROUTING, then
-    filter INPUT if it is (still) for one of this node's addresses, else
-    filter FORWARD. A packet the node sends (``src_local``) meets nat OUTPUT,
-    then filter OUTPUT. After a DNAT the destination is the endpoint, local
-    only if it is in ``local_ips`` (a hostNetwork endpoint).
-
-    Examples
-    --------
-    >>> from k8sedu.kube_proxy.tables import Chain
-    >>> nat = Table.build("nat", [Chain("PREROUTING", (Rule("PREROUTING", "DNAT", destination="10.96.0.5",
-    ...                                                     to_destination="10.244.2.2:8080"),), "ACCEPT")])
-    >>> flow = trace_connection(nat, Table.build("filter", []), Packet("10.244.1.2", "10.96.0.5", 80))
-    >>> flow.target, flow.endpoint, flow.filter_chain
-    ('DNAT', '10.244.2.2:8080', 'FORWARD')
-    """
-    return _connect(nat, filter_, packet, _sampler(rng), recent, now, frozenset(local_ips))
-
-
-def _connect(nat: Table, filter_: Table, packet: Packet, draw: Draw, recent: Optional[RecentTable],
-             now: float, local_ips: frozenset[str]) -> Flow:
-    hook = "OUTPUT" if packet.src_local else "PREROUTING"
-    nat_verdict = _walk(nat, hook, packet, draw, recent, now)
-    after = replace(packet, mark=nat_verdict.mark)
-    if nat_verdict.target == "DNAT":
-        ip, port = nat_verdict.to_destination.rsplit(":", 1)
-        after = replace(after, dst=ip, dport=int(port), dst_local=ip in local_ips)
-    chain = "OUTPUT" if packet.src_local else ("INPUT" if after.dst_local else "FORWARD")
-    return Flow(nat_verdict, _walk(filter_, chain, after, draw, recent, now), chain, after)
-
-
-# ---------------------------------------------------------------- the exact walk: every branch, weighed
-
-def chain_distribution(table: Table, chain: str, packet: Packet, recent: Optional[RecentTable] = None,
-                       now: float = 0.0) -> dict[Verdict, float]:
-    """Every verdict ``trace_chain`` can reach for ``packet``, with its exact probability.
-
-    Each ``-m statistic`` match splits the walk in two, weighed with the
-    kernel's probability (``kernel_probability``, the value ``trace_chain``
-    compares its draw with); ``-m recent`` reads ``recent`` as it is now and
-    writes nothing (each branch works on a copy). No random number is drawn.
-
-    Examples
-    --------
-    >>> from k8sedu.kube_proxy.tables import Chain
-    >>> from k8sedu.kube_proxy.matches import Statistic
-    >>> ladder = (Rule("SVC", "DNAT", matches=(Statistic(0.5),), to_destination="10.244.1.2:80"),
-    ...           Rule("SVC", "DNAT", to_destination="10.244.2.2:80"))
-    >>> nat = Table.build("nat", [Chain("SVC", ladder)])
-    >>> odds = chain_distribution(nat, "SVC", Packet("10.244.3.3", "10.96.0.5", 80))
-    >>> sorted((v.to_destination, p) for v, p in odds.items())
-    [('10.244.1.2:80', 0.5), ('10.244.2.2:80', 0.5)]
-    """
-    return _explore(lambda draw: _walk(table, chain, packet, draw, _copy(recent), now))
-
-
-def connection_distribution(nat: Table, filter_: Table, packet: Packet, recent: Optional[RecentTable] = None,
-                            now: float = 0.0, local_ips: Iterable[str] = ()) -> dict[Flow, float]:
-    """Every ``Flow`` ``trace_connection`` can give one new connection, with its exact probability."""
-    local = frozenset(local_ips)
-    return _explore(lambda draw: _connect(nat, filter_, packet, draw, _copy(recent), now, local))
-
-
-def _copy(recent: Optional[RecentTable]) -> Optional[RecentTable]:
-    return recent.copy() if recent is not None else None
-
-
-class _Branch:
-    """One branch of the exact walk: replays earlier decisions, takes each new match, notes its alternative."""
-
-    def __init__(self, replay: tuple[bool, ...]):
-        self.replay = replay
-        self.taken: list[bool] = []
-        self.alternatives: list[tuple[bool, ...]] = []
-        self.probability = 1.0
-
-    def __call__(self, p: float) -> bool:
-        i = len(self.taken)
-        hit = self.replay[i] if i < len(self.replay) else p > 0.0
-        if i >= len(self.replay) and 0.0 < p < 1.0:
-            self.alternatives.append(tuple(self.taken) + (False,))
-        self.taken.append(hit)
-        self.probability *= p if hit else 1.0 - p
-        return hit
-
-
-def _explore(walk: Callable[[Draw], T]) -> dict[T, float]:
-    """Run ``walk`` once per combination of statistic outcomes; sum the probability of each result."""
-    odds: dict[T, float] = {}
-    pending: list[tuple[bool, ...]] = [()]
-    while pending:
-        branch = _Branch(pending.pop())
-        result = walk(branch)
-        odds[result] = odds.get(result, 0.0) + branch.probability
-        pending += branch.alternatives
-    return odds
