@@ -98,7 +98,7 @@ def _kubernetes_service(core: "Core", apiserver_ip: str) -> None:
     api = core.api
     labels = frozen({"component": "apiserver", "provider": "kubernetes"})
     api.create(Service(ObjectMeta(name="kubernetes", namespace="default", labels=labels),
-                       ServiceSpec(ports=(ServicePort(443, 6443, "https"),), cluster_ip="10.96.0.1")))
+                       ServiceSpec(ports=(ServicePort(443, 6443, "https"),), cluster_ip=core.service_ip(1))))
     port = EndpointPort(6443, "https")
     api.create(Endpoints(ObjectMeta(name="kubernetes", namespace="default", labels=labels),
                          (EndpointSubset((EndpointAddress(apiserver_ip),), ports=(port,)),)))
@@ -117,7 +117,7 @@ def _dns(core: "Core") -> None:
     ports = (ServicePort(53, 53, "dns", "UDP"), ServicePort(53, 53, "dns-tcp", "TCP"),
              ServicePort(9153, 9153, "metrics", "TCP"))
     api.create(Service(ObjectMeta(name="kube-dns", namespace="kube-system", labels=svc_labels),
-                       ServiceSpec(ports=ports, selector=labels, cluster_ip="10.96.0.10")))
+                       ServiceSpec(ports=ports, selector=labels, cluster_ip=core.service_ip(10))))
     container = Container(
         "coredns", COREDNS_IMAGE,
         ports=(ContainerPort(53, "dns", "UDP"), ContainerPort(53, "dns-tcp", "TCP"),

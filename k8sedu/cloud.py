@@ -49,6 +49,7 @@ class Provider:
     lb_hourly_usd: float  # list price of one load balancer, before traffic charges
     vpc_client_ip: str
     node_info: NodeSystemInfo = NodeSystemInfo()  # what `kubectl get nodes -o wide` shows (typical 1.32 images)
+    service_cidr: str = "10.96.0.0/16"  # the managed cluster's Service range (kubernetes at .1, DNS at .10)
 
     def node_name(self, index: int, ip: str) -> str:
         if self.name == "aws":
@@ -61,11 +62,13 @@ class Provider:
 PROVIDERS = {
     "aws": Provider("aws", "10.0.0.0/16", "10.0.1.", 90.0, True, True, 0.0225, "10.0.0.100", NodeSystemInfo(
         "v1.32.1-eks-5d632ec", "Amazon Linux 2023.6.20250203", "6.1.127-135.201.amzn2023.x86_64",
-        "containerd://1.7.25")),
+        "containerd://1.7.25"), service_cidr="172.20.0.0/16"),  # EKS: 172.20/16 when the VPC is in 10/8
     "gcp": Provider("gcp", "10.128.0.0/20", "10.128.0.", 45.0, False, False, 0.025, "10.128.0.100", NodeSystemInfo(
-        "v1.32.2-gke.1182003", "Container-Optimized OS from Google", "6.6.72+", "containerd://1.7.24")),
+        "v1.32.2-gke.1182003", "Container-Optimized OS from Google", "6.6.72+", "containerd://1.7.24"),
+        service_cidr="34.118.224.0/20"),  # GKE's default Service range for new clusters
     "azure": Provider("azure", "10.224.0.0/16", "10.224.0.", 30.0, False, False, 0.025, "10.224.0.100",
-                      NodeSystemInfo("v1.32.2", "Ubuntu 22.04.5 LTS", "5.15.0-1081-azure", "containerd://1.7.25-1")),
+                      NodeSystemInfo("v1.32.2", "Ubuntu 22.04.5 LTS", "5.15.0-1081-azure", "containerd://1.7.25-1"),
+                      service_cidr="10.0.0.0/16"),  # AKS: 10.0.0.0/16, DNS 10.0.0.10
 }
 
 

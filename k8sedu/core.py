@@ -13,8 +13,9 @@ The local cluster mimics kind with one control-plane node and workers:
 ``kind-control-plane`` (tainted ``NoSchedule`` when there are workers, and
 home to the two CoreDNS pods), ``kind-worker``, ``kind-worker2``; node IPs
 ``172.18.0.x``; pod CIDR ``10.244.0.0/16`` (a ``/24`` per node); service CIDR
-``10.96.0.0/12`` with ``kubernetes`` at ``10.96.0.1`` and ``kube-dns`` at
-``10.96.0.10``.
+``10.96.0.0/16`` (kind's; kubeadm's own default is ``/12``) with ``kubernetes``
+at ``10.96.0.1`` and ``kube-dns`` at ``10.96.0.10``. A managed cluster uses its
+provider's Service range, with the same first and tenth addresses.
 
 Examples
 --------
@@ -27,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import uuid
 from typing import Optional
@@ -54,8 +56,7 @@ from k8sedu.objects import Pod
 from k8sedu.scheduler import Scheduler
 
 CLUSTER_CIDR = "10.244.0.0/16"
-SERVICE_CIDR = "10.96.0.0/12"
-DNS_IP = "10.96.0.10"
+KIND_SERVICE_CIDR = "10.96.0.0/16"  # kind's networking.serviceSubnet default
 
 
 class Core:
@@ -79,11 +80,12 @@ class Core:
         self.clock = clock if clock is not None else Clock()
         self.events = EventLog()
         self.cloud: Optional[Cloud] = Cloud(PROVIDERS[cloud]) if cloud else None
+        self.service_cidr = self.cloud.provider.service_cidr if self.cloud else KIND_SERVICE_CIDR
         self.addons = Addons()
         store = Store(now=lambda: self.clock.now, new_uid=self._new_uid)
         store.add_index("Pod", "ip", lambda p: (p.status.pod_ip,) if p.status.pod_ip else (), namespaced=False)
         store.add_index("Service", "name", lambda s: (s.metadata.name,), namespaced=False)
-        self.api = APIServer(store, self.random, lambda: self.clock.now, SERVICE_CIDR)
+        self.api = APIServer(store, self.random, lambda: self.clock.now, self.service_cidr)
         self.manager = Manager(store, self.clock, self.events)
         self._kubelets: dict[str, Kubelet] = {}
         self._proxies: dict[str, KubeProxy] = {}
@@ -198,6 +200,10 @@ class Core:
 
     # ------------------------------------------------------------ what the kubelet writes into pods
 
+    def service_ip(self, index: int) -> str:
+        """The ``index``-th address of the Service range: 1 is ``kubernetes``, 10 the cluster DNS (kubeadm's choice)."""
+        return str(ipaddress.ip_network(self.service_cidr)[index])
+
     def resolv_conf(self, pod: Pod) -> coredns.ResolvConf:
-        """The ``/etc/resolv.conf`` the kubelet wrote into ``pod``."""
-        return coredns.resolv_conf_for(pod, DNS_IP)
+        """The ``/etc/resolv.conf`` the kubelet wrote into ``pod`` (``--cluster-dns``: the tenth Service IP)."""
+        return coredns.resolv_conf_for(pod, self.service_ip(10))

@@ -372,9 +372,9 @@ def test_create_deployment_builds_what_kubectl_generates(cluster):
 
 def test_expose_then_get_service_endpoints_and_slices(web):
     assert out(web.core, "get svc") == (
-        "NAME         TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE\n"
-        "kubernetes   ClusterIP   10.96.0.1      <none>        443/TCP   5m10s\n"
-        "web          ClusterIP   10.105.72.65   <none>        80/TCP    10s")
+        "NAME         TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\n"
+        "kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP   5m10s\n"
+        "web          ClusterIP   10.96.149.117   <none>        80/TCP    10s")
     assert out(web.core, "get ep web") == (
         "NAME   ENDPOINTS                                   AGE\n"
         "web    10.244.1.2:80,10.244.2.2:80,10.244.2.3:80   10s")
@@ -410,9 +410,9 @@ def test_get_several_kinds_prefixes_names_and_separates_tables(web):
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "deployment.apps/web   3/3     3            3           10s\n"
         "\n"
-        "NAME                 TYPE        CLUSTER-IP     EXTERNAL-IP   PORT(S)   AGE\n"
-        "service/kubernetes   ClusterIP   10.96.0.1      <none>        443/TCP   5m10s\n"
-        "service/web          ClusterIP   10.105.72.65   <none>        80/TCP    10s")
+        "NAME                 TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\n"
+        "service/kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP   5m10s\n"
+        "service/web          ClusterIP   10.96.149.117   <none>        80/TCP    10s")
 
 
 def test_get_all_lists_pods_services_deployments_and_replicasets(web):
@@ -468,7 +468,7 @@ def test_exec_nslookup_finds_the_service(web):
         "Address:\t10.96.0.10#53\n"
         "\n"
         "Name:\tweb.default.svc.cluster.local\n"
-        "Address: 10.105.72.65")
+        "Address: 10.96.149.117")
 
 
 def test_exec_nslookup_of_a_headless_service_lists_every_ready_pod(cluster):

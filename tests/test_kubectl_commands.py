@@ -57,8 +57,8 @@ def test_describe_service_follows_the_reference_layout(web):
         "Type:                     NodePort\n"
         "IP Family Policy:         SingleStack\n"
         "IP Families:              IPv4\n"
-        "IP:                       10.105.72.65\n"
-        "IPs:                      10.105.72.65\n"
+        "IP:                       10.96.149.117\n"
+        "IPs:                      10.96.149.117\n"
         "Port:                     <unset>  80/TCP\n"
         "TargetPort:               80/TCP\n"
         "NodePort:                 <unset>  31996/TCP\n"
@@ -185,9 +185,9 @@ def test_create_service_generators(cluster):
         "NAME         TYPE           CLUSTER-IP      EXTERNAL-IP   PORT(S)                      AGE",
         "ext          ExternalName   <none>          example.com   <none>                       0s",
         "kubernetes   ClusterIP      10.96.0.1       <none>        443/TCP                      5m",
-        "lb           LoadBalancer   10.105.72.65    <pending>     80:31996/TCP,443:30409/TCP   0s",
-        "np           NodePort       10.98.164.176   <none>        80:30080/TCP                 0s",
-        "web          ClusterIP      10.107.48.21    <none>        80/TCP                       0s"]
+        "lb           LoadBalancer   10.96.149.117   <pending>     80:31996/TCP,443:30409/TCP   0s",
+        "np           NodePort       10.96.43.59     <none>        80:30080/TCP                 0s",
+        "web          ClusterIP      10.96.179.242   <none>        80/TCP                       0s"]
     svc = cluster.get("Service", "web")
     assert [(p.name, p.port, p.target_port) for p in svc.spec.ports] == [("80-8080", 80, 8080)]
     assert dict(svc.spec.selector) == dict(svc.metadata.labels) == {"app": "web"}
@@ -412,8 +412,8 @@ def discovery(cluster):
                                            "_80-80._tcp.web.default.svc.cluster.local\tservice = 0 100 80 "
                                            "web.default.svc.cluster.local."),
     ("dig +short web", ""),  # dig does not use the search list
-    ("dig +short web.default.svc.cluster.local", "10.101.114.37"),
-    ("dig +short +search web", "10.101.114.37"),
+    ("dig +short web.default.svc.cluster.local", "10.96.88.19"),
+    ("dig +short +search web", "10.96.88.19"),
     ("dig +short SRV _80-80._tcp.web.default.svc.cluster.local", "0 100 80 web.default.svc.cluster.local."),
     ("dig +short ext.default.svc.cluster.local", "example.com.\n93.184.215.14"),
     ("wget -qO- http://web/", None),

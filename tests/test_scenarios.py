@@ -207,7 +207,7 @@ def test_metallb_refuses_a_cloud_cluster_and_a_bad_pool():
 def test_minikube_tunnel_sets_the_external_ip_to_the_cluster_ip_and_routes_it_from_the_host():
     cluster = cluster_with("LoadBalancer", nodes=1)
     status = cluster.minikube_tunnel()
-    assert "route: 10.96.0.0/12 -> 172.18.0.2" in status
+    assert "route: 10.96.0.0/16 -> 172.18.0.2" in status
     ip = svc(cluster).spec.cluster_ip
     assert [i.ip for i in svc(cluster).status.load_balancer.ingress] == [ip]
     assert cluster.request(f"http://{ip}:8000/", source="vpc").pod in ce_pods(cluster)
