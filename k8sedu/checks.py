@@ -48,7 +48,7 @@ __all__ = ["CheckFailed", "NotAnswered", "check_fqdn", "check_probability", "che
            "check_scaled_service"]
 
 SETTLE_SECONDS = 10  # simulated time a check lets pass after running the learner's command
-_SCRATCH_IMAGE = "in28min/currency-exchange:0.0.1"
+_SCRATCH_IMAGE = "in28min/currency-exchange:0.0.1-RELEASE"
 
 
 class CheckFailed(AssertionError):

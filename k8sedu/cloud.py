@@ -50,6 +50,11 @@ class Provider:
     vpc_client_ip: str
     node_info: NodeSystemInfo = NodeSystemInfo()  # what `kubectl get nodes -o wide` shows (typical 1.32 images)
     service_cidr: str = "10.96.0.0/16"  # the managed cluster's Service range (kubernetes at .1, DNS at .10)
+    pod_cidr: str = "10.244.0.0/16"  # where pod IPs come from (the model gives each node a /24 of it)
+    pods_vpc_routable: bool = False  # are pod IPs addresses of the VPC itself (EKS VPC CNI, GKE alias IPs)?
+    cni: str = ""  # what gives pods their IPs, in a phrase for explanations
+    dns: str = "coredns"  # the cluster DNS Deployment behind the kube-dns Service (GKE Standard: kube-dns)
+    veth_gateway: bool = True  # ptp/bridge CNIs put the podCIDR's .1 on the node's side; EKS's VPC CNI does not
 
     def node_name(self, index: int, ip: str) -> str:
         if self.name == "aws":
@@ -60,15 +65,23 @@ class Provider:
 
 
 PROVIDERS = {
+    # EKS: the VPC CNI gives each pod a secondary IP of the VPC; the Service range is 172.20.0.0/16 because
+    # the VPC is in 10/8 (else 10.100.0.0/16: the EKS AMI's bootstrap.sh picks the DNS IP the same way).
     "aws": Provider("aws", "10.0.0.0/16", "10.0.1.", 90.0, True, True, 0.0225, "10.0.0.100", NodeSystemInfo(
         "v1.32.1-eks-5d632ec", "Amazon Linux 2023.6.20250203", "6.1.127-135.201.amzn2023.x86_64",
-        "containerd://1.7.25"), service_cidr="172.20.0.0/16"),  # EKS: 172.20/16 when the VPC is in 10/8
+        "containerd://1.7.25"), service_cidr="172.20.0.0/16", pod_cidr="10.0.128.0/17", pods_vpc_routable=True,
+        cni="the Amazon VPC CNI", veth_gateway=False),
+    # GKE VPC-native: pods get alias IPs from the subnet's secondary range; Services use the GKE-managed
+    # 34.118.224.0/20; GKE Standard runs kube-dns, not CoreDNS.
     "gcp": Provider("gcp", "10.128.0.0/20", "10.128.0.", 45.0, False, False, 0.025, "10.128.0.100", NodeSystemInfo(
         "v1.32.2-gke.1182003", "Container-Optimized OS from Google", "6.6.72+", "containerd://1.7.24"),
-        service_cidr="34.118.224.0/20"),  # GKE's default Service range for new clusters
+        service_cidr="34.118.224.0/20", pod_cidr="10.4.0.0/14", pods_vpc_routable=True,
+        cni="GKE's VPC-native alias IP ranges", dns="kube-dns"),
+    # AKS (Azure CNI Overlay, or kubenet): pods use 10.244.0.0/16, which the VNet does not route; Services
+    # 10.0.0.0/16 with the DNS at 10.0.0.10.
     "azure": Provider("azure", "10.224.0.0/16", "10.224.0.", 30.0, False, False, 0.025, "10.224.0.100",
                       NodeSystemInfo("v1.32.2", "Ubuntu 22.04.5 LTS", "5.15.0-1081-azure", "containerd://1.7.25-1"),
-                      service_cidr="10.0.0.0/16"),  # AKS: 10.0.0.0/16, DNS 10.0.0.10
+                      service_cidr="10.0.0.0/16", cni="Azure CNI Overlay (or kubenet)"),
 }
 
 

@@ -33,8 +33,9 @@ from k8sedu.objects import RESOURCE_BY_KIND
 class Cluster:
     """A simulated Kubernetes cluster's networking, deterministic from ``seed``."""
 
-    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None):
-        self.core = Core(nodes, cloud, rng=random.Random(seed), clock=Clock(), name=name)
+    def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None,
+                 ingress_ready: bool = False):  # kind's ingress config: node label ingress-ready=true, ports 80/443
+        self.core = Core(nodes, cloud, rng=random.Random(seed), clock=Clock(), name=name, ingress_ready=ingress_ready)
         self.api, self.events, self.cloud = self.core.api, self.core.events, self.core.cloud
 
     # ------------------------------------------------------------ time
@@ -140,7 +141,8 @@ class Cluster:
         controller's namespace, Deployment, Services and IngressClass ``nginx``
         (``default_class=True`` marks it the default class, as minikube's
         ``ingress`` addon does; ``watch_ingress_without_class=True`` passes
-        ``--watch-ingress-without-class``).
+        ``--watch-ingress-without-class``). On ``Cluster(ingress_ready=True)`` (kind's ingress config) it
+        applies ingress-nginx's kind manifest: NodePort, hostPort 80/443, ADDRESS ``localhost`` (``source="host"``).
         """
         return self.core.install(addon, addresses=addresses, default_class=default_class,
                                  watch_ingress_without_class=watch_ingress_without_class)

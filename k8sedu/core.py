@@ -38,7 +38,9 @@ from k8sedu.addons import Addons
 from k8sedu.apiserver import APIServer, StatusError
 from k8sedu.apiserver.store import Store
 from k8sedu.clock import Clock
+from k8sedu.containerlogs import ContainerLogs
 from k8sedu.cloud import PROVIDERS, Cloud, ServiceLBController
+from k8sedu.controllers.daemonset import DaemonSetController
 from k8sedu.controllers.deployment import DeploymentController
 from k8sedu.controllers.endpoints import EndpointsController
 from k8sedu.controllers.endpointslice import EndpointSliceController
@@ -52,6 +54,7 @@ from k8sedu.events import EventLog, Recorder
 from k8sedu.kube_proxy import KubeProxy
 from k8sedu.kubelet import Kubelet
 from k8sedu.network import Network
+from k8sedu.network.portforward import PortForward
 from k8sedu.objects import Pod
 from k8sedu.scheduler import Scheduler
 
@@ -68,22 +71,30 @@ class Core:
     """
 
     def __init__(self, nodes: int = 3, cloud: Optional[str] = None, rng: Optional[random.Random] = None,
-                 clock: Optional[Clock] = None, name: Optional[str] = None):
+                 clock: Optional[Clock] = None, name: Optional[str] = None, ingress_ready: bool = False):
         if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
             raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
         if cloud is not None and cloud not in PROVIDERS:
             raise ValueError(f"unknown cloud {cloud!r}: use one of {', '.join(sorted(PROVIDERS))}, "
                              "or None for a local cluster like kind")
+        if ingress_ready and cloud is not None:
+            raise ValueError("ingress_ready is kind's cluster config (node label ingress-ready=true, host ports "
+                             "80/443 mapped to the node); on a cloud, ingress-nginx is reached through its "
+                             "LoadBalancer")
         self.name = name or ("kind" if cloud is None else "k8sedu")
-        self.cluster_cidr = CLUSTER_CIDR
+        self.cluster_cidr = PROVIDERS[cloud].pod_cidr if cloud else CLUSTER_CIDR  # the provider's pod plan
         self.random = rng if rng is not None else random.Random(0)
         self.clock = clock if clock is not None else Clock()
         self.events = EventLog()
         self.cloud: Optional[Cloud] = Cloud(PROVIDERS[cloud]) if cloud else None
         self.service_cidr = self.cloud.provider.service_cidr if self.cloud else KIND_SERVICE_CIDR
         self.addons = Addons()
+        self.dns_caches = coredns.Caches()  # each CoreDNS pod's `cache 30`
         store = Store(now=lambda: self.clock.now, new_uid=self._new_uid)
-        store.add_index("Pod", "ip", lambda p: (p.status.pod_ip,) if p.status.pod_ip else (), namespaced=False)
+        # Pods by their own IP; a hostNetwork pod (kube-proxy, kindnet, the static control-plane pods) has
+        # the node's IP and is reached as the node, so it is not indexed as a pod address.
+        store.add_index("Pod", "ip", lambda p: (p.status.pod_ip,) if p.status.pod_ip and not p.spec.host_network
+                        else (), namespaced=False)
         store.add_index("Service", "name", lambda s: (s.metadata.name,), namespaced=False)
         self.api = APIServer(store, self.random, lambda: self.clock.now, self.service_cidr)
         self.manager = Manager(store, self.clock, self.events)
@@ -91,8 +102,13 @@ class Core:
         self._proxies: dict[str, KubeProxy] = {}
         self._down: set[str] = set()
         self.network = Network(self)
+        self.logs = ContainerLogs()  # what containers wrote (the nodes' /var/log/pods), for `kubectl logs`
+        self.port_forwards: dict[int, PortForward] = {}  # host port -> a running `kubectl port-forward`
         self._add_controllers()
+        self.port_mappings: dict[int, tuple[str, int]] = {}  # kind's extraPortMappings: host port -> (node, port)
         bootstrap.create_cluster(self, nodes)
+        if ingress_ready:  # kind's ingress config (a kind cluster only: refused on a cloud above)
+            bootstrap.kind_ingress_ready(self)
 
     def recorder(self, component: str) -> Recorder:
         """An event recorder for ``component`` (``kubectl get events`` shows it as SOURCE)."""
@@ -103,9 +119,10 @@ class Core:
 
     def _add_controllers(self) -> None:
         api, add = self.api, self.manager.add
-        add(NodeIpamController(api, self.recorder("node-controller"), CLUSTER_CIDR))
-        add(DeploymentController(api, self.recorder("deployment-controller")))
+        add(NodeIpamController(api, self.recorder("node-controller"), self.cluster_cidr))
+        add(DeploymentController(api, self.recorder("deployment-controller"), lambda: self.clock.now))
         add(ReplicaSetController(api, self.recorder("replicaset-controller")))
+        add(DaemonSetController(api, self.recorder("daemonset-controller")))
         add(Scheduler(api, self.recorder("default-scheduler"), self.random))
         add(EndpointSliceController(api, self.recorder("endpointslice-controller")))
         add(EndpointsController(api, self.recorder("endpoint-controller")))
@@ -149,7 +166,8 @@ class Core:
         """Start the kubelet and kube-proxy of a node that just joined."""
         self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock,
                                                              self.recorder("kubelet")))
-        self._proxies[node_name] = KubeProxy(node_name, self.api.store, CLUSTER_CIDR, node_ip=self.node_ip(node_name))
+        self._proxies[node_name] = KubeProxy(node_name, self.api.store, self.cluster_cidr,
+                                             node_ip=self.node_ip(node_name))
 
     def node_ip(self, name: str) -> str:
         """The node's InternalIP."""
@@ -162,7 +180,7 @@ class Core:
     def fail_node(self, name: str) -> None:
         """Take a node down (power loss): its pods stop answering at once.
 
-        The control plane notices after 40 simulated seconds (the node turns
+        The control plane notices after 50 simulated seconds (the node turns
         NotReady, its pods leave every Service) and evicts the pods after 300
         more, so their ReplicaSets replace them elsewhere. ``advance`` to see it.
         """

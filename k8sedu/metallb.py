@@ -4,7 +4,8 @@ Mirrors MetalLB's two parts. The *controller* watches Services of type
 LoadBalancer and assigns each an address from the configured pool (an
 ``IPAddressPool``; here the ``addresses=`` range given to
 ``cluster.install("metallb", addresses="172.18.255.200-172.18.255.250")``),
-writing ``status.loadBalancer.ingress``. The *speaker* on one node answers ARP
+writing ``status.loadBalancer.ingress``. A *speaker* pod runs on every node
+(DaemonSet ``speaker``, on the node's network); the speaker on one node answers ARP
 for that address, so every connection to it arrives at that node, where
 kube-proxy's "loadbalancer IP" rule takes over. For a Service with
 ``externalTrafficPolicy: Local`` only nodes with a ready local endpoint are
@@ -26,16 +27,19 @@ from k8sedu.cloud import LoadBalancer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.errors import KubectlError
 from k8sedu.events import Recorder
-from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector,
-                            LoadBalancerIngress, LoadBalancerStatus, Namespace, ObjectMeta, PodSpec,
-                            PodTemplateSpec, ServiceStatus, frozen)
+from k8sedu.objects import (Container, ContainerPort, DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec,
+                            LabelSelector, LoadBalancerIngress, LoadBalancerStatus, Namespace, ObjectMeta, PodSpec,
+                            PodTemplateSpec, ServiceStatus, Taint, frozen)
 from k8sedu.protocols import Addon
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
 
 NAMESPACE = "metallb-system"
-IMAGE = "quay.io/metallb/controller:v0.14.9"
+VERSION = "v0.14.9"
+IMAGE = f"quay.io/metallb/controller:{VERSION}"
+SPEAKER_IMAGE = f"quay.io/metallb/speaker:{VERSION}"
+LINUX = frozen({"kubernetes.io/os": "linux"})
 
 
 def parse_pool(addresses: str) -> list[str]:
@@ -147,15 +151,36 @@ def install(core: "Model", addresses: str = "") -> str:
     for svc in core.api.list("Service"):
         core.manager.enqueue(controller, (svc.metadata.namespace, svc.metadata.name))
     core.api.create(Namespace(ObjectMeta(name=NAMESPACE)))
-    labels = frozen({"app": "metallb", "component": "controller"})
-    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=(
-        Container("controller", IMAGE, (ContainerPort(7472, "monitoring"),)),)))
-    core.api.create(Deployment(ObjectMeta(name="controller", namespace=NAMESPACE, labels=labels),
-                               DeploymentSpec(LabelSelector(labels), template, replicas=1)))
+    _controller_deployment(core)
+    _speaker_daemonset(core)
     core.settle()
-    return ("namespace/metallb-system created\ndeployment.apps/controller created\n"
+    return ("namespace/metallb-system created\ndeployment.apps/controller created\ndaemonset.apps/speaker created\n"
             f"ipaddresspool.metallb.io/default-pool created ({addresses})\n"
             "l2advertisement.metallb.io/default created")
+
+
+def _controller_deployment(core: "Model") -> None:
+    """metallb-native.yaml (v0.14.9): Deployment ``controller``, one replica, the address allocator."""
+    labels = frozen({"app": "metallb", "component": "controller"})
+    template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=(
+        Container("controller", IMAGE, (ContainerPort(7472, "monitoring"), ContainerPort(9443, "webhook-server"))),),
+        node_selector=LINUX))
+    core.api.create(Deployment(ObjectMeta(name="controller", namespace=NAMESPACE, labels=labels),
+                               DeploymentSpec(LabelSelector(labels), template, replicas=1)))
+
+
+def _speaker_daemonset(core: "Model") -> None:
+    """metallb-native.yaml (v0.14.9): DaemonSet ``speaker``, one per node on the node's network (it answers
+    ARP for the addresses it announces), tolerating the control plane's taint so every node can announce."""
+    labels = frozen({"app": "metallb", "component": "speaker"})
+    ports = (ContainerPort(7472, "monitoring"), ContainerPort(7946, "memberlist-tcp"),
+             ContainerPort(7946, "memberlist-udp", "UDP"))
+    spec = PodSpec(containers=(Container("speaker", SPEAKER_IMAGE, ports),), host_network=True, node_selector=LINUX,
+                   termination_grace_period_seconds=2,
+                   tolerations=(Taint("node-role.kubernetes.io/master", "NoSchedule"),
+                                Taint("node-role.kubernetes.io/control-plane", "NoSchedule")))
+    core.api.create(DaemonSet(ObjectMeta(name="speaker", namespace=NAMESPACE, labels=labels),
+                              DaemonSetSpec(LabelSelector(labels), PodTemplateSpec(ObjectMeta(labels=labels), spec))))
 
 
 def _slice_service(event):

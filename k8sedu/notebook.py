@@ -26,8 +26,8 @@ class Cluster(facade.Cluster):
     """
 
     def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None,
-                 current: bool = True):
-        super().__init__(nodes, cloud, seed, name)
+                 current: bool = True, ingress_ready: bool = False):
+        super().__init__(nodes, cloud, seed, name, ingress_ready)
         if current:
             use(self)
 

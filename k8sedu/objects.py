@@ -11,9 +11,10 @@ read-only mappings (see ``frozen``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Iterator, Mapping, Optional, Union
+from typing import Any, Iterator, Mapping, Optional, Union
 
 
 class FrozenDict(Mapping):
@@ -135,9 +136,18 @@ class Namespace:
 
 @dataclass(frozen=True)
 class Taint:
+    """A node's taint, and (in ``PodSpec.tolerations``) a pod's toleration of one.
+
+    As a toleration, an empty ``key`` is ``operator: Exists`` with no key: it
+    tolerates every taint (DaemonSets such as kube-proxy and kindnet carry one);
+    an empty ``effect`` matches every effect. ``toleration_seconds`` (NoExecute
+    only): how long the pod stays on a node after the taint appears; None is forever.
+    """
+
     key: str
     effect: str
     value: str = ""
+    toleration_seconds: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -156,8 +166,15 @@ class NodeAddress:
 
 @dataclass(frozen=True)
 class NodeCondition:
+    """status.conditions[]: what the kubelet reports (the node lifecycle controller overwrites it with
+    ``Unknown`` when the kubelet goes silent). Times are simulated seconds."""
+
     type: str
     status: str
+    reason: str = ""
+    message: str = ""
+    last_heartbeat_time: Optional[float] = None
+    last_transition_time: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +218,7 @@ class ContainerPort:
     container_port: int
     name: str = ""
     protocol: str = "TCP"
+    host_port: int = 0  # hostPort: the CNI portmap plugin forwards this port of the node to the pod
 
 
 @dataclass(frozen=True)
@@ -209,13 +227,51 @@ class HTTPGetAction:
     path: str = "/"
 
 
+def hash_text(obj: Any) -> str:
+    """The text of ``obj`` that the model hashes for ``pod-template-hash``: set fields only.
+
+    A dataclass is written with the fields that differ from their defaults, so
+    a field the model adds later (a probe, a command) does not rename the
+    ReplicaSets of templates that leave it unset, much as the API's JSON leaves
+    out empty fields.
+
+    Examples
+    --------
+    >>> hash_text(Container("web", "nginx:1.27"))
+    "Container(name='web', image='nginx:1.27')"
+    """
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        shown = [f"{f.name}={hash_text(getattr(obj, f.name))}" for f in dataclasses.fields(obj)
+                 if getattr(obj, f.name) != f.default]
+        return f"{type(obj).__name__}({', '.join(shown)})"
+    if isinstance(obj, tuple):
+        return "(" + ", ".join(hash_text(item) for item in obj) + ")"
+    if isinstance(obj, Mapping):
+        return "{" + ", ".join(f"{k!r}: {hash_text(v)}" for k, v in sorted(obj.items())) + "}"
+    return repr(obj)
+
+
+@dataclass(frozen=True)
+class TCPSocketAction:
+    port: Union[int, str]
+
+
 @dataclass(frozen=True)
 class Probe:
-    """A readiness probe: the kubelet marks the pod Ready once it passes."""
+    """A probe the kubelet runs against a container (core/v1 ``Probe``, with the API defaults).
+
+    Readiness: the pod is Ready once ``success_threshold`` probes in a row pass, and
+    not Ready after ``failure_threshold`` failures in a row. Liveness: the container
+    is restarted after ``failure_threshold`` failures in a row.
+    """
 
     http_get: Optional[HTTPGetAction] = None
     initial_delay_seconds: int = 0
     period_seconds: int = 10
+    tcp_socket: Optional[TCPSocketAction] = None
+    timeout_seconds: int = 1
+    success_threshold: int = 1
+    failure_threshold: int = 3
 
 
 @dataclass(frozen=True)
@@ -224,6 +280,9 @@ class Container:
     image: str
     ports: tuple[ContainerPort, ...] = ()
     readiness_probe: Optional[Probe] = None
+    liveness_probe: Optional[Probe] = None
+    command: tuple[str, ...] = ()  # replaces the image's ENTRYPOINT
+    args: tuple[str, ...] = ()  # replaces the image's CMD
 
 
 @dataclass(frozen=True)
@@ -235,6 +294,25 @@ class PodSpec:
     dns_policy: str = "ClusterFirst"
     termination_grace_period_seconds: int = 30
     tolerations: tuple[Taint, ...] = ()
+    host_network: bool = False  # the pod uses the node's network namespace: its IP is the node's
+    node_selector: Labels = EMPTY
+    affinity: Optional["Affinity"] = None
+    restart_policy: str = "Always"  # Always | OnFailure | Never: what the kubelet does when a container exits
+
+
+@dataclass(frozen=True)
+class NodeSelectorRequirement:
+    key: str  # for matchFields: "metadata.name"
+    operator: str  # "In"
+    values: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Affinity:
+    """spec.affinity, in the one form the model uses: the node affinity the DaemonSet controller writes,
+    ``nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields``."""
+
+    node_match_fields: tuple[NodeSelectorRequirement, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,6 +330,21 @@ class ContainerStatus:
     restart_count: int = 0
     state: str = "waiting"  # waiting | running | terminated
     reason: str = "ContainerCreating"
+    message: str = ""  # the waiting state's message (back-off, pull error)
+    started_at: Optional[float] = None  # running or terminated: when the container started
+    finished_at: Optional[float] = None  # terminated: when it ended
+    exit_code: int = 0  # terminated: its exit code
+    last_state: Optional["ContainerStateTerminated"] = None  # the previous run, once it restarted
+
+
+@dataclass(frozen=True)
+class ContainerStateTerminated:
+    """How a container's previous run ended (``lastState.terminated``)."""
+
+    exit_code: int
+    reason: str
+    started_at: float
+    finished_at: float
 
 
 @dataclass(frozen=True)
@@ -301,12 +394,25 @@ class DeploymentSpec:
 
 
 @dataclass(frozen=True)
+class DeploymentCondition:
+    """One of a Deployment's conditions (``Available``, ``Progressing``), with the controller's reason."""
+
+    type: str
+    status: str  # "True" / "False" / "Unknown"
+    reason: str = ""
+    message: str = ""
+    last_update_time: float = 0.0
+    last_transition_time: float = 0.0
+
+
+@dataclass(frozen=True)
 class DeploymentStatus:
     observed_generation: int = 0
     replicas: int = 0
     updated_replicas: int = 0
     ready_replicas: int = 0
     available_replicas: int = 0
+    conditions: tuple[DeploymentCondition, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -345,6 +451,36 @@ class ReplicaSet:
     status: ReplicaSetStatus = ReplicaSetStatus()
     api_version: str = "apps/v1"
     kind: str = "ReplicaSet"
+
+
+@dataclass(frozen=True)
+class DaemonSetSpec:
+    selector: LabelSelector
+    template: PodTemplateSpec
+
+
+@dataclass(frozen=True)
+class DaemonSetStatus:
+    """The DaemonSet controller's counts (``kubectl get ds`` columns)."""
+
+    current_number_scheduled: int = 0
+    number_misscheduled: int = 0
+    desired_number_scheduled: int = 0
+    number_ready: int = 0
+    observed_generation: int = 0
+    updated_number_scheduled: int = 0
+    number_available: int = 0
+
+
+@dataclass(frozen=True)
+class DaemonSet:
+    """A DaemonSet (apps/v1): one pod of its template on every node that fits."""
+
+    metadata: ObjectMeta
+    spec: DaemonSetSpec
+    status: DaemonSetStatus = DaemonSetStatus()
+    api_version: str = "apps/v1"
+    kind: str = "DaemonSet"
 
 
 # ---------------------------------------------------------------- services
@@ -648,6 +784,25 @@ class IngressClass:
         return self.metadata.annotations.get(IS_DEFAULT_CLASS_ANNOTATION) == "true"
 
 
+# ---------------------------------------------------------------- configuration
+
+@dataclass(frozen=True)
+class ConfigMap:
+    """A ConfigMap (v1): configuration as key/value pairs, such as CoreDNS's ``Corefile`` in kube-system.
+
+    ``data`` holds UTF-8 text; ``binary_data`` holds bytes, kept here as the
+    base64 text a manifest carries. ``immutable: true`` forbids any later
+    change of the data (and of the flag itself).
+    """
+
+    metadata: ObjectMeta
+    data: Labels = EMPTY
+    binary_data: Labels = EMPTY
+    immutable: Optional[bool] = None
+    api_version: str = "v1"
+    kind: str = "ConfigMap"
+
+
 # ---------------------------------------------------------------- resource names
 
 @dataclass(frozen=True)
@@ -675,8 +830,10 @@ RESOURCES: tuple[Resource, ...] = (
     Resource("EndpointSlice", "endpointslices", group="discovery.k8s.io"),
     Resource("Deployment", "deployments", group="apps", short_names=("deploy",)),
     Resource("ReplicaSet", "replicasets", group="apps", short_names=("rs",)),
+    Resource("DaemonSet", "daemonsets", group="apps", short_names=("ds",)),
     Resource("Ingress", "ingresses", group="networking.k8s.io", short_names=("ing",)),
     Resource("IngressClass", "ingressclasses", group="networking.k8s.io", namespaced=False),
+    Resource("ConfigMap", "configmaps", short_names=("cm",)),
 )
 
 RESOURCE_BY_KIND: Mapping[str, Resource] = MappingProxyType({r.kind: r for r in RESOURCES})

@@ -28,10 +28,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.clock import Clock as SimulatedClock
     from k8sedu.cloud import Cloud, LoadBalancer
     from k8sedu.controllers.manager import Manager
-    from k8sedu.coredns import ResolvConf
+    from k8sedu.containerlogs import ContainerLogs
+    from k8sedu.coredns import Caches, ResolvConf
     from k8sedu.events import EventLog, Recorder
     from k8sedu.kube_proxy import KubeProxy
     from k8sedu.network import Network
+    from k8sedu.network.portforward import PortForward
     from k8sedu.objects import Pod
 
 
@@ -60,6 +62,9 @@ class DataPlane(Nodes, Protocol):
     cloud: Optional["Cloud"]
     addons: "Addons"
     cluster_cidr: str
+    dns_caches: "Caches"
+    logs: "ContainerLogs"  # what each container wrote, for `kubectl logs`
+    port_forwards: dict[int, "PortForward"]  # host port -> a running `kubectl port-forward`
 
     @property
     def now(self) -> float: ...

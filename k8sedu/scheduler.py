@@ -48,11 +48,26 @@ def _nodes_changed(scheduler: "Scheduler"):
     return to_keys
 
 
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
+
+
 def tolerates(pod: Pod, node: Node) -> bool:
     """True if the pod tolerates every NoSchedule/NoExecute taint of the node."""
     hard = [t for t in node.spec.taints if t.effect in ("NoSchedule", "NoExecute")]
-    return all(any(tol.key == t.key and tol.effect in ("", t.effect) for tol in pod.spec.tolerations)
+    return all(any((not tol.key or tol.key == t.key) and tol.effect in ("", t.effect) for tol in pod.spec.tolerations)
                for t in hard)
+
+
+def matches_node(pod: Pod, node: Node) -> bool:
+    """True if the node passes the pod's ``nodeSelector`` and node affinity (``NodeAffinity`` filter plugin).
+
+    The only affinity the model has is the one the DaemonSet controller
+    writes: ``matchFields`` on ``metadata.name``, which pins a daemon pod to one node.
+    """
+    if any(node.metadata.labels.get(k) != v for k, v in pod.spec.node_selector.items()):
+        return False
+    fields = pod.spec.affinity.node_match_fields if pod.spec.affinity else ()
+    return all(node.metadata.name in r.values for r in fields if r.key == "metadata.name" and r.operator == "In")
 
 
 class Scheduler(Controller):
@@ -99,7 +114,11 @@ class Scheduler(Controller):
 
     @staticmethod
     def _fits(pod: Pod, node: Node) -> bool:
-        return node.ready and not node.spec.unschedulable and node.spec.pod_cidr != "" and tolerates(pod, node)
+        # NodeUnschedulable: a cordoned node takes only pods that tolerate its taint (daemon pods do)
+        cordoned = node.spec.unschedulable and not any(
+            (not t.key or t.key == UNSCHEDULABLE) and t.effect in ("", "NoSchedule") for t in pod.spec.tolerations)
+        return (node.ready and not cordoned and node.spec.pod_cidr != "" and tolerates(pod, node)
+                and matches_node(pod, node))
 
     def _best(self, pod: Pod, nodes: list[Node]) -> Node:
         owner = _owner_uid(pod)

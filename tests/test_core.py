@@ -11,7 +11,7 @@ import pytest
 from k8sedu import Cluster, KubectlError, kubectl, manifests, viz
 from k8sedu.core import Core
 
-WEB = "create deployment web --image=in28min/currency-exchange:0.0.1 --replicas=2 --port=8000"
+WEB = "create deployment web --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 --port=8000"
 
 
 @pytest.fixture(scope="module")

@@ -136,9 +136,9 @@ LOCAL_ONLY = {"replicas": 2, "type": "NodePort", "internal": "Local", "external"
 
 def build(seed: int, nodes: int, specs: list[dict], clients: int) -> Cluster:
     cluster = Cluster(nodes=nodes, seed=seed)
-    cluster.api.create(deployment("client", clients, "in28min/currency-conversion:0.0.1", 8100))
+    cluster.api.create(deployment("client", clients, "in28min/currency-conversion:0.0.1-RELEASE", 8100))
     for i, spec in enumerate(specs):
-        cluster.api.create(deployment(f"svc{i}", spec["replicas"], "in28min/currency-exchange:0.0.1", PORT))
+        cluster.api.create(deployment(f"svc{i}", spec["replicas"], "in28min/currency-exchange:0.0.1-RELEASE", PORT))
         cluster.api.create(service(f"svc{i}", spec))
     cluster.advance(10)
     return cluster

@@ -123,12 +123,12 @@ def test_untouched_exercise_stops_at_the_first_check_with_not_answered_yet():
 def cluster():
     """The exercise's starting point, plus the client in namespace test of task 3."""
     cluster = Cluster(seed=11)
-    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 "
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE "
                     "--replicas=2 --port=8000")
     cluster.kubectl("expose deployment currency-exchange --port=8000")
-    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100")
+    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE --port=8100")
     cluster.kubectl("create namespace test")
-    cluster.kubectl("create deployment currency-conversion -n test --image=in28min/currency-conversion:0.0.1 "
+    cluster.kubectl("create deployment currency-conversion -n test --image=in28min/currency-conversion:0.0.1-RELEASE "
                     "--port=8100")
     cluster.advance(10)
     return cluster
@@ -175,7 +175,7 @@ def test_scaling_the_replicaset_is_undone_and_rejected(cluster):
 
 def test_a_service_selecting_the_wrong_label_is_named_in_the_hint():
     cluster = Cluster(seed=11)
-    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 "
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 "
                     "--port=8000")
     cluster.kubectl("expose deployment currency-exchange --port=8000 --selector=app=currency")
     cluster.advance(10)

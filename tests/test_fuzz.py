@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 

@@ -69,7 +69,7 @@ def test_hosts_and_address_cells():
 
 def test_describe_ingress_shows_the_rules_table_with_backends_and_endpoints():
     cluster = Cluster(seed=3)
-    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 "
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 "
                     "--port=8000")
     cluster.kubectl("expose deployment currency-exchange --port=8000")
     cluster.api.create(build_ingress("gateway-ingress", "default", [
@@ -201,9 +201,9 @@ def test_encoding_an_ingress_follows_the_api_field_order():
 def course(cloud=None, controller=False, seed=3):
     """The course's two microservices behind ClusterIP Services, and its Ingress applied with kubectl."""
     cluster = Cluster(seed=seed, cloud=cloud)
-    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 "
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 "
                     "--port=8000")
-    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100")
+    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE --port=8100")
     cluster.kubectl("expose deployment currency-exchange --port=8000")
     cluster.kubectl("expose deployment currency-conversion --port=8100")
     if controller:

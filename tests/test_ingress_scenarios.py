@@ -13,8 +13,8 @@ from k8sedu import Cluster, KubectlError
 from k8sedu.ingress_nginx import controller_of, nginx_conf_for
 from k8sedu.kubectl.ingress_create import build_ingress
 
-CE = "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 --port=8000"
-CC = "create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100"
+CE = "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 --port=8000"
+CC = "create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE --port=8100"
 HOST = {"Host": "api.example.com"}
 NO_CONTROLLER = "an Ingress is only configuration: no ingress controller is installed, so nothing listens for it"
 
@@ -131,7 +131,8 @@ def test_on_a_local_cluster_the_address_stays_blank_while_the_controller_service
 def test_the_complete_example_through_the_nodeport_from_the_nodes_network():
     cluster = example()
     nginx = controller_pod(cluster)
-    trace = cluster.request(node_port_url(cluster, "/currency-exchange"), source="vpc", headers=HOST)
+    # nginx passes the whole path on (no rewrite): the app serves /currency-exchange/from/{from}/to/{to}
+    trace = cluster.request(node_port_url(cluster, "/currency-exchange/from/USD/to/INR"), source="vpc", headers=HOST)
     assert trace.ok and trace.status == 200 and trace.pod in pods(cluster, "currency-exchange")
     assert [(h.component, h.action) for h in trace.hops] == [
         (f"node/{nginx.spec.node_name}", "received"), (f"kube-proxy rules ({nginx.spec.node_name})", "DNAT"),
@@ -143,7 +144,8 @@ def test_the_complete_example_through_the_nodeport_from_the_nodes_network():
                                    "currency-exchange:8000")
     assert "not to the Service's ClusterIP" in trace.hops[4].detail
     assert trace.client_ip_seen == nginx.status.pod_ip  # the backend sees the controller, not the client
-    conversion = cluster.request(node_port_url(cluster, "/currency-conversion/x"), source="vpc", headers=HOST)
+    conversion = cluster.request(node_port_url(cluster, "/currency-conversion/from/USD/to/INR/quantity/10"),
+                                 source="vpc", headers=HOST)
     assert conversion.pod in pods(cluster, "currency-conversion") and '"quantity": 10' in conversion.body
 
 
@@ -190,7 +192,8 @@ def test_a_prefix_ending_in_a_slash_makes_nginx_redirect_the_bare_path():
                                      ingress_class="nginx"))
     trace = cluster.request(node_port_url(cluster, "/docs"), source="vpc", headers=HOST)
     assert trace.status == 301 and "301 Moved Permanently" in trace.body and "to /docs/" in trace.reason
-    assert cluster.request(node_port_url(cluster, "/docs/"), source="vpc", headers=HOST).status == 200
+    proxied = cluster.request(node_port_url(cluster, "/docs/"), source="vpc", headers=HOST)
+    assert proxied.pod in pods(cluster, "currency-exchange")  # the app answers (its own 404: it serves no /docs/)
 
 
 def test_a_pod_can_use_the_controller_service_by_its_cluster_dns_name():
@@ -342,3 +345,114 @@ def test_nginx_reloads_for_new_rules_but_not_for_new_endpoints():
                                      ingress_class="nginx"))
     cluster.advance(5)
     assert reloads() == before + 1
+
+
+# ---------------------------------------------------------------- kind's ingress config and kind's manifest
+
+def kind_example(seed=3):
+    """kind's ingress guide (kind v0.24.0 site/content/docs/user/ingress.md): a cluster whose control-plane node
+    is labelled ingress-ready=true with host ports 80/443 mapped to it, then ingress-nginx's kind manifest."""
+    cluster = Cluster(seed=seed, ingress_ready=True)
+    cluster.kubectl(CE)
+    cluster.kubectl(CC)
+    cluster.kubectl("expose deployment currency-exchange --port=8000")
+    cluster.kubectl("expose deployment currency-conversion --port=8100")
+    out = cluster.install("ingress-nginx")
+    cluster.api.create(gateway(cls=""))  # kind's manifest watches Ingresses without a class
+    cluster.advance(120)
+    return cluster, out
+
+
+def test_kinds_ingress_config_labels_the_control_plane_node():
+    """kind's ingress guide: ``kubeletExtraArgs: node-labels: "ingress-ready=true"`` on the control-plane node."""
+    cluster, _ = kind_example()
+    labelled = [n.metadata.name for n in cluster.list("Node") if n.metadata.labels.get("ingress-ready") == "true"]
+    assert labelled == ["kind-control-plane"]
+    with pytest.raises(ValueError, match="ingress_ready is kind's cluster config"):
+        Cluster(cloud="gcp", ingress_ready=True)
+
+
+KIND_MANIFEST = [
+    # (what, value read from the model, value in ingress-nginx controller-v1.12.0
+    #  deploy/static/provider/kind/deploy.yaml)
+    ("Service type", lambda c: c.get("Service", "ingress-nginx-controller", "ingress-nginx").spec.type, "NodePort"),
+    ("externalTrafficPolicy", lambda c: c.get("Service", "ingress-nginx-controller",
+                                              "ingress-nginx").spec.external_traffic_policy, "Cluster"),
+    ("hostPorts", lambda c: [(p.container_port, p.host_port) for p in controller_container(c).ports],
+     [(80, 80), (443, 443), (8443, 0)]),
+    ("nodeSelector", lambda c: dict(controller_spec(c).node_selector),
+     {"ingress-ready": "true", "kubernetes.io/os": "linux"}),
+    ("tolerations", lambda c: [(t.key, t.effect) for t in controller_spec(c).tolerations],
+     [("node-role.kubernetes.io/master", "NoSchedule"), ("node-role.kubernetes.io/control-plane", "NoSchedule")]),
+    ("terminationGracePeriodSeconds", lambda c: controller_spec(c).termination_grace_period_seconds, 0),
+    ("image", lambda c: controller_container(c).image, "registry.k8s.io/ingress-nginx/controller:v1.12.0"),
+    ("where the pod runs", lambda c: controller_pod(c).spec.node_name,
+     "kind-control-plane"),
+    ("ADDRESS (--publish-status-address=localhost)", lambda c: c.kubectl("get ingress").splitlines()[1].split()[3],
+     "localhost"),
+]
+
+
+def controller_spec(cluster):
+    return cluster.get("Deployment", "ingress-nginx-controller", "ingress-nginx").spec.template.spec
+
+
+def controller_container(cluster):
+    return controller_spec(cluster).containers[0]
+
+
+@pytest.mark.parametrize("what, read, expected", KIND_MANIFEST, ids=[m[0] for m in KIND_MANIFEST])
+def test_install_on_kinds_ingress_config_applies_the_kind_manifest(what, read, expected):
+    """Source: ingress-nginx controller-v1.12.0, ``diff deploy/static/provider/cloud/deploy.yaml
+    deploy/static/provider/kind/deploy.yaml`` (NodePort, hostPort 80/443, nodeSelector ingress-ready,
+    control-plane tolerations, grace 0, --watch-ingress-without-class, --publish-status-address=localhost)."""
+    cluster, _ = kind_example()
+    assert read(cluster) == expected
+
+
+def test_install_names_the_manifest_and_the_projects_retirement():
+    """The retirement announcement, kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/ (also the head of the
+    project's README): best-effort maintenance until March 2026, then no releases, bugfixes or security fixes."""
+    _, out = kind_example()
+    assert "controller-v1.12.0/deploy/static/provider/kind/deploy.yaml" in out
+    assert "retired (announced 11 November 2025" in out
+    assert "Best-effort maintenance will continue until March 2026" in out
+    assert "Gateway API" in out
+    assert "provider/cloud/deploy.yaml" in Cluster(seed=1).install("ingress-nginx")  # kind without the config
+
+
+def test_curl_localhost_on_the_host_reaches_nginx_through_the_port_mapping_and_the_host_port():
+    """kind's ingress guide: ``curl localhost/foo`` on the host answers through extraPortMappings (docker) and the
+    controller's hostPort (the CNI portmap plugin on kindnet's chain, kindnetd cni.go); nginx sees the host on the
+    docker network (172.18.0.1) because portmap only masquerades hairpin and localhost traffic."""
+    cluster, _ = kind_example()
+    trace = cluster.request("http://localhost/currency-exchange/from/USD/to/INR", source="host",
+                            headers=HOST)
+    assert trace.ok and trace.status == 200 and trace.pod in pods(cluster, "currency-exchange"), trace
+    assert [h.component for h in trace.hops[:3]] == ["/etc/hosts", "docker (host)", "portmap (kind-control-plane)"]
+    assert "hostPort 80 of pod ingress-nginx-controller" in trace.hops[2].detail
+    assert trace.hops[3].component.startswith("ingress-nginx (")
+    unmatched = cluster.request("http://localhost/nowhere", source="host", headers=HOST)
+    assert (unmatched.status, unmatched.server) == (404, f"pod/{controller_pod(cluster).metadata.name}")
+    assert not cluster.request("http://localhost:8080/", source="host").ok  # only 80 and 443 are mapped
+
+
+def test_without_the_label_kinds_manifest_would_have_nowhere_to_run():
+    """A cluster without kind's ingress config keeps the cloud manifest (LoadBalancer, <pending> on kind), so the
+    controller runs anywhere and is reached by its NodePort; the host's localhost:80 leads nowhere."""
+    cluster = Cluster(seed=3)
+    cluster.install("ingress-nginx")
+    cluster.advance(60)
+    assert cluster.get("Service", "ingress-nginx-controller", "ingress-nginx").spec.type == "LoadBalancer"
+    trace = cluster.request("http://localhost/", source="host")
+    assert (trace.ok, trace.exit_code) == (False, 7)
+
+
+def test_kinds_manifest_tells_where_its_ingresses_are_reached_and_how_to_recreate_it():
+    """--publish-status-address=localhost: the ADDRESS is localhost, which only the host that runs kind reaches
+    (derived from code: notes.why_nowhere); export names the kind manifest and the cluster config it needs."""
+    cluster, _ = kind_example()
+    trace = cluster.request("http://api.example.com/currency-exchange/from/USD/to/INR", source="host")
+    assert (trace.ok, trace.exit_code) == (False, 6) and 'source="host"' in trace.reason
+    text = cluster.export()
+    assert "ingress-ready=true" in text and "provider/kind/deploy.yaml" in text

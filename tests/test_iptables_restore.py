@@ -142,3 +142,36 @@ def test_real_iptables_save_prints_our_text_back_unchanged(binary, size):
     result = _run([unshare, "--net", "sh", "-c", f'"{restore}" && "{save}"'], ours)
     assert result.returncode == 0, result.stderr
     assert _tables(result.stdout) == _tables(ours)
+
+
+@pytest.mark.parametrize("binary", ["iptables", "iptables-legacy", "iptables-nft"])
+def test_real_iptables_save_prints_mangle_filter_nat_in_that_order(binary):
+    """The real iptables-save (v1.8.9) prints the tables in its own order, mangle, filter, nat,
+    whatever order iptables-restore loaded them in; the model's node dump follows it."""
+    restore, save, unshare = _find(f"{binary}-restore"), _find(f"{binary}-save"), _find("unshare")
+    if not (restore and save and unshare):
+        pytest.skip(f"{binary}-restore, {binary}-save or unshare is not installed")
+    probe = _run([unshare, "--net", restore, "--test"], EMPTY_TABLES)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot use a private network namespace here: {probe.stderr.strip()}")
+    ours = RULESETS["small"]()
+    tables = ours.split("COMMIT\n")
+    reordered = "COMMIT\n".join(reversed(tables[:-1])) + "COMMIT\n"  # nat, filter, mangle
+    result = _run([unshare, "--net", "sh", "-c", f'"{restore}" && "{save}"'], reordered)
+    assert result.returncode == 0, result.stderr
+    order = [line for line in result.stdout.splitlines() if line.startswith("*")]
+    assert order == [line for line in ours.splitlines() if line.startswith("*")] == ["*mangle", "*filter", "*nat"]
+
+
+@pytest.mark.parametrize("table, chains", [
+    ("mangle", ["KUBE-IPTABLES-HINT", "KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY"]),
+    ("filter", ["KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY"]),
+    ("nat", ["KUBE-KUBELET-CANARY", "KUBE-PROXY-CANARY"]),
+])
+def test_each_table_keeps_the_canaries_and_mangle_the_hint(table, chains):
+    """k/k pkg/kubelet/kubelet_network_linux.go (initNetworkUtil: Monitor("KUBE-KUBELET-CANARY", mangle,
+    nat, filter); syncIPTablesRules: KUBE-IPTABLES-HINT in mangle) and pkg/proxy/iptables/proxier.go
+    (NewProxier: Monitor(kubeProxyCanaryChain, mangle, nat, filter))."""
+    found = [line[1:].split()[0] for line in _tables(RULESETS["small"]())[table] if line.startswith(":KUBE-")
+             and ("CANARY" in line or "HINT" in line)]
+    assert found == chains

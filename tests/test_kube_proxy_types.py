@@ -69,7 +69,10 @@ def proxy_for(store: Store) -> KubeProxy:
 
 
 def added_lines(text: str) -> dict[str, list[str]]:
-    """Split iptables-save text per table, keep only what an empty store would not print, sort."""
+    """Split iptables-save text per table, keep only what an empty store would not print, sort.
+
+    The mangle table never changes with the store (chains only), so it is left out when nothing was added.
+    """
     base = set(KubeProxy(NODE, new_store()).iptables_save().splitlines())
     tables: dict[str, list[str]] = {}
     for line in text.splitlines():
@@ -77,7 +80,7 @@ def added_lines(text: str) -> dict[str, list[str]]:
             current = tables.setdefault(line[1:], [])
         elif line not in base and not line.startswith("#"):
             current.append(line)
-    return {t: sorted(lines) for t, lines in tables.items()}
+    return {t: sorted(lines) for t, lines in tables.items() if lines or t != "mangle"}
 
 
 def parse_golden(text: str) -> dict[str, list[str]]:

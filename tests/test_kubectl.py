@@ -303,6 +303,29 @@ def web(cluster):
     return cluster
 
 
+DNSUTILS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dnsutils
+  namespace: default
+spec:
+  containers:
+  - name: dnsutils
+    image: registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3
+    command:
+      - sleep
+      - "infinity"
+"""  # kubernetes.io "Debugging DNS Resolution": dnsutils.yaml, an image that has bind9's nslookup and dig
+
+
+def dnsutils(cluster):
+    """Start the DNS debugging page's ``dnsutils`` pod and return its name."""
+    cluster.apply(DNSUTILS)
+    cluster.advance(10)
+    return "dnsutils"
+
+
 def test_get_nodes(cluster):
     assert out(cluster.core, "get nodes") == (
         "NAME                 STATUS   ROLES           AGE   VERSION\n"
@@ -337,21 +360,21 @@ def test_create_deployment_then_watch_it_come_up(cluster):
         "web    0/3     3            0           0s")
     assert out(cluster.core, "get rs") == (
         "NAME             DESIRED   CURRENT   READY   AGE\n"
-        "web-7f7f5ff554   3         3         0       0s")
+        "web-5b7f595dcd   3         3         0       0s")
     assert out(cluster.core, "get pods") == (
         "NAME                   READY   STATUS              RESTARTS   AGE\n"
-        "web-7f7f5ff554-4d7wx   0/1     ContainerCreating   0          0s\n"
-        "web-7f7f5ff554-n6smz   0/1     ContainerCreating   0          0s\n"
-        "web-7f7f5ff554-rh7ng   0/1     ContainerCreating   0          0s")
+        "web-5b7f595dcd-ft2qc   0/1     ContainerCreating   0          0s\n"
+        "web-5b7f595dcd-ng5vz   0/1     ContainerCreating   0          0s\n"
+        "web-5b7f595dcd-s748w   0/1     ContainerCreating   0          0s")
     cluster.advance(10)
     assert out(cluster.core, "get pods -o wide") == (
         "NAME                   READY   STATUS    RESTARTS   AGE   IP           NODE           NOMINATED NODE   "
         "READINESS GATES\n"
-        "web-7f7f5ff554-4d7wx   1/1     Running   0          10s   10.244.2.3   kind-worker2   <none>           "
+        "web-5b7f595dcd-ft2qc   1/1     Running   0          10s   10.244.1.3   kind-worker    <none>           "
         "<none>\n"
-        "web-7f7f5ff554-n6smz   1/1     Running   0          10s   10.244.2.2   kind-worker2   <none>           "
+        "web-5b7f595dcd-ng5vz   1/1     Running   0          10s   10.244.2.2   kind-worker2   <none>           "
         "<none>\n"
-        "web-7f7f5ff554-rh7ng   1/1     Running   0          10s   10.244.1.2   kind-worker    <none>           "
+        "web-5b7f595dcd-s748w   1/1     Running   0          10s   10.244.1.2   kind-worker    <none>           "
         "<none>")
     assert out(cluster.core, "get deploy -o wide") == (
         "NAME   READY   UP-TO-DATE   AVAILABLE   AGE   CONTAINERS   IMAGES       SELECTOR\n"
@@ -359,28 +382,28 @@ def test_create_deployment_then_watch_it_come_up(cluster):
 
 
 def test_create_deployment_builds_what_kubectl_generates(cluster):
-    out(cluster.core, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --port=8000 "
+    out(cluster.core, "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --port=8000 "
                  "-n kube-public")
     dep = cluster.get("Deployment", "currency-exchange", "kube-public")
     assert dict(dep.metadata.labels) == dict(dep.spec.selector.match_labels) == \
         dict(dep.spec.template.metadata.labels) == {"app": "currency-exchange"}
     (container,) = dep.spec.template.spec.containers
     assert (container.name, container.image, [p.container_port for p in container.ports]) == \
-        ("currency-exchange", "in28min/currency-exchange:0.0.1", [8000])
+        ("currency-exchange", "in28min/currency-exchange:0.0.1-RELEASE", [8000])
     assert dep.spec.replicas == 1
 
 
 def test_expose_then_get_service_endpoints_and_slices(web):
     assert out(web.core, "get svc") == (
-        "NAME         TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\n"
-        "kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP   5m10s\n"
-        "web          ClusterIP   10.96.149.117   <none>        80/TCP    10s")
+        "NAME         TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)   AGE\n"
+        "kubernetes   ClusterIP   10.96.0.1     <none>        443/TCP   5m10s\n"
+        "web          ClusterIP   10.96.88.14   <none>        80/TCP    10s")
     assert out(web.core, "get ep web") == (
         "NAME   ENDPOINTS                                   AGE\n"
-        "web    10.244.1.2:80,10.244.2.2:80,10.244.2.3:80   10s")
+        "web    10.244.1.2:80,10.244.1.3:80,10.244.2.2:80   10s")
     assert out(web.core, "get endpointslices -l kubernetes.io/service-name=web") == (
         "NAME        ADDRESSTYPE   PORTS   ENDPOINTS                          AGE\n"
-        "web-dlt54   IPv4          80      10.244.1.2,10.244.2.2,10.244.2.3   10s")
+        "web-xgwfp   IPv4          80      10.244.1.2,10.244.1.3,10.244.2.2   10s")
 
 
 def test_expose_copies_selector_labels_and_ports(cluster):
@@ -410,21 +433,21 @@ def test_get_several_kinds_prefixes_names_and_separates_tables(web):
         "NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n"
         "deployment.apps/web   3/3     3            3           10s\n"
         "\n"
-        "NAME                 TYPE        CLUSTER-IP      EXTERNAL-IP   PORT(S)   AGE\n"
-        "service/kubernetes   ClusterIP   10.96.0.1       <none>        443/TCP   5m10s\n"
-        "service/web          ClusterIP   10.96.149.117   <none>        80/TCP    10s")
+        "NAME                 TYPE        CLUSTER-IP    EXTERNAL-IP   PORT(S)   AGE\n"
+        "service/kubernetes   ClusterIP   10.96.0.1     <none>        443/TCP   5m10s\n"
+        "service/web          ClusterIP   10.96.88.14   <none>        80/TCP    10s")
 
 
 def test_get_all_lists_pods_services_deployments_and_replicasets(web):
     blocks = out(web.core, "get all").split("\n\n")
     assert [b.splitlines()[1].split()[0] for b in blocks] == [
-        "pod/web-7f7f5ff554-4d7wx", "service/kubernetes", "deployment.apps/web", "replicaset.apps/web-7f7f5ff554"]
+        "pod/web-5b7f595dcd-ft2qc", "service/kubernetes", "deployment.apps/web", "replicaset.apps/web-5b7f595dcd"]
 
 
 def test_get_by_name_selector_and_output_name(web):
     assert out(web.core, "get svc web") == out(web.core, "get svc/web") == out(web.core, "get services.v1 web")
     assert out(web.core, "get pods -l app=web -o name") == (
-        "pod/web-7f7f5ff554-4d7wx\npod/web-7f7f5ff554-n6smz\npod/web-7f7f5ff554-rh7ng")
+        "pod/web-5b7f595dcd-ft2qc\npod/web-5b7f595dcd-ng5vz\npod/web-5b7f595dcd-s748w")
     assert out(web.core, "get deploy web -o name") == "deployment.apps/web"
 
 
@@ -462,28 +485,30 @@ def test_a_deleted_pod_shows_terminating_until_its_containers_stop(web):
 # ---------------------------------------------------------------- exec
 
 def test_exec_nslookup_finds_the_service(web):
-    pod = web.pod_names()[0]
+    pod = dnsutils(web)
     assert out(web.core, f"exec {pod} -- nslookup web") == (
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
         "\n"
         "Name:\tweb.default.svc.cluster.local\n"
-        "Address: 10.96.149.117")
+        "Address: 10.96.88.14")
 
 
 def test_exec_nslookup_of_a_headless_service_lists_every_ready_pod(cluster):
     out(cluster.core, "create deployment db --image=nginx --replicas=2 --port=80")
     assert out(cluster.core, "expose deploy db --cluster-ip=None") == "service/db exposed"
     cluster.advance(10)
-    ips = sorted(p.status.pod_ip for p in cluster.list("Pod"))
-    assert out(cluster.core, "exec deploy/db -- nslookup db").splitlines()[3:] == [
-        "Name:\tdb.default.svc.cluster.local", f"Address: {ips[0]}",
-        "Name:\tdb.default.svc.cluster.local", f"Address: {ips[1]}"]
+    ips = sorted(p.status.pod_ip for p in cluster.list("Pod", selector={"app": "db"}))
+    lines = out(cluster.core, f"exec {dnsutils(cluster)} -- nslookup db").splitlines()[3:]
+    # CoreDNS's loadbalance plugin shuffles the A records of every answer: compare them as a set of pairs
+    assert sorted(zip(lines[::2], lines[1::2])) == [
+        ("Name:\tdb.default.svc.cluster.local", f"Address: {ips[0]}"),
+        ("Name:\tdb.default.svc.cluster.local", f"Address: {ips[1]}")]
 
 
 def test_exec_nslookup_of_an_unknown_name_fails_like_bind9(web):
     """nslookup prints its failure on stdout and exits 1; kubectl says so on stderr and exits 1 too."""
-    pod = web.pod_names()[0]
+    pod = dnsutils(web)
     assert run(web.core, f"exec {pod} -- nslookup nope") == Result(
         "Server:\t\t10.96.0.10\n"
         "Address:\t10.96.0.10#53\n"
@@ -493,7 +518,7 @@ def test_exec_nslookup_of_an_unknown_name_fails_like_bind9(web):
 
 
 def test_exec_nslookup_outside_the_cluster_is_non_authoritative(web):
-    text = out(web.core, f"exec {web.pod_names()[0]} -- nslookup example.com")
+    text = out(web.core, f"exec {dnsutils(web)} -- nslookup example.com")
     assert text.endswith("Non-authoritative answer:\nName:\texample.com\nAddress: 93.184.215.14")
 
 
@@ -530,6 +555,18 @@ def test_exec_a_program_the_image_does_not_have(web):
     text = err(web.core, f"exec {web.pod_names()[0]} -- foo")
     assert "OCI runtime exec failed: exec failed: unable to start container process: " \
            'exec: "foo": executable file not found in $PATH: unknown' in text
+
+
+def test_exec_of_a_tool_the_image_lacks_fails_as_containerd_says_and_kubectl_exits_1(web):
+    """nginx has curl but no nslookup (docker-library/nginx Dockerfile). Source: containerd's exec error through
+    the kubelet's ``ServeExec`` (an InternalError Status), which client-go's ``errorDecoderV4`` turns into a
+    plain error: kubectl prints ``error: ...`` and exits 1 (``cmdutil.CheckErr``, DefaultErrorExitCode)."""
+    result = run(web.core, f"exec {web.pod_names()[0]} -- nslookup web")
+    assert (result.stdout, result.exit_code) == ("", 1)
+    assert result.stderr.startswith("error: Internal error occurred: error executing command in container: "
+                                    "failed to exec in container: failed to start exec \"")
+    assert result.stderr.endswith('": OCI runtime exec failed: exec failed: unable to start container process: '
+                                  'exec: "nslookup": executable file not found in $PATH: unknown')
 
 
 def test_exec_without_dash_dash_still_works_but_warns_on_stderr(web):
@@ -576,9 +613,11 @@ def test_exec_without_dash_dash_still_works_but_warns_on_stderr(web):
     ("delete pods", "error: resource(s) were provided, but no name was specified"),
     ("exec", "error: pod, type/name or --filename must be specified"),
     ("exec nope -- ls", 'Error from server (NotFound): pods "nope" not found'),
-    ("logs web", 'error: k8sedu does not model "kubectl logs" yet; it models: apply, cluster-info, create, '
-                 "delete, describe, exec, explain, expose, get, label, patch, rollout, scale, version"),
-    ("get pods -w", 'error: k8sedu does not model the --watch flag of "kubectl get" yet'),
+    ("edit deploy/web", 'error: k8sedu does not model "kubectl edit" yet; it models: apply, cluster-info, create, '
+                        "delete, describe, exec, explain, expose, get, label, logs, patch, port-forward, rollout, run, "
+                        "scale, set, version"),
+    ("get pods --field-selector=status.phase=Running",
+     'error: k8sedu does not model the --field-selector flag of "kubectl get" yet'),
 ])
 def test_refused_commands_say_what_kubectl_says_and_change_nothing(cluster, command, message):
     out(cluster.core, "create deployment web --image=nginx")
@@ -689,8 +728,9 @@ def test_the_walk_finds_a_subcommand_after_flags_of_its_parent(cluster):
     ("rollout foo x", "error: unknown command \"foo x\"\nSee 'kubectl rollout -h' for help and examples"),
     ("rollout -- restart", "error: unknown command \"restart\"\nSee 'kubectl rollout -h' for help and examples"),
     ("-n default foo", "Error: flags cannot be placed before plugin name: -n"),
-    ("help logs", 'error: k8sedu does not model "kubectl logs" yet; it models: apply, cluster-info, create, '
-                  "delete, describe, exec, explain, expose, get, label, patch, rollout, scale, version"),
+    ("help edit", 'error: k8sedu does not model "kubectl edit" yet; it models: apply, cluster-info, create, '
+                  "delete, describe, exec, explain, expose, get, label, logs, patch, port-forward, rollout, run, "
+                  "scale, set, version"),
 ])
 def test_the_walk_refuses_what_it_cannot_find(cluster, command, message):
     assert refused(cluster, command) == message

@@ -57,12 +57,12 @@ def test_describe_service_follows_the_reference_layout(web):
         "Type:                     NodePort\n"
         "IP Family Policy:         SingleStack\n"
         "IP Families:              IPv4\n"
-        "IP:                       10.96.149.117\n"
-        "IPs:                      10.96.149.117\n"
+        "IP:                       10.96.88.14\n"
+        "IPs:                      10.96.88.14\n"
         "Port:                     <unset>  80/TCP\n"
         "TargetPort:               80/TCP\n"
-        "NodePort:                 <unset>  31996/TCP\n"
-        "Endpoints:                10.244.1.2:80,10.244.2.2:80,10.244.2.3:80\n"
+        "NodePort:                 <unset>  32588/TCP\n"
+        "Endpoints:                10.244.1.2:80,10.244.1.3:80,10.244.2.2:80\n"
         "Session Affinity:         None\n"
         "External Traffic Policy:  Cluster\n"
         "Internal Traffic Policy:  Cluster\n"
@@ -97,8 +97,8 @@ def test_describe_service_without_slices_says_none_and_shows_events_of_a_load_ba
 def test_describe_pod_aligns_ips_with_controlled_by_and_lists_events(web):
     pod = web.pod_names()[0]
     text = out(web.core, f"describe pod {pod}")
-    assert "IPs:\n  IP:           10.244.2.3\nControlled By:  ReplicaSet/web-7f7f5ff554\nContainers:\n  nginx:\n" in text
-    assert "    State:          Running\n      Started:      Mon, 05 Jan 2026 09:05:00 +0000\n" in text
+    assert "IPs:\n  IP:           10.244.1.3\nControlled By:  ReplicaSet/web-5b7f595dcd\nContainers:\n  nginx:\n" in text
+    assert "    State:          Running\n      Started:      Mon, 05 Jan 2026 09:05:03 +0000\n" in text
     assert "Tolerations:                  node.kubernetes.io/not-ready:NoExecute op=Exists for 300s\n" in text
     assert text.endswith("  Normal  Started    7s    kubelet            Started container nginx")
 
@@ -125,7 +125,7 @@ def test_describe_deployment(web):
 
 
 def test_describe_by_prefix_node_and_errors(web):
-    assert out(web.core, "describe pods web").count("Name:             web-7f7f5ff554-") == 3
+    assert out(web.core, "describe pods web").count("Name:             web-5b7f595dcd-") == 3
     assert out(web.core, "describe no kind-worker").startswith("Name:               kind-worker\nRoles:              <none>\n")
     assert refused(web, "describe svc nope") == 'Error from server (NotFound): services "nope" not found'
     assert refused(web, "describe endpoints web").startswith('error: k8sedu does not model "kubectl describe endpoints"')
@@ -135,11 +135,11 @@ def test_describe_by_prefix_node_and_errors(web):
 
 def test_get_events_prints_one_row_per_event_object_grouped_by_object(web):
     lines = out(web.core, "get events").splitlines()
-    assert lines[0] == "LAST SEEN   TYPE     REASON              OBJECT                      MESSAGE"
-    assert lines[1] == ("5m10s       Normal   RegisteredNode      node/kind-control-plane     "
-                        "Node kind-control-plane event: Registered Node kind-control-plane in Controller")
-    assert lines[-1] == ("10s         Normal   ScalingReplicaSet   deployment/web              "
-                         "Scaled up replica set web-7f7f5ff554 from 0 to 3")
+    assert lines[0] == "LAST SEEN   TYPE     REASON                    OBJECT                      MESSAGE"
+    assert ("5m10s       Normal   RegisteredNode            node/kind-control-plane     "
+            "Node kind-control-plane event: Registered Node kind-control-plane in Controller") in lines
+    assert lines[-1] == ("10s         Normal   ScalingReplicaSet         deployment/web              "
+                         "Scaled up replica set web-5b7f595dcd from 0 to 3")
     assert out(web.core, "get ev -n kube-public") == "No resources found in kube-public namespace."
 
 
@@ -165,8 +165,8 @@ def test_repeated_events_are_folded_into_a_count(cluster):
 def test_get_one_object_as_yaml_and_a_listing_as_a_list(web):
     assert out(web.core, "get svc web -o yaml").splitlines()[:10] == [
         "apiVersion: v1", "kind: Service", "metadata:", '  creationTimestamp: "2026-01-05T09:05:00Z"',
-        "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "62"',
-        "  uid: f1d69ed6-17f5-4837-9708-20fe119a72d1"]
+        "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "146"',
+        "  uid: 9118bb16-000f-49c8-9a35-8ca00d75985d"]
     listing = out(web.core, "get deploy -o yaml").splitlines()
     assert listing[:3] == ["apiVersion: v1", "items:", "- apiVersion: apps/v1"]
     assert listing[-3:] == ["kind: List", "metadata:", '  resourceVersion: ""']
@@ -182,12 +182,12 @@ def test_create_service_generators(cluster):
     assert out(cluster.core, "create svc externalname ext --external-name=example.com") == "service/ext created"
     assert out(cluster.core, "create service loadbalancer lb --tcp=80,443") == "service/lb created"
     assert out(cluster.core, "get svc").splitlines() == [
-        "NAME         TYPE           CLUSTER-IP      EXTERNAL-IP   PORT(S)                      AGE",
-        "ext          ExternalName   <none>          example.com   <none>                       0s",
-        "kubernetes   ClusterIP      10.96.0.1       <none>        443/TCP                      5m",
-        "lb           LoadBalancer   10.96.149.117   <pending>     80:31996/TCP,443:30409/TCP   0s",
-        "np           NodePort       10.96.43.59     <none>        80:30080/TCP                 0s",
-        "web          ClusterIP      10.96.179.242   <none>        80/TCP                       0s"]
+        "NAME         TYPE           CLUSTER-IP     EXTERNAL-IP   PORT(S)                      AGE",
+        "ext          ExternalName   <none>         example.com   <none>                       0s",
+        "kubernetes   ClusterIP      10.96.0.1      <none>        443/TCP                      5m",
+        "lb           LoadBalancer   10.96.42.141   <pending>     80:30578/TCP,443:31520/TCP   0s",
+        "np           NodePort       10.96.14.211   <none>        80:30080/TCP                 0s",
+        "web          ClusterIP      10.96.73.45    <none>        80/TCP                       0s"]
     svc = cluster.get("Service", "web")
     assert [(p.name, p.port, p.target_port) for p in svc.spec.ports] == [("80-8080", 80, 8080)]
     assert dict(svc.spec.selector) == dict(svc.metadata.labels) == {"app": "web"}
@@ -342,7 +342,7 @@ def test_patch_switches_a_service_type_and_keeps_its_cluster_ip(web):
     ip = web.get("Service", "web").spec.cluster_ip
     assert out(web.core, "patch svc web -p '{\"spec\":{\"type\":\"LoadBalancer\"}}'") == "service/web patched"
     svc = web.get("Service", "web")
-    assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 31996)
+    assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 32588)
     assert out(web.core, "patch svc web --type=merge -p '{\"spec\":{\"type\":\"ClusterIP\"}}'") == "service/web patched"
     assert web.get("Service", "web").spec.ports[0].node_port == 0
     assert out(web.core, "patch svc web -p 'spec: {type: ClusterIP}'") == "service/web patched (no change)"
@@ -388,8 +388,8 @@ def test_rollout_restart_replaces_every_pod_and_status_waits_for_them(web):
     ("rollout restart", "error: required resource not specified"),
     ("rollout status", "error: required resource not specified"),
     ("rollout foo", "error: unknown command \"foo\"\nSee 'kubectl rollout -h' for help and examples"),
-    ("rollout undo deploy/web", 'error: k8sedu does not model "kubectl rollout undo" yet; it models: rollout '
-                                "restart, rollout status"),
+    ("rollout pause deploy/web", 'error: k8sedu does not model "kubectl rollout pause" yet; it models: rollout '
+                                 "history, rollout restart, rollout status, rollout undo"),
     ("rollout restart svc/web", "error: service/web restarting is not supported"),
 ])
 def test_rollout_refusals(web, command, message):
@@ -403,23 +403,44 @@ def discovery(cluster):
     out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=2 --port=80")
     out(cluster.core, "create service clusterip web --tcp=80:80")
     out(cluster.core, "create service externalname ext --external-name=example.com")
+    cluster.apply(CLIENTS)
     cluster.advance(10)
-    return cluster, cluster.pod_names()[0]
+    return cluster
 
 
-@pytest.mark.parametrize("program, output", [
+# Client pods with the tools they really carry: the DNS debugging page's dnsutils (bind9's nslookup and dig)
+# and busybox (its own wget), each kept running by its command.
+CLIENTS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: dnsutils}
+spec:
+  containers:
+  - {name: dnsutils, image: "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", command: [sleep, infinity]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: busybox}
+spec:
+  containers:
+  - {name: busybox, image: "busybox:1.36", command: [sleep, "3600"]}
+"""
+
+
+@pytest.mark.parametrize("program, output", [  # run in dnsutils, wget in busybox
     ("nslookup -type=SRV _80-80._tcp.web", "Server:\t\t10.96.0.10\nAddress:\t10.96.0.10#53\n\n"
                                            "_80-80._tcp.web.default.svc.cluster.local\tservice = 0 100 80 "
                                            "web.default.svc.cluster.local."),
     ("dig +short web", ""),  # dig does not use the search list
-    ("dig +short web.default.svc.cluster.local", "10.96.88.19"),
-    ("dig +short +search web", "10.96.88.19"),
+    ("dig +short web.default.svc.cluster.local", "10.96.163.97"),
+    ("dig +short +search web", "10.96.163.97"),
     ("dig +short SRV _80-80._tcp.web.default.svc.cluster.local", "0 100 80 web.default.svc.cluster.local."),
     ("dig +short ext.default.svc.cluster.local", "example.com.\n93.184.215.14"),
     ("wget -qO- http://web/", None),
 ])
 def test_dns_and_http_tools(discovery, program, output):
-    cluster, pod = discovery
+    cluster = discovery
+    pod = "busybox" if program.startswith("wget") else "dnsutils"
     result = out(cluster.core, f"exec {pod} -- {program}")
     if output is None:
         assert result.startswith("<!DOCTYPE html>")
@@ -428,8 +449,8 @@ def test_dns_and_http_tools(discovery, program, output):
 
 
 def test_wget_errors_are_busybox_s(discovery):
-    cluster, pod = discovery
-    assert refused(cluster, f"exec {pod} -- wget -qO- http://nope/") == \
+    cluster = discovery
+    assert refused(cluster, "exec busybox -- wget -qO- http://nope/") == \
         "wget: bad address 'nope'\ncommand terminated with exit code 1"
 
 
@@ -438,14 +459,15 @@ def test_wget_errors_are_busybox_s(discovery):
 def test_wrap_breaks_at_spaces_and_leaves_long_words_whole():
     assert wrap("aaa bbb ccc", 7) == "aaa bbb\nccc"
     assert wrap("see https://example.com/a/very/long/url here", 10) == "see\nhttps://example.com/a/very/long/url\nhere"
-    assert wrap("one\ntwo", 80) == "onetwo"  # kubectl drops the newlines first
+    # go-wordwrap keeps newlines (kubectl pkg/explain/v2/funcs_test.go, the "wrap 76" case)
+    assert wrap("one\ntwo", 80) == "one\ntwo"
 
 
 def test_explain_a_field(cluster):
     assert out(cluster.core, "explain deployment.spec.replicas") == (
         "GROUP:      apps\nKIND:       Deployment\nVERSION:    v1\n\nFIELD: replicas <integer>\n\n\n"
         "DESCRIPTION:\n    Number of desired pods. This is a pointer to distinguish between explicit\n"
-        "    zero and not specified. Defaults to 1.")
+        "    zero and not specified. Defaults to 1.\n    ")  # the description's own final newline, indented
 
 
 def test_explain_an_object_lists_its_fields(cluster):

@@ -1,12 +1,12 @@
 """The kubelet and the CNI plugin: a pod's life on its node, on simulated time."""
 
-import dataclasses
 
 import pytest
 
 from k8sedu import Cluster
 from k8sedu.cni import HostLocalIPAM, RangeExhausted
-from k8sedu.kubelet import PULL_SECONDS, SANDBOX_SECONDS, STOP_SECONDS
+from k8sedu.kubelet import PULL_SECONDS, REPULL_SECONDS, SANDBOX_SECONDS, STOP_SECONDS
+from k8sedu.kubelet.backoff import Backoff
 from k8sedu.objects import (Container, Deployment, DeploymentSpec, HTTPGetAction, LabelSelector, ObjectMeta,
                             PodSpec, PodTemplateSpec, Probe, frozen)
 
@@ -45,20 +45,40 @@ def test_a_readiness_probe_delays_ready_after_running():
 
 
 def test_a_second_pod_on_the_node_does_not_pull_again():
+    """Source: kubelet images.go ``shouldPullImage``: IfNotPresent (a tag other than latest) and present."""
+    cluster = Cluster(nodes=1, seed=1)
+    deploy(cluster, "a", image="nginx:1.27")
+    cluster.advance(10)
+    deploy(cluster, "b", image="nginx:1.27")
+    cluster.advance(SANDBOX_SECONDS)
+    assert phases(cluster, "b") == [("Running", True, True)]
+    assert cluster.events.about("Pod")[-3].message == 'Container image "nginx:1.27" already present on machine'
+
+
+def test_an_untagged_image_is_pulled_again_for_every_pod():
+    """Source: k/k ``SetDefaults_Container`` (no tag or ``:latest`` -> imagePullPolicy Always) and images.go."""
     cluster = Cluster(nodes=1, seed=1)
     deploy(cluster, "a")
     cluster.advance(10)
     deploy(cluster, "b")
     cluster.advance(SANDBOX_SECONDS)
+    assert phases(cluster, "b") == [("Pending", False, True)]
+    cluster.advance(REPULL_SECONDS)
     assert phases(cluster, "b") == [("Running", True, True)]
-    assert cluster.events.about("Pod")[-3].message == 'Container image "nginx" already present on machine'
+    assert [e.message for e in cluster.events.about("Pod")[-4:-2]] == [
+        'Pulling image "nginx"', 'Successfully pulled image "nginx" in 1s (1s including waiting)']
 
 
 def test_pod_ips_come_from_the_nodes_pod_cidr_starting_at_dot_2():
-    cluster = Cluster(nodes=1, seed=1)  # one node: CoreDNS took .2 and .3
+    """Source: CNI host-local IPAM (sequential after the last reserved IP, the gateway .1 skipped)."""
+    cluster = Cluster(nodes=1, seed=1)  # one node: the kube-system pods with their own IPs came first
+    taken = sorted(int(p.status.pod_ip.rsplit(".", 1)[1]) for p in cluster.core.api.list("Pod")
+                   if p.status.pod_ip.startswith("10.244."))
+    assert taken == list(range(2, 2 + len(taken)))  # CoreDNS took .2 and .3 ...
     deploy(cluster, replicas=2)
     cluster.advance(5)
-    assert sorted(p.status.pod_ip for p in cluster.list("Pod")) == ["10.244.0.4", "10.244.0.5"]
+    assert sorted(p.status.pod_ip for p in cluster.list("Pod")) == [f"10.244.0.{taken[-1] + 1}",
+                                                                    f"10.244.0.{taken[-1] + 2}"]
 
 
 def test_a_deleted_pod_terminates_then_disappears_and_its_replacement_gets_a_new_ip():
@@ -112,3 +132,16 @@ def test_a_single_node_cluster_schedules_on_its_untainted_control_plane():
     cluster = Cluster(nodes=1, seed=3)
     deploy(cluster)
     assert [p.spec.node_name for p in cluster.list("Pod")] == ["kind-control-plane"]
+
+
+@pytest.mark.parametrize("failures_at, expected", [
+    ((0,), [10.0]),
+    ((0, 1, 2, 3, 4, 5, 6, 7), [10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0, 300.0]),  # doubling, capped at 5 min
+    ((0, 1, 602), [10.0, 20.0, 10.0]),  # quiet for more than 2 x 5 min: starts again
+    ((0, 1, 600), [10.0, 20.0, 40.0]),  # exactly 10 min is not more than 10 min
+])
+def test_the_kubelets_back_off_doubles_from_10s_to_5min_and_forgets_after_10_quiet_minutes(failures_at, expected):
+    """Source: client-go ``util/flowcontrol/backoff.go`` (``Next``, ``hasExpired``: ``eventTime - lastUpdate >
+    2*maxDuration``) with the kubelet's ``NewBackOff(10s, MaxContainerBackOff=300s)``."""
+    backoff = Backoff()
+    assert [backoff.next("pod_container", t) for t in failures_at] == expected

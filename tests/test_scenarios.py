@@ -8,8 +8,8 @@ import pytest
 from k8sedu import Cluster, KubectlError, load_balancers
 from k8sedu.cloud import vpc_client_ip
 
-CE = "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 --port=8000"
-CC = "create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100"
+CE = "create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 --port=8000"
+CC = "create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE --port=8100"
 
 
 def cluster_with(kind="LoadBalancer", cloud=None, seed=3, nodes=3, extra=""):
@@ -218,7 +218,7 @@ def test_minikube_tunnel_sets_the_external_ip_to_the_cluster_ip_and_routes_it_fr
 
 # ---------------------------------------------------------------- ephemeral pods and node failure
 
-def test_a_failed_node_leaves_the_service_after_40s_and_its_pods_are_replaced_after_340s():
+def test_a_failed_node_leaves_the_service_after_50s_and_its_pods_are_replaced_after_350s():
     cluster = cluster_with("ClusterIP", seed=9)
     client_node = cluster.get("Pod", client(cluster)).spec.node_name
     victim = next(p for p in sorted(ce_pods(cluster)) if cluster.get("Pod", p).spec.node_name != client_node)
@@ -226,7 +226,7 @@ def test_a_failed_node_leaves_the_service_after_40s_and_its_pods_are_replaced_af
     node, old_ip = pod.spec.node_name, pod.status.pod_ip
     cluster.fail_node(node)
     assert not cluster.request(f"http://{old_ip}:8000/", from_pod=healthy_client(cluster, node)).ok
-    cluster.advance(41)
+    cluster.advance(51)
     assert cluster.get("Node", node).status.conditions[0].status == "Unknown"
     ready = {a.ip for s in cluster.get("Endpoints", "currency-exchange").subsets for a in s.addresses}
     assert old_ip not in ready and len(ready) == 1

@@ -55,8 +55,25 @@ def test_loadbalancer_with_local_policy_gets_a_health_check_node_port(api):
      'The Service "web" is invalid: spec.externalTrafficPolicy: Invalid value: "Local": may only be set for '
      'externally-accessible services'),
     (svc("web", "ClusterIP", load_balancer_source_ranges=("10.0.0.0/8",)),
-     "The Service \"web\" is invalid: spec.loadBalancerSourceRanges: Forbidden: may only be used when `type` is "
+     # validation.go ValidateService: specPath.Child("LoadBalancerSourceRanges"), Go's capital L.
+     "The Service \"web\" is invalid: spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is "
      "'LoadBalancer'"),
+    (svc("web", "LoadBalancer", load_balancer_source_ranges=("10.0.0.0/8", "office")),
+     'The Service "web" is invalid: spec.LoadBalancerSourceRanges: Invalid value: "[10.0.0.0/8 office]": must be '
+     'a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 '),
+    # validation.go ValidatePortNumOrName -> apimachinery IsValidPortName (IANA_SVC_NAME).
+    (svc("web", ports=(ServicePort(80, target_port="http_web"),)),
+     'The Service "web" is invalid: spec.ports[0].targetPort: Invalid value: "http_web": must contain only '
+     'alpha-numeric characters (a-z, 0-9), and hyphens (-)'),
+    (svc("web", ports=(ServicePort(80, target_port="8080"),)),
+     'The Service "web" is invalid: spec.ports[0].targetPort: Invalid value: "8080": must contain at least one '
+     'letter (a-z)'),
+    (svc("web", ports=(ServicePort(80, target_port="currency-exchange"),)),
+     'The Service "web" is invalid: spec.ports[0].targetPort: Invalid value: "currency-exchange": must be no more '
+     'than 15 characters'),
+    (svc("web", ports=(ServicePort(80, target_port="web--http"),)),
+     'The Service "web" is invalid: spec.ports[0].targetPort: Invalid value: "web--http": must not contain '
+     'consecutive hyphens'),
 ])
 def test_invalid_services_are_rejected_and_allocate_nothing(api, service, message):
     rv, used = api.store.resource_version, api.service_ips.used

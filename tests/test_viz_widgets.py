@@ -13,9 +13,9 @@ from k8sedu import Cluster, viz
 @pytest.fixture
 def cluster():
     cluster = Cluster(seed=4)
-    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1 --replicas=2 --port=8000")
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 --port=8000")
     cluster.kubectl("expose deployment currency-exchange --port=8000")
-    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1 --port=8100")
+    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE --port=8100")
     cluster.advance(10)
     return cluster
 

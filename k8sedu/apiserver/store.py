@@ -135,6 +135,10 @@ class Store:
         """Call ``handler(WatchEvent)`` after every write of ``kind``."""
         self._handlers.setdefault(kind, []).append(handler)
 
+    def unwatch(self, kind: str, handler: Callable[[WatchEvent], None]) -> None:
+        """Stop calling ``handler``: a client closed its watch (``kubectl get -w`` ended)."""
+        self._handlers[kind].remove(handler)
+
     # ------------------------------------------------------------ writes
 
     def create(self, obj: Any) -> Any:

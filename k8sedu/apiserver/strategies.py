@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import ingress, validation
+from k8sedu.apiserver import configmaps, ingress, validation
 from k8sedu.apiserver.errors import raise_if_invalid
 from k8sedu.apiserver.services import ServiceRegistry
 
@@ -89,6 +89,18 @@ class IngressClassStrategy(Strategy):
         return obj
 
 
+class ConfigMapStrategy(Strategy):
+    """ConfigMaps: config keys, no key in both data and binaryData, and ``immutable`` (``configmaps``)."""
+
+    def prepare_for_create(self, obj: Any) -> Any:
+        raise_if_invalid(obj, configmaps.validate_configmap(obj))
+        return obj
+
+    def prepare_for_update(self, obj: Any, old: Any) -> Any:
+        raise_if_invalid(obj, configmaps.validate_configmap(obj, old))
+        return obj
+
+
 def strategies(services: ServiceRegistry, ingress_classes: Callable[[], list]) -> dict[str, Strategy]:
     """The table: one strategy per kind that needs more than the name checks."""
     return {
@@ -96,4 +108,5 @@ def strategies(services: ServiceRegistry, ingress_classes: Callable[[], list]) -
         "Deployment": DeploymentStrategy(),
         "Ingress": IngressStrategy(ingress_classes),
         "IngressClass": IngressClassStrategy(),
+        "ConfigMap": ConfigMapStrategy(),
     }

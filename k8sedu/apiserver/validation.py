@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 
@@ -76,6 +77,21 @@ def port_name_errors(name: str) -> list[str]:
     return errs
 
 
+def port_num_or_name_errors(port: "int | str", path: str) -> list[FieldError]:
+    """``ValidatePortNumOrName``: a number in 1-65535, or a valid port name (a named ``targetPort``).
+
+    Examples
+    --------
+    >>> [str(e) for e in port_num_or_name_errors("http_web", "spec.ports[0].targetPort")]
+    ['spec.ports[0].targetPort: Invalid value: "http_web": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)']
+    """
+    if isinstance(port, int):
+        if not 1 <= port <= 65535:
+            return [FieldError(path, "Invalid value", "must be between 1 and 65535, inclusive", port)]
+        return []
+    return [FieldError(path, "Invalid value", msg, port) for msg in port_name_errors(port)]
+
+
 NAME_RULES = {
     "Service": dns1035_label,
     "Namespace": dns1123_label,
@@ -137,17 +153,39 @@ def _type_errors(spec) -> list[FieldError]:
                                        "may not expose port 10250 externally since it is used by kubelet", 10250))
     else:
         if spec.load_balancer_source_ranges:
-            errs.append(FieldError("spec.loadBalancerSourceRanges", "Forbidden",
-                                   "may only be used when `type` is 'LoadBalancer'"))
+            # validation.go spells this path with Go's capital L: specPath.Child("LoadBalancerSourceRanges").
+            errs.append(FieldError(SOURCE_RANGES_PATH, "Forbidden", "may only be used when `type` is 'LoadBalancer'"))
         if spec.allocate_load_balancer_node_ports is not None:
             errs.append(FieldError("spec.allocateLoadBalancerNodePorts", "Forbidden",
                                    "may only be used when `type` is 'LoadBalancer'"))
+    errs += _source_range_errors(spec.load_balancer_source_ranges)
     seen: set[tuple[str, int]] = set()
     for i, port in enumerate(spec.ports):
         if port.node_port and (port.protocol, port.node_port) in seen:
             errs.append(FieldError(f"spec.ports[{i}].nodePort", "Duplicate value", str(port.node_port)))
         seen.add((port.protocol, port.node_port))
     return errs
+
+
+SOURCE_RANGES_PATH = "spec.LoadBalancerSourceRanges"
+
+
+def _source_range_errors(ranges) -> list[FieldError]:
+    """``GetLoadBalancerSourceRanges``: every entry (spaces trimmed) must be a CIDR; the value shown is Go's ``%v``.
+
+    Examples
+    --------
+    >>> [str(e) for e in _source_range_errors(("10.0.0.0/8", "office"))]
+    ['spec.LoadBalancerSourceRanges: Invalid value: "[10.0.0.0/8 office]": must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 ']
+    """
+    for value in ranges:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            return [FieldError(SOURCE_RANGES_PATH, "Invalid value",
+                               "must be a list of IP ranges. For example, 10.240.0.0/24,10.250.0.0/24 ",
+                               "[" + " ".join(ranges) + "]")]
+    return []
 
 
 def _policy_errors(spec) -> list[FieldError]:
@@ -195,9 +233,7 @@ def _port_errors(ports) -> list[FieldError]:
         if port.protocol not in ("TCP", "UDP", "SCTP"):
             errs.append(FieldError(f"{path}.protocol", "Unsupported value",
                                    f'"{port.protocol}": supported values: "SCTP", "TCP", "UDP"'))
-        if isinstance(port.target_port, int) and not 1 <= port.target_port <= 65535:
-            errs.append(FieldError(f"{path}.targetPort", "Invalid value",
-                                   "must be between 1 and 65535, inclusive", port.target_port))
+        errs += port_num_or_name_errors(port.target_port, f"{path}.targetPort")
         key = (port.protocol, port.port)
         if key in seen_ports:
             errs.append(FieldError(path, "Duplicate value",

@@ -4,7 +4,9 @@ Mirrors ``pkg/controller/endpoint``: one Endpoints object per Service with a
 selector, named exactly like the Service. Ready pods go to
 ``subsets[].addresses``, pods that are not ready to ``notReadyAddresses``;
 terminating pods are dropped (unless ``publishNotReadyAddresses``). Addresses
-are sorted by IP, as ``RepackSubsets`` does. ``kubectl get endpoints`` reads
+are sorted by IP *as strings*, then by pod UID, as ``RepackSubsets`` does
+(``LessEndpointAddress`` compares the bytes of the IP text), so 10.244.1.10
+comes before 10.244.1.9. ``kubectl get endpoints`` reads
 this object; kube-proxy and CoreDNS read EndpointSlices instead.
 """
 
@@ -28,8 +30,16 @@ def _address(pod: Pod) -> EndpointAddress:
                                                       pod.metadata.uid))
 
 
-def _ip_key(address: EndpointAddress) -> tuple[int, ...]:
-    return tuple(int(part) for part in address.ip.split("."))
+def _ip_key(address: EndpointAddress) -> tuple[str, str]:
+    """``LessEndpointAddress``: the IP text byte by byte, then the pod's UID.
+
+    Examples
+    --------
+    >>> ips = ["10.244.1.9", "10.244.1.10", "10.244.2.3"]
+    >>> [a.ip for a in sorted((EndpointAddress(ip=ip) for ip in ips), key=_ip_key)]
+    ['10.244.1.10', '10.244.1.9', '10.244.2.3']
+    """
+    return address.ip, address.target_ref.uid if address.target_ref else ""
 
 
 def subsets_for(svc: Service, pods: list[Pod]) -> tuple[EndpointSubset, ...]:

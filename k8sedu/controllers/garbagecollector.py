@@ -3,7 +3,8 @@
 Mirrors ``pkg/controller/garbagecollector`` with background propagation: when
 an owner is deleted, every object whose ``ownerReferences`` name its uid is
 deleted after it. Deleting a Deployment removes its ReplicaSets, whose pods
-then terminate; deleting a Service removes its EndpointSlices.
+then terminate; deleting a DaemonSet removes its pods; deleting a Service
+removes its EndpointSlices.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Optional
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch
 
-DEPENDENTS = {"Deployment": ("ReplicaSet",), "ReplicaSet": ("Pod",), "Service": ("EndpointSlice",)}
+DEPENDENTS = {"Deployment": ("ReplicaSet",), "ReplicaSet": ("Pod",), "Service": ("EndpointSlice",),
+              "DaemonSet": ("Pod",)}
 
 
 def _deleted_owner(kind: str):

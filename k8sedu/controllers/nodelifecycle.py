@@ -1,13 +1,19 @@
 """The node lifecycle controller (kube-controller-manager), for failed nodes.
 
 Mirrors ``pkg/controller/nodelifecycle``: a kubelet that stops posting status
-is noticed after ``--node-monitor-grace-period`` (40 s): the node's Ready
-condition becomes ``Unknown``, it gets the ``node.kubernetes.io/unreachable``
-taints (NoSchedule, NoExecute) and its pods are marked not ready, so the
-EndpointSlice controller takes them out of every Service at once. Pods
-tolerate the NoExecute taint for 300 s (the default toleration the API server
-adds); after that they are evicted (deleted), and their ReplicaSets create
-replacements on healthy nodes. The evicted pods stay ``Terminating`` until
+is noticed after ``--node-monitor-grace-period`` (50 s since Kubernetes 1.32,
+k/k PR #126287; 40 s before): ``tryUpdateNodeHealth`` sets the node's
+``Ready``, ``MemoryPressure``, ``DiskPressure`` and ``PIDPressure`` conditions
+to ``Unknown`` (reason ``NodeStatusUnknown``, "Kubelet stopped posting node
+status."; ``NetworkUnavailable`` belongs to the network and is left alone),
+it gets the ``node.kubernetes.io/unreachable`` taints (NoSchedule, NoExecute)
+and its pods are marked not ready, so the EndpointSlice controller takes them
+out of every Service at once. A pod stays on the node as long as it tolerates
+the NoExecute taint: 300 s for an ordinary pod (the DefaultTolerationSeconds
+admission plugin gives every pod that has none a ``tolerationSeconds: 300``
+toleration), forever for daemon pods and static pods, whose tolerations have
+no limit. Then it is evicted (deleted), and its ReplicaSet creates a
+replacement on a healthy node. The evicted pods stay ``Terminating`` until
 the node comes back, because only its kubelet can confirm they stopped.
 """
 
@@ -20,11 +26,63 @@ from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
-from k8sedu.objects import NodeCondition, PodCondition, Taint
+from k8sedu.kubelet.nodestatus import HEALTHY
+from k8sedu.objects import PodCondition, Taint
 
-GRACE_PERIOD = 40.0  # --node-monitor-grace-period
+GRACE_PERIOD = 50.0  # --node-monitor-grace-period, 50 s since 1.32
 EVICTION_AFTER = 300.0  # tolerationSeconds of the default not-ready/unreachable tolerations
 UNREACHABLE = "node.kubernetes.io/unreachable"
+NOT_READY = "node.kubernetes.io/not-ready"
+# tryUpdateNodeHealth: Ready and these become Unknown; NetworkUnavailable is "managed on a control plane level"
+UNKNOWN_WHEN_SILENT = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
+
+
+def toleration_seconds(pod) -> Optional[float]:
+    """How long ``pod`` stays on an unreachable node: None is forever, 0 is not at all.
+
+    A pod with no toleration of the NoExecute unreachable taint has the
+    300 s one DefaultTolerationSeconds added when it was created.
+
+    Examples
+    --------
+    >>> from k8sedu.objects import ObjectMeta, Pod, PodSpec
+    >>> toleration_seconds(Pod(ObjectMeta()))
+    300.0
+    >>> toleration_seconds(Pod(ObjectMeta(), PodSpec(tolerations=(Taint("", ""),))))  # a daemon pod
+    """
+    tolerations = [t for t in pod.spec.tolerations
+                   if (not t.key or t.key == UNREACHABLE) and t.effect in ("", "NoExecute")]
+    if not tolerations:
+        return EVICTION_AFTER
+    if any(t.toleration_seconds is None for t in tolerations):
+        return None
+    return float(max(t.toleration_seconds for t in tolerations))
+
+
+def default_tolerations(tolerations: tuple) -> tuple:
+    """The tolerations the API server stores for a new pod: its own, plus what the DefaultTolerationSeconds
+    admission plugin adds (``plugin/pkg/admission/defaulttolerationseconds``): a NoExecute toleration of
+    ``not-ready`` and of ``unreachable`` for 300 s, each only if the pod does not tolerate that taint yet.
+
+    Examples
+    --------
+    >>> [(t.key, t.toleration_seconds) for t in default_tolerations(())]
+    [('node.kubernetes.io/not-ready', 300), ('node.kubernetes.io/unreachable', 300)]
+    >>> default_tolerations((Taint("", ""),))  # tolerates everything already
+    (Taint(key='', effect='', value='', toleration_seconds=None),)
+    """
+    def tolerated(key: str) -> bool:
+        return any((not t.key or t.key == key) and t.effect in ("", "NoExecute") for t in tolerations)
+    extra = tuple(Taint(key, "NoExecute", toleration_seconds=int(EVICTION_AFTER))
+                  for key in (NOT_READY, UNREACHABLE) if not tolerated(key))
+    return tuple(tolerations) + extra
+
+
+def silent_conditions(conditions, now: float) -> tuple:
+    """The node's conditions once its kubelet stopped posting status (``tryUpdateNodeHealth``)."""
+    return tuple(dataclasses.replace(c, status="Unknown", reason="NodeStatusUnknown",
+                                     message="Kubelet stopped posting node status.", last_transition_time=now)
+                 if c.type in UNKNOWN_WHEN_SILENT and c.status != "Unknown" else c for c in conditions)
 
 
 class NodeLifecycleController(Controller):
@@ -48,9 +106,13 @@ class NodeLifecycleController(Controller):
         self.silent_since.pop(node, None)
         obj = self.api.get("Node", "", node)
         taints = tuple(t for t in obj.spec.taints if t.key != UNREACHABLE)
+        now = self.clock.now
+        conditions = tuple(dataclasses.replace(c, status=healthy, reason=reason, message=message,
+                                               last_heartbeat_time=now, last_transition_time=now)
+                           for c in obj.status.conditions for healthy, reason, message in [HEALTHY.get(
+                               c.type, (c.status, c.reason, c.message))])
         self.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, taints=taints),
-                                            status=dataclasses.replace(obj.status, conditions=(
-                                                NodeCondition("Ready", "True"),))))
+                                            status=dataclasses.replace(obj.status, conditions=conditions)))
         self.recorder.event(obj, "NodeReady", f"Node {node} status is now: NodeReady")
 
     def reconcile(self, key) -> Optional[Result]:
@@ -67,12 +129,13 @@ class NodeLifecycleController(Controller):
             return
         obj = self.api.get("Node", "", node)
         taints = obj.spec.taints + (Taint(UNREACHABLE, "NoSchedule"), Taint(UNREACHABLE, "NoExecute"))
-        status = dataclasses.replace(obj.status, conditions=(NodeCondition("Ready", "Unknown"),))
+        status = dataclasses.replace(obj.status, conditions=silent_conditions(obj.status.conditions, self.clock.now))
         self.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, taints=taints), status=status))
         self.recorder.event(obj, "NodeNotReady", f"Node {node} status is now: NodeNotReady")
         for pod in self.api.store.by_index("Pod", "node", node):
             self._mark_not_ready(pod)
-        self.clock.call_later(EVICTION_AFTER, lambda: self._evict(node, since), label=f"{self.name} evict {node}")
+        for delay in sorted({toleration_seconds(p) for p in self.api.store.by_index("Pod", "node", node)} - {None}):
+            self.clock.call_later(delay, lambda: self._evict(node, since), label=f"{self.name} evict {node}")
 
     def _mark_not_ready(self, pod) -> None:
         conditions = tuple(PodCondition(c.type, "False") if c.type in ("Ready", "ContainersReady") else c
@@ -84,8 +147,11 @@ class NodeLifecycleController(Controller):
     def _evict(self, node: str, since: float) -> None:
         if self.silent_since.get(node) != since:
             return  # the node came back in time
+        tainted_at = since + GRACE_PERIOD
         for pod in self.api.store.by_index("Pod", "node", node):
-            if pod.metadata.deletion_timestamp is None:
+            seconds = toleration_seconds(pod)
+            if pod.metadata.deletion_timestamp is None and seconds is not None \
+                    and self.clock.now >= tainted_at + seconds:
                 self.recorder.event(pod, "TaintManagerEviction",
                                     f"Marking for deletion Pod {pod.metadata.namespace}/{pod.metadata.name}")
                 self.api.delete("Pod", pod.metadata.namespace, pod.metadata.name)

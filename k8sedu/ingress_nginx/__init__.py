@@ -1,4 +1,12 @@
-"""ingress-nginx: the ingress controller the course installs (kubernetes/ingress-nginx v1.12).
+"""ingress-nginx: the ingress controller the course installs (kubernetes/ingress-nginx controller v1.12.0).
+
+The project is retired: Kubernetes SIG Network and the Security Response
+Committee announced it on 11 November 2025
+(kubernetes.io/blog/2025/11/11/ingress-nginx-retirement/): "Best-effort
+maintenance will continue until March 2026. Afterward, there will be no
+further releases, no bugfixes, and no updates to resolve any security
+vulnerabilities that may be discovered." The Ingress API itself stays; the
+announcement points new setups to Gateway API. ``install`` prints this note.
 
 An Ingress is only configuration stored in etcd; nothing routes for it until
 an ingress controller that claims its IngressClass runs in the cluster. This

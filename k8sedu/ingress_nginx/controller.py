@@ -12,7 +12,9 @@ pods run two things: a Go controller and nginx.
 - As ``--publish-service=ingress-nginx/ingress-nginx-controller`` says, it
   writes the address of *its own* Service into ``status.loadBalancer`` of
   every Ingress it serves: that is the ADDRESS column. While that Service is
-  ``<pending>`` (a LoadBalancer on kind), the ADDRESS stays blank.
+  ``<pending>`` (a LoadBalancer on kind), the ADDRESS stays blank. kind's
+  manifest passes ``--publish-status-address=localhost`` instead, so there
+  the ADDRESS is ``localhost``.
 - **nginx** answers requests: ``route`` picks the server by Host and the
   location by URI, and the balancer picks one pod endpoint of that location's
   backend, round robin (``load-balance: round_robin``, the default).
@@ -31,6 +33,7 @@ no leader election, retry of a failed endpoint, or ExternalName backend.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -51,6 +54,14 @@ SERVICE = "ingress-nginx-controller"
 SELECTOR = {"app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx",
             "app.kubernetes.io/name": "ingress-nginx"}
 SYNC: Key = ("", "sync")  # the whole configuration; no Ingress can have an empty namespace
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -76,10 +87,12 @@ class IngressNginxController(Controller, Addon):
 
     name = "ingress-nginx-controller"
 
-    def __init__(self, api: APIServer, recorder: Recorder, settings: ClassSettings = ClassSettings()):
+    def __init__(self, api: APIServer, recorder: Recorder, settings: ClassSettings = ClassSettings(),
+                 publish_status_address: str = ""):
         self.api = api
         self.recorder = recorder
         self.settings = settings
+        self.publish_status_address = publish_status_address  # --publish-status-address (kind's manifest: localhost)
         self.configuration = cfg.Configuration()
         self._loaded_conf = ""  # the nginx.conf nginx last (re)loaded
         self._next: dict[str, int] = {}  # round robin position per backend
@@ -149,7 +162,17 @@ class IngressNginxController(Controller, Addon):
         self._synced[key] = ing.metadata.resource_version
 
     def published_addresses(self) -> tuple[IngressLoadBalancerIngress, ...]:
-        """``--publish-service``: the addresses of the controller's own Service (none while <pending>)."""
+        """What the controller writes into its Ingresses' status: the ADDRESS column.
+
+        ``--publish-status-address`` (kind's manifest: ``localhost``) wins: each
+        comma-separated value, an IP or else a hostname (``status.go``
+        ``statusAddressFromPublishStatusAddress``). Otherwise ``--publish-service``:
+        the addresses of the controller's own Service (none while <pending>).
+        """
+        if self.publish_status_address:
+            values = [v.strip() for v in self.publish_status_address.split(",") if v.strip()]
+            return tuple(IngressLoadBalancerIngress(ip=v) if _is_ip(v) else IngressLoadBalancerIngress(hostname=v)
+                         for v in values)
         svc = self.api.try_get("Service", NAMESPACE, SERVICE)
         if svc is None:
             return ()
@@ -166,9 +189,17 @@ class IngressNginxController(Controller, Addon):
 
     # ------------------------------------------------------------ what the add-on declares (k8sedu.protocols.Addon)
 
-    export_note = ("# This cluster ran ingress-nginx. Install it first (on kind):\n"
-                   "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
-                   f"controller-v{VERSION}/deploy/static/provider/kind/deploy.yaml\n")
+    @property
+    def export_note(self) -> str:
+        """How to install the same controller elsewhere: the manifest this cluster used."""
+        if self.publish_status_address == "localhost":  # kind's manifest, on kind's ingress config
+            first = ("# This cluster ran ingress-nginx from its kind manifest. Create the kind cluster with kind's "
+                     "ingress config\n#   (control-plane node label ingress-ready=true, extraPortMappings 80 and "
+                     "443), then:\n")
+        else:  # the export is for a kind cluster: its manifest
+            first = "# This cluster ran ingress-nginx. Install it first (on kind):\n"
+        return (first + "#   kubectl apply -f https://raw.githubusercontent.com/kubernetes/ingress-nginx/"
+                f"controller-v{VERSION}/deploy/static/provider/kind/deploy.yaml\n")
 
     def installed(self, obj) -> bool:
         """Its namespace and everything in it, and the IngressClass its manifest creates."""

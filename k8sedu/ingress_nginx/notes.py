@@ -50,6 +50,10 @@ def why_nowhere(core: "DataPlane", host: str) -> tuple[str, Optional[Ingress]]:
         return (f"{host} is a host of Ingress {key}, served by ingress-nginx, which has no external address yet: "
                 f"Service {NAMESPACE}/{SERVICE} is <pending> because {why_pending}; reach the controller through "
                 f"that Service's NodePort with headers={{'Host': '{host}'}}"), ing
+    if addresses == ["localhost"]:  # kind's manifest: --publish-status-address=localhost
+        return (f"{host} is a host of Ingress {key}, served by ingress-nginx at localhost (kind's manifest): "
+                "only the host that runs kind reaches it, through the port mapping: request "
+                f"http://localhost/... with source=\"host\" and headers={{'Host': '{host}'}}"), ing
     return (f"{host} is a host of Ingress {key}, served by ingress-nginx at {', '.join(addresses)}, but no public "
             f"DNS record points {host} there: send the request to that address with "
             f"headers={{'Host': '{host}'}}"), ing

@@ -40,8 +40,8 @@ from k8sedu.kube_proxy.external import (
     node_port_rules,
 )
 from k8sedu.kube_proxy.names import (
-    KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS,
-    KUBE_POSTROUTING, KUBE_PROXY_CANARY, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
+    KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_IPTABLES_HINT, KUBE_KUBELET_CANARY,
+    KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_CANARY, KUBE_PROXY_FIREWALL, KUBE_SERVICES,
     LARGE_CLUSTER_ENDPOINTS_THRESHOLD, MASQUERADE_MARK, endpoint_chain_name, external_chain_name,
     firewall_chain_name, local_chain_name, port_proto_hash, service_chain_name,
 )
@@ -61,7 +61,8 @@ from k8sedu.kube_proxy.tables import (
 
 __all__ = [
     # the backend
-    "render_service_port", "render_tables", "assemble_nat_table", "assemble_filter_table", "sort_key",
+    "render_service_port", "render_tables", "assemble_nat_table", "assemble_filter_table",
+    "assemble_mangle_table", "canary_chains", "sort_key",
     "builtin_jump_rules", "JUMP_CHAINS", "JumpChain",
     # re-exported so ``from k8sedu.kube_proxy.iptables import ...`` keeps working
     "ServicePortRules", "PortPlan", "plan_service_port", "combine", "compute_probability",
@@ -73,6 +74,7 @@ __all__ = [
     "firewall_chain_name", "endpoint_chain_name",
     "KUBE_SERVICES", "KUBE_EXTERNAL_SERVICES", "KUBE_NODEPORTS", "KUBE_POSTROUTING", "KUBE_MARK_MASQ",
     "KUBE_FORWARD", "KUBE_PROXY_FIREWALL", "KUBE_PROXY_CANARY", "KUBE_FIREWALL", "MASQUERADE_MARK",
+    "KUBE_KUBELET_CANARY", "KUBE_IPTABLES_HINT",
     "LARGE_CLUSTER_ENDPOINTS_THRESHOLD",
     "BUILTIN_CHAINS", "IPTABLES_VERSION", "AddrType", "Chain", "Comment", "Conntrack", "MarkMatch",
     "Match", "PortMatch", "Recent", "RecentTable", "Rule", "Statistic", "Table", "iptables_save",
@@ -240,7 +242,7 @@ def assemble_nat_table(ports: Sequence[ServicePortRules]) -> Table:
     jumps = builtin_jump_rules("nat")
     chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["nat"]]
     chains += [Chain(c, tuple(rules)) for c, rules in shared.items()]
-    chains += [mark_masq_chain(), postrouting_chain(), Chain(KUBE_PROXY_CANARY)]
+    chains += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
     chains += [chain for p in ports for chain in p.nat_chains]
     return Table.build("nat", chains)
 
@@ -251,8 +253,32 @@ def assemble_filter_table(ports: Sequence[ServicePortRules]) -> Table:
     jumps = builtin_jump_rules("filter")
     chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["filter"]]
     chains += [Chain(c, tuple(rules)) for c, rules in shared.items()]
-    chains += [forward_chain(), firewall_chain(), Chain(KUBE_PROXY_CANARY)]
+    chains += [forward_chain(), firewall_chain(), *canary_chains()]
     return Table.build("filter", chains)
+
+
+def canary_chains() -> tuple[Chain, Chain]:
+    """The empty canary chains kube-proxy and the kubelet keep in each of mangle, nat and filter.
+
+    Each watches its own (``iptables.Monitor``, k/k ``pkg/util/iptables``): if
+    someone flushes the tables, the canary is gone and its owner re-creates
+    its rules (kube-proxy: ``forceSyncProxyRules``; the kubelet: ``syncIPTablesRules``).
+    """
+    return Chain(KUBE_KUBELET_CANARY), Chain(KUBE_PROXY_CANARY)
+
+
+def assemble_mangle_table() -> Table:
+    """Return the mangle table of a kube-proxy node: no rules, only chains.
+
+    The kubelet's ``KUBE-IPTABLES-HINT`` (its existence tells which iptables
+    backend the node uses) and the two canaries; kube-proxy writes no mangle rule.
+
+    Examples
+    --------
+    >>> list(assemble_mangle_table().chains)[5:]
+    ['KUBE-IPTABLES-HINT', 'KUBE-KUBELET-CANARY', 'KUBE-PROXY-CANARY']
+    """
+    return Table.build("mangle", [Chain(KUBE_IPTABLES_HINT), *canary_chains()])
 
 
 def sort_key(name: ServicePortName) -> tuple[str, str]:

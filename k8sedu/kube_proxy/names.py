@@ -24,6 +24,11 @@ KUBE_MARK_MASQ = "KUBE-MARK-MASQ"
 KUBE_FORWARD = "KUBE-FORWARD"
 KUBE_PROXY_FIREWALL = "KUBE-PROXY-FIREWALL"
 KUBE_PROXY_CANARY = "KUBE-PROXY-CANARY"
+# The kubelet's chains on the same node (k/k ``pkg/kubelet/kubelet_network_linux.go``): its canary
+# (``iptClient.Monitor`` keeps one in mangle, nat and filter, as kube-proxy does its own) and the
+# hint chain in mangle that tells other components whether the node uses iptables-nft or -legacy.
+KUBE_KUBELET_CANARY = "KUBE-KUBELET-CANARY"
+KUBE_IPTABLES_HINT = "KUBE-IPTABLES-HINT"
 KUBE_FIREWALL = "KUBE-FIREWALL"
 
 MASQUERADE_MARK = 0x4000

@@ -27,6 +27,7 @@ from typing import Iterable, Mapping, Optional
 from k8sedu.kube_proxy.matches import Comment, Match
 
 BUILTIN_CHAINS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "mangle": ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"),
     "filter": ("INPUT", "FORWARD", "OUTPUT"),
     "nat": ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
 })
@@ -141,7 +142,7 @@ class Chain:
 
 @dataclass(frozen=True)
 class Table:
-    """One netfilter table (``nat`` or ``filter``): chains by name, in iptables-save order.
+    """One netfilter table (``mangle``, ``nat`` or ``filter``): chains by name, in iptables-save order.
 
     Build one with ``Table.build``: built-in chains come first in hook order,
     then user chains sorted by name, as iptables-save lists them.
@@ -196,13 +197,17 @@ class Table:
         return "\n".join(lines) + "\n"
 
 
-def iptables_save(nat: Table, filter_: Table, date: Optional[str] = None) -> str:
-    """Return both tables as ``iptables-save`` prints them: filter first, then nat.
+def iptables_save(nat: Table, filter_: Table, date: Optional[str] = None, mangle: Optional[Table] = None) -> str:
+    """Return the tables as ``iptables-save`` prints them: mangle (if given), then filter, then nat.
+
+    That is the real binary's order (v1.8.9, nft and legacy alike, whatever
+    order the tables were loaded in; ``tests/test_iptables_restore.py`` checks it).
 
     Examples
     --------
-    >>> text = iptables_save(Table.build("nat", []), Table.build("filter", []))
+    >>> text = iptables_save(Table.build("nat", []), Table.build("filter", []), mangle=Table.build("mangle", []))
     >>> [line for line in text.splitlines() if line.startswith("*")]
-    ['*filter', '*nat']
+    ['*mangle', '*filter', '*nat']
     """
-    return filter_.to_iptables_save(date) + nat.to_iptables_save(date)
+    first = mangle.to_iptables_save(date) if mangle is not None else ""
+    return first + filter_.to_iptables_save(date) + nat.to_iptables_save(date)

@@ -9,11 +9,13 @@ objects it applied on stdout and the server's errors on stderr.
 
 kubectl is a tree of commands (cobra's): ``ROOT`` holds ``get``, ``create``
 (which holds ``deployment``, ``namespace``, ``ingress`` and ``service``, which
-holds ``clusterip``...), ``rollout`` (``restart``, ``status``) and the rest.
+holds ``clusterip``...), ``rollout`` (``history``, ``restart``, ``status``,
+``undo``), ``set`` (``image``) and the rest.
 ``run`` walks the tree to the command a line names, parses its flags, then
 runs it, with one settle policy: the controllers settle before the command
 runs (the cluster kept working while you typed) and again after it if it wrote
-anything. Commands that wait (``delete``, ``rollout status``) advance the
+anything. Commands that wait (``delete``, ``rollout status``, ``get -w``,
+``run -i``) advance the
 simulated clock themselves. The package is split the way kubectl's own code is:
 
 - ``flags``: cobra/pflag parsing (flags anywhere, ``--flag=value``, ``--``);
@@ -27,12 +29,14 @@ simulated clock themselves. The package is split the way kubectl's own code is:
   ``describe_network``): what ``kubectl describe`` prints, one describer per kind;
 - one module per verb: ``get``, ``describe``, ``create`` (with
   ``create_service`` and ``ingress_create``), ``expose``, ``scale``, ``apply``,
-  ``delete``, ``label``, ``patch``, ``rollout``, ``exec`` (with ``programs``:
+  ``delete``, ``label``, ``patch``, ``rollout``, ``set_image``, ``run``,
+  ``logs``, ``port_forward``, ``watch`` (``get -w``), ``jsonpath`` (``-o
+  jsonpath``, ``--sort-by``), ``exec`` (with ``programs``:
   nslookup, dig, curl, wget, cat inside a pod), ``explain``, ``info``
   (``version``, ``cluster-info``).
 
 ``-f -`` reads the text after the command's first line, or ``stdin=``.
-Commands a real kubectl has but the model does not (``logs``, ``edit``...)
+Commands a real kubectl has but the model does not (``edit``, ``cp``...)
 are refused with a message that says so, never with "unknown command".
 
 Examples
@@ -67,9 +71,13 @@ from k8sedu.kubectl.flags import Parsed, find_verb
 from k8sedu.kubectl.get import GET
 from k8sedu.kubectl.info import CLUSTER_INFO, VERSION
 from k8sedu.kubectl.label import LABEL
+from k8sedu.kubectl.logs import LOGS
 from k8sedu.kubectl.patch import PATCH
+from k8sedu.kubectl.port_forward import PORT_FORWARD
 from k8sedu.kubectl.rollout import ROLLOUT
+from k8sedu.kubectl.run import RUN
 from k8sedu.kubectl.scale import SCALE
+from k8sedu.kubectl.set_image import SET
 from k8sedu.kubectl.streams import IOStreams, Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,7 +88,7 @@ __all__ = ["run", "Result", "ROOT"]
 # Every other top-level command of kubectl 1.32 (`kubectl --help`).
 REAL_COMMANDS = ("alpha", "annotate", "api-resources", "api-versions", "attach", "auth", "autoscale",
                  "certificate", "completion", "config", "cordon", "cp", "debug", "diff", "drain", "edit", "events",
-                 "kustomize", "logs", "options", "plugin", "port-forward", "proxy", "replace", "run", "set",
+                 "kustomize", "options", "plugin", "proxy", "replace",
                  "taint", "top", "uncordon", "wait")
 SUGGEST_FOR = {"get": ("list", "ps"), "delete": ("rm",)}
 
@@ -221,5 +229,5 @@ ROOT = Command(
     path="kubectl", short="kubectl controls the Kubernetes cluster manager.", use="kubectl [flags] [options]",
     flags=(), run=_run_root, not_modelled=REAL_COMMANDS,
     subcommands=(APPLY, CLUSTER_INFO, CREATE, DELETE, DESCRIBE, EXEC, EXPLAIN, EXPOSE, GET, HELP, LABEL, PATCH,
-                 ROLLOUT, SCALE, VERSION),
+                 LOGS, PORT_FORWARD, ROLLOUT, RUN, SCALE, SET, VERSION),
 )

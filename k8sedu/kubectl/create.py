@@ -53,7 +53,7 @@ def container_name(image: str, rng) -> str:
     Examples
     --------
     >>> import random
-    >>> container_name("in28min/currency-exchange:0.0.1", random.Random(0))
+    >>> container_name("in28min/currency-exchange:0.0.1-RELEASE", random.Random(0))
     'currency-exchange'
     >>> container_name("registry.k8s.io/e2e-test-images/agnhost:2.39", random.Random(0))
     'agnhost'

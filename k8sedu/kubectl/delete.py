@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
 
 DELETABLE = ("Pod", "Service", "Deployment", "ReplicaSet", "Endpoints", "EndpointSlice",
-             "Ingress", "IngressClass")
+             "Ingress", "IngressClass", "ConfigMap", "DaemonSet")
 WAIT_SLACK_SECONDS = 5  # beyond the longest grace period, before giving up waiting
 FORCE_WARNING = ("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
                  "terminated. The resource may continue to run on the cluster indefinitely.")

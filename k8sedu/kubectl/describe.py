@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl import events, resources
 from k8sedu.kubectl.command import Command, namespace_of
+from k8sedu.kubectl.describe_configmap import describe_configmap
 from k8sedu.kubectl.describe_network import describe_ingress, describe_ingressclass, describe_service
 from k8sedu.kubectl.describe_workloads import (describe_deployment, describe_namespace, describe_node, describe_pod,
                                                describe_replicaset)
+from k8sedu.kubectl.describe_workloads import describe_daemonset
 from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.kubectl.streams import IOStreams
 from k8sedu.kubectl.table import tabwrite
@@ -48,9 +50,11 @@ DESCRIBERS: Mapping[str, Describer] = MappingProxyType({
     "Pod": Describer(describe_pod),
     "Deployment": Describer(describe_deployment),
     "ReplicaSet": Describer(describe_replicaset),
+    "DaemonSet": Describer(describe_daemonset),
     "Service": Describer(describe_service),
     "Ingress": Describer(describe_ingress),
     "IngressClass": Describer(describe_ingressclass),
+    "ConfigMap": Describer(describe_configmap),
     "Node": Describer(describe_node),
     "Namespace": Describer(describe_namespace, events=False),
 })

@@ -18,14 +18,14 @@ from k8sedu.kubectl.columns import selector_string
 from k8sedu.kubectl.describe_lines import annotations_block, controlled_by, labels_block, meta_block, rfc1123z
 from k8sedu.kubectl.duration import age
 from k8sedu.kubectl.printers import node_roles
+from k8sedu.kubelet import prober
 from k8sedu.manifests.encode import container_status
-from k8sedu.objects import selector_matches
+from k8sedu.manifests.workloads import served_daemonset
+from k8sedu.controllers.nodelifecycle import default_tolerations
+from k8sedu.objects import hash_text, selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
-
-DEFAULT_TOLERATIONS = ("node.kubernetes.io/not-ready:NoExecute op=Exists for 300s",
-                       "node.kubernetes.io/unreachable:NoExecute op=Exists for 300s")
 
 
 # ---------------------------------------------------------------- pods
@@ -48,42 +48,65 @@ def _container_lines(c: Any, status: Any, pod: Any, template: bool) -> list[str]
     ports, hosts = _ports(c)
     lines.append(f"{indent}{'Ports' if ',' in ports else 'Port'}:\t{ports or '<none>'}")
     lines.append(f"{indent}{'Host Ports' if ',' in hosts else 'Host Port'}:\t{hosts or '<none>'}")
+    for title, words in (("Command", getattr(c, "command", ())), ("Args", getattr(c, "args", ()))):
+        if words:
+            lines += [f"{indent}{title}:"] + [f"{indent}  {w}" for w in words]
     if status is not None:
         lines += _state_lines(status, pod)
-    if c.readiness_probe is not None and c.readiness_probe.http_get is not None:
-        p = c.readiness_probe
-        lines.append(f"{indent}Readiness:\thttp-get http://:{p.http_get.port}{p.http_get.path} "
-                     f"delay={p.initial_delay_seconds}s timeout=1s period={p.period_seconds}s #success=1 #failure=3")
+    for title, probe in (("Liveness", getattr(c, "liveness_probe", None)), ("Readiness", c.readiness_probe)):
+        if probe is not None:
+            lines.append(f"{indent}{title}:\t{prober.describe(probe)}")
     lines.append(f"{indent}Environment:\t<none>")
     lines.append(f"{indent}Mounts:\t<none>")
     return lines
 
 
-def _state_lines(status: Any, pod: Any) -> list[str]:
+def _terminated_lines(title: str, reason: str, code: int, started: Any, finished: Any) -> list[str]:
     indent = "    "
+    lines = [f"{indent}{title}:\tTerminated"] + ([f"{indent}  Reason:\t{reason}"] if reason else [])
+    return lines + [f"{indent}  Exit Code:\t{code}", f"{indent}  Started:\t{rfc1123z(started or 0)}",
+                    f"{indent}  Finished:\t{rfc1123z(finished or 0)}"]
+
+
+def _state_lines(status: Any, pod: Any) -> list[str]:
+    """``describeContainerState``: State, Last State (once it restarted), Ready, Restart Count."""
+    indent = "    "
+    started = getattr(status, "started_at", None)
     if status.state == "running":
-        lines = [f"{indent}State:\tRunning", f"{indent}  Started:\t{rfc1123z(pod.status.start_time or 0)}"]
+        when = started if started is not None else pod.status.start_time
+        lines = [f"{indent}State:\tRunning", f"{indent}  Started:\t{rfc1123z(when or 0)}"]
     elif status.state == "terminated":
-        lines = [f"{indent}State:\tTerminated", f"{indent}  Reason:\t{status.reason or 'Completed'}",
-                 f"{indent}  Exit Code:\t0"]
+        lines = _terminated_lines("State", status.reason or "Completed", getattr(status, "exit_code", 0), started,
+                                  getattr(status, "finished_at", None))
     else:
         lines = [f"{indent}State:\tWaiting"] + ([f"{indent}  Reason:\t{status.reason}"] if status.reason else [])
+    last = getattr(status, "last_state", None)
+    if last is not None:
+        lines += _terminated_lines("Last State", last.reason, last.exit_code, last.started_at, last.finished_at)
     return lines + [f"{indent}Ready:\t{'True' if status.ready else 'False'}",
                     f"{indent}Restart Count:\t{status.restart_count}"]
 
 
 def _tolerations(pod_spec: Any, is_pod: bool) -> list[str]:
     shown = []
-    for t in sorted(pod_spec.tolerations, key=lambda t: t.key):
+    # a pod shows what the API server stored: its own tolerations plus DefaultTolerationSeconds' two
+    tolerations = default_tolerations(pod_spec.tolerations) if is_pod else pod_spec.tolerations
+    own = sorted(pod_spec.tolerations, key=lambda t: t.key)
+    for t in own + [t for t in tolerations if t not in pod_spec.tolerations]:
         text = t.key + (f"={t.value}" if t.value else "") + (f":{t.effect}" if t.effect else "")
         if not t.value:
             text += " op=Exists" if t.key or t.effect else "op=Exists"
+        if t.toleration_seconds is not None:
+            text += f" for {t.toleration_seconds}s"
         shown.append(text)
-    if is_pod:
-        shown += list(DEFAULT_TOLERATIONS)
     if not shown:
         return ["Tolerations:\t<none>"]
     return [f"Tolerations:\t{shown[0]}"] + [f"\t{t}" for t in shown[1:]]
+
+
+def _node_selectors(pod_spec: Any) -> str:
+    """``Node-Selectors:`` (``labels.FormatLabels``): ``k=v,...`` or ``<none>``."""
+    return ",".join(f"{k}={v}" for k, v in sorted(pod_spec.node_selector.items())) or "<none>"
 
 
 def describe_pod(cluster: "Model", pod: Any) -> list[str]:
@@ -108,12 +131,17 @@ def describe_pod(cluster: "Model", pod: Any) -> list[str]:
         lines += _container_lines(c, by_name.get(c.name), pod, template=False)
     if status.conditions:
         lines += ["Conditions:", "  Type\tStatus"] + [f"  {c.type} \t{c.status} " for c in status.conditions]
-    lines += ["Volumes:\t<none>", "QoS Class:\tBestEffort", "Node-Selectors:\t<none>"]
+    lines += ["Volumes:\t<none>", "QoS Class:\tBestEffort", f"Node-Selectors:\t{_node_selectors(spec)}"]
     lines += _tolerations(spec, is_pod=True)
     return lines
 
 
 # ---------------------------------------------------------------- deployments and replicasets
+
+def template_lines(template: Any) -> list[str]:
+    """``DescribePodTemplate``: what ``rollout history --revision=N`` prints, tabs unaligned."""
+    return _template_lines(template)
+
 
 def _template_lines(template: Any) -> list[str]:
     lines = ["Pod Template:"] + [f"  {line}" for line in labels_block("Labels", template.metadata.labels)]
@@ -123,7 +151,7 @@ def _template_lines(template: Any) -> list[str]:
     for c in template.spec.containers:  # describeContainerBasicInfo: only the name line gets the extra space
         first, *rest = _container_lines(c, None, None, template=True)
         lines += [f" {first}"] + rest
-    lines += ["  Volumes:\t<none>", "  Node-Selectors:\t<none>"]
+    lines += ["  Volumes:\t<none>", f"  Node-Selectors:\t{_node_selectors(template.spec)}"]
     lines += [f"  {line}" for line in _tolerations(template.spec, is_pod=False)]
     return lines
 
@@ -141,15 +169,12 @@ def describe_deployment(cluster: "Model", dep: Any) -> list[str]:
               "RollingUpdateStrategy:\t25% max unavailable, 25% max surge"]
     lines += _template_lines(spec.template)
     owned = cluster.api.store.owned_by("ReplicaSet", meta.namespace, meta.uid)
-    current = f"{meta.name}-{pod_template_hash(repr(spec.template))}"
+    current = f"{meta.name}-{pod_template_hash(hash_text(spec.template))}"
     new = [rs for rs in owned if rs.metadata.name == current]
     old = [rs for rs in owned if rs.metadata.name != current and rs.spec.replicas]
-    lines += ["Conditions:", "  Type\tStatus\tReason", "  ----\t------\t------"]
-    available = status.available_replicas >= spec.replicas
-    lines.append(f"  Available \t{'True' if available else 'False'} \t"
-                 f"{'MinimumReplicasAvailable' if available else 'MinimumReplicasUnavailable'}")
-    done = bool(new) and status.updated_replicas == spec.replicas and status.available_replicas == spec.replicas
-    lines.append(f"  Progressing \tTrue \t{'NewReplicaSetAvailable' if done else 'ReplicaSetUpdated'}")
+    if status.conditions:  # the Deployment controller's, in the order it wrote them
+        lines += ["Conditions:", "  Type\tStatus\tReason", "  ----\t------\t------"]
+        lines += [f"  {c.type} \t{c.status}\t{c.reason}" for c in status.conditions]
     lines.append(f"OldReplicaSets:\t{_rs_list(old)}")
     lines.append(f"NewReplicaSet:\t{_rs_list(new)}")
     return lines
@@ -176,6 +201,27 @@ def describe_replicaset(cluster: "Model", rs: Any) -> list[str]:
     return lines
 
 
+def describe_daemonset(cluster: "Model", ds: Any) -> list[str]:
+    """The lines of ``describeDaemonSet`` (the "Number of Nodes" lines carry no tab, so they are not aligned)."""
+    ds = served_daemonset(ds)
+    meta, spec, status = ds.metadata, ds.spec, ds.status
+    node_selector = ",".join(f"{k}={v}" for k, v in sorted(spec.template.spec.node_selector.items())) or "<none>"
+    lines = [f"Name:\t{meta.name}", f"Namespace:\t{meta.namespace}",
+             f"Selector:\t{selector_string(spec.selector.match_labels)}", f"Node-Selector:\t{node_selector}"]
+    lines += meta_block(ds)
+    lines += [f"Desired Number of Nodes Scheduled: {status.desired_number_scheduled}",
+              f"Current Number of Nodes Scheduled: {status.current_number_scheduled}",
+              f"Number of Nodes Scheduled with Up-to-date Pods: {status.updated_number_scheduled}",
+              f"Number of Nodes Scheduled with Available Pods: {status.number_available}",
+              f"Number of Nodes Misscheduled: {status.number_misscheduled}"]
+    pods = cluster.api.store.owned_by("Pod", meta.namespace, meta.uid)
+    count = lambda phase: sum(1 for p in pods if p.status.phase == phase)
+    lines.append(f"Pods Status:\t{count('Running')} Running / {count('Pending')} Waiting / "
+                 f"{count('Succeeded')} Succeeded / {count('Failed')} Failed")
+    lines += _template_lines(spec.template)
+    return lines
+
+
 # ---------------------------------------------------------------- nodes
 
 def describe_node(cluster: "Model", node: Any) -> list[str]:
@@ -186,11 +232,14 @@ def describe_node(cluster: "Model", node: Any) -> list[str]:
     taints = [f"{t.key}" + (f"={t.value}" if t.value else "") + f":{t.effect}" for t in spec.taints]
     lines += [f"Taints:\t{taints[0]}"] + [f"\t{t}" for t in taints[1:]] if taints else ["Taints:\t<none>"]
     lines.append(f"Unschedulable:\t{'true' if spec.unschedulable else 'false'}")
-    lines += ["Conditions:", "  Type\tStatus\tReason\tMessage", "  ----\t------\t------\t-------"]
+    # describe.go describeNode: heartbeat and transition times in RFC 1123Z, then what the kubelet (or,
+    # once it went silent, the node lifecycle controller) wrote as reason and message
+    lines += ["Conditions:", "  Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage",
+              "  ----\t------\t-----------------\t------------------\t------\t-------"]
     for c in status.conditions:
-        reason, message = (("KubeletReady", "kubelet is posting ready status") if c.status == "True"
-                           else ("NodeStatusUnknown", "Kubelet stopped posting node status."))
-        lines.append(f"  {c.type} \t{c.status} \t{reason} \t{message}")
+        beat = rfc1123z(c.last_heartbeat_time or meta.creation_timestamp or 0)
+        moved = rfc1123z(c.last_transition_time or meta.creation_timestamp or 0)
+        lines.append(f"  {c.type} \t{c.status} \t{beat} \t{moved} \t{c.reason} \t{c.message}")
     lines.append("Addresses:")
     lines += [f"  {a.type}:\t{a.address}" for a in status.addresses]
     info = status.node_info

@@ -4,7 +4,9 @@ The steps are exec.go's: the arguments before ``--`` name the pod (``POD``,
 ``pod/POD``, or ``deploy/NAME`` / ``svc/NAME``, which pick one of their pods);
 the words after ``--`` are the command. The API server refuses a pod that has
 no node, the kubelet one whose container is not running yet; a finished pod
-cannot be entered. The program then runs in the pod's own network view (its
+cannot be entered, nor one on a node the API server cannot reach. Which programs
+exist, and in which flavour, depends on the container's image (``images.tool``).
+The program then runs in the pod's own network view (its
 ``/etc/resolv.conf``, its node's iptables rules), see ``programs``. Its stdout
 and stderr come out on kubectl's; a non-zero exit code ends as ``command
 terminated with exit code N`` on stderr, and kubectl exits with that code.
@@ -86,7 +88,7 @@ def _container(pod: Any, wanted: str, quiet: bool, out: IOStreams) -> str:
     return names[0]
 
 
-def _check_can_exec(pod: Any, container: str) -> None:
+def _check_can_exec(cluster: "Model", pod: Any, container: str) -> None:
     if pod.status.phase in ("Succeeded", "Failed"):
         raise KubectlError(f"error: cannot exec into a container in a completed pod; current phase is "
                            f"{pod.status.phase}")
@@ -95,13 +97,16 @@ def _check_can_exec(pod: Any, container: str) -> None:
     running = any(s.name == container and s.state == "running" for s in pod.status.container_statuses)
     if not running or not pod.status.pod_ip:
         raise KubectlError(f'error: unable to upgrade connection: container not found ("{container}")')
+    if not cluster.node_is_up(pod.spec.node_name):  # the API server cannot reach that node's kubelet
+        raise KubectlError(f"Error from server: error dialing backend: dial tcp {cluster.node_ip(pod.spec.node_name)}"
+                           ":10250: connect: no route to host")
 
 
 def run_exec(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     resource, command = _split(p, out)
     pod = find_pod(cluster, resource, namespace_of(p))
     container = _container(pod, p["container"], p["quiet"], out)
-    _check_can_exec(pod, container)
+    _check_can_exec(cluster, pod, container)
     ran = run_program(cluster, pod, container, command)
     out.print(ran.stdout.rstrip("\n"))
     out.warn(ran.stderr.rstrip("\n"))

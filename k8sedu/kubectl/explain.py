@@ -3,10 +3,10 @@
 kubectl renders the server's OpenAPI v3 document with a Go template
 (``pkg/explain/v2/templates/plaintext.tmpl``); this is that template, step by
 step: a ``GROUP``/``KIND``/``VERSION`` header; for a field, ``FIELD: name
-<type>``; the ``DESCRIPTION`` (a field's own text followed by its type's);
+<type>`` and, for an enum, its ``ENUM:`` block; the ``DESCRIPTION`` (a field's own text followed by its type's);
 and for an object its ``FIELDS``, sorted, each with its type hint
 (``<[]ServicePort>``, ``<map[string]string>``, ``-required-``) and text,
-wrapped by kubectl's own ``wrap`` (newlines dropped, then broken at spaces). The texts come from the Kubernetes 1.32 schema the model
+wrapped by kubectl's own ``wrap`` (broken at spaces, newlines kept). The texts come from the Kubernetes 1.32 schema the model
 carries (``k8sedu.manifests.openapi``).
 """
 
@@ -29,12 +29,14 @@ NO_TYPE = ('error: You must specify the type of resource to explain. Use "kubect
 
 
 def wrap(text: str, limit: int) -> str:
-    """kubectl explain's ``wrap``: drop every newline, then ``wordwrap.WrapString`` (mitchellh/go-wordwrap).
+    """kubectl explain's ``wrap``: ``wordwrap.WrapString`` (mitchellh/go-wordwrap v1.0.1, via kubectl's
+    ``term.NewWordWrapWriter``).
 
     Lines break at spaces so that none is longer than ``limit``; a word longer
-    than ``limit`` (a URL) gets a line of its own and is not split. Dropping the
-    newlines first glues a field's text to its type's (``...#spec-and-statusServiceSpec
-    describes...``), as real kubectl does.
+    than ``limit`` (a URL) gets a line of its own and is not split. A newline in
+    the text is kept and starts a new line, so a field's text and its type's
+    stay on lines of their own, and "Possible enum values:" lists one value per
+    line (kubectl ``pkg/explain/v2/funcs_test.go``, the ``wrap 76`` case).
 
     Examples
     --------
@@ -44,14 +46,26 @@ def wrap(text: str, limit: int) -> str:
     jumps over
     the lazy
     dog
+    >>> print(wrap("one\\ntwo three", 7))
+    one
+    two
+    three
     """
-    text = text.replace("\n", "")
     out: list[str] = []
     word: list[str] = []
     space: list[str] = []
     current = 0
     for char in text:
-        if char.isspace() and char != "\u00a0":
+        if char == "\n":
+            if not word:
+                if current + len(space) <= limit:
+                    out += space
+            else:
+                out += space + word
+            space, word = [], []
+            out.append(char)
+            current = 0
+        elif char.isspace() and char != "\u00a0":
             if not space or word:
                 current += len(space) + len(word)
                 out += space + word
@@ -104,12 +118,37 @@ def _object_of(schema: dict) -> Optional[dict]:
     return None
 
 
+def enum_text(schema: dict, long_view: bool, indent_by: int = 0, limit: int = 4) -> str:
+    """The template's ``extractEnum``: ``ENUM:`` and one value a line for a field, ``enum: a, b, ....`` in a list.
+
+    Examples
+    --------
+    >>> print(enum_text({"enum": ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]}, long_view=True))
+    ENUM:
+        ClusterIP
+        ExternalName
+        LoadBalancer
+        NodePort
+    >>> enum_text({"enum": ["", "BlockDevice", "CharDevice", "Directory", "File"]}, long_view=False, indent_by=2)
+    '\\n  enum: "", BlockDevice, CharDevice, Directory, ....'
+    """
+    values = schema.get("enum")
+    if not values:
+        return ""
+    shown = ['""' if v == "" else str(v) for v in values]
+    if long_view:
+        return "ENUM:" + "".join(f"\n    {v}" for v in shown)
+    more = ", ...." if len(shown) > limit else ""
+    return "\n" + " " * indent_by + "enum: " + ", ".join(shown[:limit]) + more
+
+
 def field_list(owner: dict) -> str:
     lines = []
     required = owner.get("required", ())
     for name in sorted(owner.get("properties", {})):
         field = owner["properties"][name]
-        head = f"  {name}\t<{openapi.type_name(field)}>" + (" -required-" if name in required else "")
+        head = (f"  {name}\t<{openapi.type_name(field)}>" + (" -required-" if name in required else "")
+                + enum_text(field, long_view=False, indent_by=2))
         text = field.get("description") or "<no description>"
         lines.append(f"{head}\n{indent(wrap(text, 76), 4)}\n\n")
     return "".join(lines)
@@ -132,7 +171,7 @@ def explain(path: str) -> str:
             raise KubectlError(f'error: field "{fields[-1]}" does not exist')
         schema = owner["properties"][name]
         if i == len(fields) - 1:
-            out += f"FIELD: {name} <{openapi.type_name(schema)}>\n\n\n"
+            out += f"FIELD: {name} <{openapi.type_name(schema)}>\n{enum_text(schema, long_view=True)}\n\n"
     out += "DESCRIPTION:\n" + indent(wrap(description(schema) or "<empty>", 76), 4) + "\n"
     owner = _object_of(schema)
     if owner is not None and owner.get("properties"):

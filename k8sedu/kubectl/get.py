@@ -1,6 +1,8 @@
 """``kubectl get``: list or fetch objects and print them as a table (kubectl ``pkg/cmd/get/get.go``).
 
-The flow is get.go's: the resource builder turns the arguments into
+``-o jsonpath=...`` and ``--sort-by`` use ``jsonpath``; ``-w`` (``watch``)
+keeps printing changes while simulated time passes. The flow is get.go's: the
+resource builder turns the arguments into
 requests (a type list, filtered by ``-l``, or named objects); the server's
 rows go through one table per kind, with a blank line between kinds and
 ``kind/`` before the names when more than one kind was asked for; nothing at
@@ -14,7 +16,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from k8sedu.errors import KubectlError
-from k8sedu.kubectl import events, output, printers, resources
+from k8sedu.kubectl import events, jsonpath, output, printers, resources, watch
 from k8sedu.kubectl.command import GET_FORMATS, Command, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, boolean, string
 from k8sedu.kubectl.streams import IOStreams
@@ -29,20 +31,41 @@ NO_TYPE = ('You must specify the type of resource to get. Use "kubectl api-resou
            "See 'kubectl get -h' for help and examples")
 
 
+def _format(p: Parsed) -> tuple[str, str]:
+    """The output format, and the template of ``-o jsonpath=TEMPLATE``."""
+    value = p["output"]
+    if value.split("=", 1)[0] == "jsonpath":
+        template = value.partition("=")[2]
+        if not template:
+            raise KubectlError("error: template format specified but no template given")
+        return "jsonpath", template
+    return output_format(p, GET_FORMATS, ("", "wide", "name", "yaml", "json")), ""
+
+
 def run_get(cluster: "Model", p: Parsed, out: IOStreams) -> None:
-    fmt = output_format(p, GET_FORMATS, ("", "wide", "name", "yaml", "json"))
+    fmt, template = _format(p)
     if not p.args:
         raise KubectlError(NO_TYPE)
     all_ns = p["all-namespaces"]
     target = resources.build(p.args, p["selector"], allow_empty_selector=True, all_namespaces=all_ns)
     namespace = namespace_of(p)
+    if p["watch"] or p["watch-only"]:
+        watch.run_watch(cluster, p, target, fmt, out)
+        return
     found, errors = resources.fetch(cluster.api, target, None if all_ns else namespace,
                                     lambda ns: events.events(cluster.events, cluster.now, ns))
     if p["ignore-not-found"]:
         errors = []
+    if p["sort-by"]:
+        order = jsonpath.sort_by([output.manifest(obj) for _, obj in found], p["sort-by"])
+        found = [found[i] for i in order]
+    single = target.selector is None and len(target.named) == 1
     if fmt in ("yaml", "json"):
-        single = target.selector is None and len(target.named) == 1
         lines = [output.print_objects([obj for _, obj in found], fmt, single)] if found or not single else []
+    elif fmt == "jsonpath":
+        docs = [output.manifest(obj) for _, obj in found]
+        doc = docs[0] if single and len(docs) == 1 else output.as_list(docs)
+        lines = [jsonpath.render(template, doc).removesuffix("\n")] if found or not single else []
     elif fmt == "name":
         lines = [f"{resources.kind_prefix(res)}/{obj.metadata.name}" for res, obj in found]
     else:
@@ -92,9 +115,10 @@ GET = Command(
         boolean("show-labels"),
         boolean("no-headers"),
         boolean("ignore-not-found"),
-        boolean("watch", "w", modelled=False),
-        boolean("watch-only", modelled=False),
-        string("sort-by", modelled=False),
+        boolean("watch", "w"),
+        boolean("watch-only"),
+        string("request-timeout", default="0"),
+        string("sort-by"),
         string("field-selector", modelled=False),
         string("label-columns", "L", modelled=False),
         string("filename", "f", modelled=False),

@@ -34,7 +34,7 @@ def pod_status(pod: Any) -> str:
         if c.state == "waiting" and c.reason:
             reason = c.reason
         elif c.state == "terminated":
-            reason = c.reason or "ExitCode:0"
+            reason = c.reason or f"ExitCode:{getattr(c, 'exit_code', 0)}"
         elif c.ready and c.state == "running":
             has_running = True
     if reason == "Completed" and has_running:
@@ -44,11 +44,20 @@ def pod_status(pod: Any) -> str:
     return reason
 
 
+def restarts_cell(pod: Any, now: float) -> str:
+    """The RESTARTS cell: the count, and since kubectl 1.22 how long ago the last restart was (``2 (5s ago)``)."""
+    statuses = pod.status.container_statuses
+    restarts = sum(c.restart_count for c in statuses)
+    finished = [c.last_state.finished_at for c in statuses if getattr(c, "last_state", None) is not None]
+    if restarts and finished:
+        return f"{restarts} ({age(max(finished), now)} ago)"
+    return str(restarts)
+
+
 def _pod_row(pod: Any, opts: Options) -> list[str]:
     statuses = pod.status.container_statuses
     ready = sum(1 for c in statuses if c.ready and c.state == "running")
-    restarts = sum(c.restart_count for c in statuses)
-    row = [pod.metadata.name, f"{ready}/{len(pod.spec.containers)}", pod_status(pod), str(restarts),
+    row = [pod.metadata.name, f"{ready}/{len(pod.spec.containers)}", pod_status(pod), restarts_cell(pod, opts.now),
            age(pod.metadata.creation_timestamp, opts.now)]
     if opts.wide:
         row += [pod.status.pod_ip or NONE, pod.spec.node_name or NONE, NONE, NONE]
@@ -79,17 +88,30 @@ def _replicaset_row(rs: Any, opts: Options) -> list[str]:
     return row
 
 
+def _daemonset_row(ds: Any, opts: Options) -> list[str]:
+    """printers.go ``printDaemonSet``: NODE SELECTOR is the template's nodeSelector as ``k=v,...``."""
+    s = ds.status
+    row = [ds.metadata.name, str(s.desired_number_scheduled), str(s.current_number_scheduled), str(s.number_ready),
+           str(s.updated_number_scheduled), str(s.number_available),
+           format_labels(ds.spec.template.spec.node_selector), age(ds.metadata.creation_timestamp, opts.now)]
+    if opts.wide:
+        row += _containers_and_images(ds.spec.template) + [selector_string(ds.spec.selector.match_labels)]
+    return row
+
+
 # ---------------------------------------------------------------- services and endpoints
 
 def external_ip(svc: Any, wide: bool) -> str:
-    """The EXTERNAL-IP cell (printers.go ``getServiceExternalIP``)."""
-    kind = svc.spec.type
+    """The EXTERNAL-IP cell (printers.go ``getServiceExternalIP``): ``spec.externalIPs`` joined by ``,``,
+    after a LoadBalancer's ingress IPs."""
+    kind, extra = svc.spec.type, list(svc.spec.external_ips)
     if kind in ("ClusterIP", "NodePort"):
-        return NONE
+        return ",".join(extra) or NONE
     if kind == "ExternalName":
         return svc.spec.external_name
     if kind == "LoadBalancer":
-        return load_balancer_cell(svc.status.load_balancer.ingress, wide) or "<pending>"
+        lb_ips = load_balancer_cell(svc.status.load_balancer.ingress, wide)
+        return ",".join(([lb_ips] if lb_ips else []) + extra) or "<pending>"
     return "<unknown>"
 
 
@@ -238,6 +260,11 @@ def _ingressclass_row(cls: Any, opts: Options) -> list[str]:
             age(cls.metadata.creation_timestamp, opts.now)]
 
 
+def _configmap_row(cm: Any, opts: Options) -> list[str]:
+    """``printConfigMap``: DATA counts the keys of data and binaryData together."""
+    return [cm.metadata.name, str(len(cm.data) + len(cm.binary_data)), age(cm.metadata.creation_timestamp, opts.now)]
+
+
 # ---------------------------------------------------------------- the table: one printer per kind
 
 def _event_row(view: Any, opts: Options) -> list[str]:
@@ -251,12 +278,16 @@ PRINTERS: Mapping[str, Printer] = MappingProxyType({
                           _deployment_row, wide_only=("CONTAINERS", "IMAGES", "SELECTOR")),
     "ReplicaSet": Printer(("NAME", "DESIRED", "CURRENT", "READY", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"),
                           _replicaset_row, wide_only=("CONTAINERS", "IMAGES", "SELECTOR")),
+    "DaemonSet": Printer(("NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE",
+                          "CONTAINERS", "IMAGES", "SELECTOR"), _daemonset_row,
+                         wide_only=("CONTAINERS", "IMAGES", "SELECTOR")),
     "Service": Printer(("NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"), _service_row,
                        wide_only=("SELECTOR",)),
     "Endpoints": Printer(("NAME", "ENDPOINTS", "AGE"), _endpoints_row),
     "EndpointSlice": Printer(("NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"), _endpointslice_row),
     "Ingress": Printer(("NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"), _ingress_row),
     "IngressClass": Printer(("NAME", "CONTROLLER", "PARAMETERS", "AGE"), _ingressclass_row),
+    "ConfigMap": Printer(("NAME", "DATA", "AGE"), _configmap_row),
     "Node": Printer(("NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE",
                      "KERNEL-VERSION", "CONTAINER-RUNTIME"), _node_row,
                     wide_only=("INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME")),

@@ -3,15 +3,14 @@
 Each one answers from the model exactly as the real tool prints, so a learner
 debugging Service discovery sees what they would see in a real pod:
 
-- ``nslookup [-type=SRV] NAME`` (bind9's, as in the ``dnsutils`` image): the
-  resolver walks the pod's search list, the answer names the fully qualified
-  name that matched; ``** server can't find NAME: NXDOMAIN`` and exit code 1
-  otherwise. Answers from outside the cluster zone come from upstream servers,
-  so they are marked ``Non-authoritative answer:``.
-- ``dig +short [+search] [-t TYPE | TYPE] NAME``: just the answers. Unlike
-  nslookup, dig does **not** use the search list unless asked (``+search``):
-  ``dig +short web`` finds nothing, ``dig +short web.default.svc.cluster.local``
-  finds the ClusterIP.
+- ``nslookup [-type=T] NAME|IP`` in bind9's, busybox 1.36's or busybox 1.28's
+  flavour (``dnstools``): the search-list walk and the output each really
+  has, ``** server can't find NAME: NXDOMAIN``, ``*** Can't find NAME: No
+  answer``, reverse lookups; answers from upstream are ``Non-authoritative``.
+- ``dig +short [+search] [-t TYPE | TYPE] NAME`` and ``dig +short -x IP``: just
+  the answers. Unlike nslookup, dig does **not** use the search list unless
+  asked (``+search``): ``dig +short web`` finds nothing, ``dig +short
+  web.default.svc.cluster.local`` finds the ClusterIP.
 - ``wget -qO- URL`` (busybox): the body, or busybox's error line.
 - ``curl [-s] [-S] [-f] URL``: the body of the answer; on failure curl's error
   line (unless ``-s``) and curl's exit code (6 no such host, 7 refused,
@@ -26,6 +25,17 @@ A program returns a ``Result``: what it wrote on stdout (answers, bodies; the
 DNS tools print their failures there too) and on stderr (curl's, wget's and
 cat's complaints), and its exit code; ``kubectl exec`` passes both streams on
 and turns a non-zero exit code into ``command terminated with exit code N``.
+
+Which programs a container has, and in which flavour, comes from its image
+(``images.tool``): nginx has curl but no nslookup, busybox has its own
+nslookup and wget but no curl, a dnsutils image has bind9's. A program the
+image lacks fails as containerd and runc answer on kind (``error: Internal
+error occurred: error executing command in container: ... exec:
+"nslookup": executable file not found in $PATH: unknown``). The kubelet's
+streaming server sends that as an ``InternalError`` Status, not an exit code
+(``ServeExec``), so client-go's ``errorDecoderV4`` returns a plain error and
+kubectl exits 1; the ``command terminated with exit code 126`` people quote is
+dockershim's.
 """
 
 from __future__ import annotations
@@ -33,9 +43,10 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from k8sedu import ingress_nginx
-from k8sedu.coredns import ZONE, resolve, search_candidates
+from k8sedu import images, ingress_nginx
+from k8sedu.coredns import ZONE
 from k8sedu.errors import KubectlError
+from k8sedu.kubectl import dnstools
 from k8sedu.kubectl.streams import Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,120 +66,27 @@ def _request(cluster: "Model", pod: Any, url: str):
     return network.request(url, network.client(pod.metadata.name, None, pod.metadata.namespace))
 
 
-def _dns_header(server: str) -> list[str]:
-    return [f"Server:\t\t{server}", f"Address:\t{server}#53", ""]
+def nslookup(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "bind9") -> Result:
+    """Run ``nslookup`` in ``pod`` as its image's flavour prints it (``dnstools``)."""
+    if flavour == "busybox-1.28":
+        return dnstools.nslookup_busybox_old(cluster, pod, argv)
+    if flavour.startswith("busybox"):
+        return dnstools.nslookup_busybox(cluster, pod, argv, says_no_answer=flavour == "busybox-1.29")
+    return dnstools.nslookup_bind9(cluster, pod, argv, old=flavour == "bind9-9.9")
 
 
-def _kube_dns_reachable(cluster: "Model", pod: Any) -> bool:
-    """Can the pod reach a CoreDNS pod through kube-dns's ClusterIP at all?"""
-    answer, _ = cluster.network.lookup("kubernetes.default.svc.cluster.local.", pod)
-    return answer.rcode != "TIMEOUT"
+def dig(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "bind9") -> Result:
+    """Run bind9's ``dig +short [+search] [-t TYPE | TYPE] NAME`` or ``dig +short -x IP`` in ``pod``."""
+    return dnstools.dig(cluster, pod, argv)
 
 
-def _srv_lookup(cluster: "Model", pod: Any, name: str, search: bool) -> tuple[str, list]:
-    """Ask CoreDNS for SRV records, through the search list if ``search``; (rcode, records)."""
-    resolv = cluster.resolv_conf(pod)
-    candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
-    rcode = "NXDOMAIN"
-    for candidate in candidates:
-        response = resolve(candidate, cluster.api.store, qtype="SRV")
-        if response.rcode == "NOERROR" and response.answers:
-            return "NOERROR", list(response.answers)
-        rcode = response.rcode if response.rcode == "NOERROR" else rcode
-    return rcode, []
+def wget(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "busybox") -> Result:
+    """Run ``wget -qO- URL`` (``-q``, ``-O -``, ``-O-``, ``-T``) in ``pod``: busybox's, or GNU's (``gnu``).
 
-
-def nslookup(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
-    """Run bind9's ``nslookup [-type=A|SRV] NAME`` in ``pod``."""
-    options = [a for a in argv[1:] if a.startswith("-")]
-    names = [a for a in argv[1:] if not a.startswith("-")]
-    qtype = "A"
-    for option in options:
-        key, _, value = option.lstrip("-").partition("=")
-        if key.lower() in ("type", "q", "query", "querytype") and value.upper() in ("A", "SRV"):
-            qtype = value.upper()
-        else:
-            raise KubectlError('error: k8sedu models "nslookup [-type=A|SRV] NAME" only')
-    if len(names) != 1:
-        raise KubectlError('error: k8sedu models "nslookup [-type=A|SRV] NAME" only (one name, no server)')
-    name = names[0]
-    if qtype == "SRV":
-        return _nslookup_srv(cluster, pod, name)
-    server = cluster.resolv_conf(pod).nameservers[0]
-    answer, _ = cluster.network.lookup(name, cluster.network.client_pod(pod.metadata.name, pod.metadata.namespace))
-    if answer.rcode == "TIMEOUT":
-        return Result(";; connection timed out; no servers could be reached\n\n", exit_code=1)
-    if answer.rcode != "NOERROR" or not answer.records:
-        lines = _dns_header(server) + [f"** server can't find {name.rstrip('.')}: {answer.rcode}"]
-        return Result("\n".join(lines) + "\n\n", exit_code=1)
-    lines = _dns_header(server)
-    fqdn = answer.records[0].name.rstrip(".")
-    if not (fqdn == ZONE or fqdn.endswith("." + ZONE)):
-        lines.append("Non-authoritative answer:")
-    for record in answer.records:
-        owner = record.name.rstrip(".")
-        if record.type == "CNAME":
-            lines.append(f"{owner}\tcanonical name = {record.data}")
-        elif record.type == "A":
-            lines += [f"Name:\t{owner}", f"Address: {record.data}"]
-    return Result("\n".join(lines + [""]))
-
-
-def _nslookup_srv(cluster: "Model", pod: Any, name: str) -> Result:
-    server = cluster.resolv_conf(pod).nameservers[0]
-    if not _kube_dns_reachable(cluster, pod):
-        return Result(";; connection timed out; no servers could be reached\n\n", exit_code=1)
-    rcode, records = _srv_lookup(cluster, pod, name, search=True)
-    lines = _dns_header(server)
-    if not records:
-        lines.append(f"** server can't find {name.rstrip('.')}: {rcode}")
-        return Result("\n".join(lines) + "\n\n", exit_code=1)
-    lines += [f"{r.name.rstrip('.')}\tservice = {r.data}" for r in records]
-    return Result("\n".join(lines + [""]))
-
-
-def dig(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
-    """Run ``dig +short [+search] [-t TYPE | TYPE] NAME`` in ``pod``."""
-    short = search = False
-    qtype, names, args = "A", [], list(argv[1:])
-    while args:
-        arg = args.pop(0)
-        if arg in ("+short", "+search", "+nosearch"):
-            short, search = short or arg == "+short", (search or arg == "+search") and arg != "+nosearch"
-        elif arg == "-t" and args:
-            qtype = args.pop(0).upper()
-        elif arg.upper() in ("A", "SRV"):
-            qtype = arg.upper()
-        elif arg.startswith(("+", "-", "@")):
-            raise KubectlError(f'error: k8sedu\'s dig models "dig +short [+search] [-t A|SRV] NAME" '
-                               f"(not {arg})")
-        else:
-            names.append(arg)
-    if not short:
-        raise KubectlError('error: k8sedu\'s dig prints +short answers only: use "dig +short NAME"')
-    if len(names) != 1 or qtype not in ("A", "SRV"):
-        raise KubectlError('error: k8sedu\'s dig models "dig +short [+search] [-t A|SRV] NAME"')
-    if not _kube_dns_reachable(cluster, pod):
-        return Result(";; connection timed out; no servers could be reached\n", exit_code=9)
-    name = names[0]
-    if qtype == "SRV":
-        _, records = _srv_lookup(cluster, pod, name, search)
-        return Result("".join(f"{r.data}\n" for r in records))
-    resolv = cluster.resolv_conf(pod)
-    candidates = search_candidates(name, resolv) if search else [name.rstrip(".") + "."]
-    for candidate in candidates:
-        response = resolve(candidate, cluster.api.store)
-        if response.rcode == "NOERROR" and response.answers:
-            records = list(response.answers)
-            cname = next((r.data for r in records if r.type == "CNAME"), None)
-            if cname:
-                records += list(resolve(cname, cluster.api.store).answers)
-            return Result("".join(f"{r.data}\n" for r in records))
-    return Result()
-
-
-def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
-    """Run busybox ``wget -qO- URL`` (``-q``, ``-O -``, ``-O-``, ``-T``) in ``pod``."""
+    GNU wget with ``-q`` prints nothing on failure; its exit code says what
+    went wrong (4: network failure, name resolution included; 8: the server
+    answered with an error), per GNU wget's manual, "Exit Status".
+    """
     args, urls, to_stdout = list(argv[1:]), [], False
     while args:
         arg = args.pop(0)
@@ -188,7 +106,10 @@ def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     try:
         trace = _request(cluster, pod, url)
     except KubectlError:
-        return Result(stderr=f"wget: bad address '{urls[0]}'\n", exit_code=1)
+        return Result(exit_code=4) if flavour == "gnu" else Result(stderr=f"wget: bad address '{urls[0]}'\n",
+                                                                   exit_code=1)
+    if flavour == "gnu":
+        return _gnu_wget(trace)
     host = url.split("://", 1)[1].split("/", 1)[0].split(":")[0]
     if trace.ok and trace.status and trace.status >= 400:
         return Result(stderr=f"wget: server returned error: HTTP/1.1 {trace.status} {_reason(trace.status)}\n",
@@ -201,13 +122,27 @@ def wget(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     return Result(stderr=said.get(trace.exit_code, refused), exit_code=1)
 
 
+def _gnu_wget(trace: Any) -> Result:
+    """GNU ``wget -qO-``: the body, or nothing and exit code 8 (server error) or 4 (network failure)."""
+    if trace.ok and trace.status and trace.status >= 400:
+        return Result(exit_code=8)
+    return Result(trace.body) if trace.ok else Result(exit_code=4)
+
+
 def _reason(status: int) -> str:
     return {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 500: "Internal Server Error",
             502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}.get(status, "Error")
 
 
 CURL_FLAGS = {"-s": "silent", "--silent": "silent", "-S": "show-error", "--show-error": "show-error",
-              "-f": "fail", "--fail": "fail"}
+              "-f": "fail", "--fail": "fail", "-k": "insecure", "--insecure": "insecure"}
+# curl 7.88 (Debian bookworm, the nginx and openjdk images): a certificate signed by the cluster's own CA
+# (kube-apiserver, the kubelet, ingress-nginx's fake certificate) fails verification without -k
+CURL_NOT_VERIFIED = ("curl: (60) SSL certificate problem: unable to get local issuer certificate\n"
+                     "More details here: https://curl.se/docs/sslcerts.html\n\n"
+                     "curl failed to verify the legitimacy of the server and therefore could not\n"
+                     "establish a secure connection to it. To learn more about this situation and\n"
+                     "how to fix it, please visit the web page mentioned above.\n")
 CURL_UNMODELLED = ("-v", "-i", "-I", "-H", "-o", "-O", "-m", "-L", "-k", "-X", "-d", "-w", "-x", "--verbose",
                    "--include", "--head", "--header", "--output", "--max-time", "--location", "--insecure",
                    "--request", "--data", "--write-out", "--connect-timeout", "--resolve")
@@ -232,8 +167,8 @@ def _curl_options(argv: Sequence[str]) -> tuple[set[str], list[str]]:
     return options, urls
 
 
-def curl(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
-    """Run ``curl [-s] [-S] [-f] URL`` in ``pod``."""
+def curl(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "curl") -> Result:
+    """Run ``curl [-s] [-S] [-f] [-k] URL`` in ``pod`` (``-k``: accept a certificate of the cluster's own CA)."""
     options, urls = _curl_options(argv)
     if urls[:1] == ["__unknown__"]:
         return Result(stderr=f"curl: option {urls[1]}: is unknown\n"
@@ -248,6 +183,9 @@ def curl(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
         show = "silent" not in options or "show-error" in options
         return Result(stderr=f"{err}\n" if show else "", exit_code=3)
     show_errors = "silent" not in options or "show-error" in options
+    in_cluster = trace.server.startswith(("pod/", "kube-apiserver", "kubelet"))
+    if trace.ok and trace.url.startswith("https://") and in_cluster and "insecure" not in options:
+        return Result(stderr=CURL_NOT_VERIFIED if show_errors else "", exit_code=60)
     if trace.ok and "fail" in options and trace.status and trace.status >= 400:
         text = f"curl: (22) The requested URL returned error: {trace.status}\n"
         return Result(stderr=text if show_errors else "", exit_code=22)
@@ -269,7 +207,7 @@ def _hosts_file(pod: Any) -> str:
             f"{own}\n")
 
 
-def cat(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
+def cat(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "coreutils") -> Result:
     """Run ``cat FILE...`` over the files the kubelet manages."""
     files: dict[str, Callable[[], str]] = {
         "/etc/resolv.conf": lambda: str(cluster.resolv_conf(pod)),
@@ -287,11 +225,13 @@ def cat(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
     return Result("".join(found), "".join(missing), 1 if missing else 0)
 
 
-def hostname(cluster: "Model", pod: Any, argv: Sequence[str]) -> Result:
+def hostname(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "debian") -> Result:
     return Result((pod.spec.hostname or pod.metadata.name) + "\n")
 
 
-PROGRAMS: dict[str, Callable[["Model", Any, Sequence[str]], Result]] = {
+# Each program takes the flavour the container's image carries (``images.tool``): "bind9", "busybox-1.36",
+# "busybox-1.28" for nslookup; "busybox" or "gnu" for wget; its output follows that flavour.
+PROGRAMS: dict[str, Callable[["Model", Any, Sequence[str], str], Result]] = {
     "nslookup": nslookup, "dig": dig, "curl": curl, "wget": wget, "cat": cat, "hostname": hostname,
 }
 
@@ -299,9 +239,14 @@ PROGRAMS: dict[str, Callable[["Model", Any, Sequence[str]], Result]] = {
 def run_program(cluster: "Model", pod: Any, container: str, argv: Sequence[str]) -> Result:
     """Run ``argv`` in ``pod``'s ``container``, or fail the way the runtime would."""
     program = argv[0].rsplit("/", 1)[-1]  # /usr/bin/curl is curl
-    if program in PROGRAMS:
-        return PROGRAMS[program](cluster, pod, argv)
-    if program in COMMON_UNMODELLED:
+    spec = next(c for c in pod.spec.containers if c.name == container)
+    flavour = images.tool(spec, program)
+    if program in PROGRAMS and flavour is not None:
+        return PROGRAMS[program](cluster, pod, argv, flavour)
+    image = images.lookup(spec.image)
+    if program in COMMON_UNMODELLED and flavour is None and image is not None and not image.tools:
+        raise KubectlError(executable_not_found(cluster, pod, container, argv[0]))  # FROM scratch: nothing at all
+    if program in COMMON_UNMODELLED and program not in PROGRAMS:
         raise KubectlError(f'error: k8sedu does not model running "{argv[0]}" in a container; '
                            f"it models: {', '.join(sorted(PROGRAMS))}")
     raise KubectlError(executable_not_found(cluster, pod, container, argv[0]))

@@ -27,11 +27,10 @@ from k8sedu.objects import RESOURCE_BY_KIND, RESOURCES, Resource
 
 # `kubectl get all`: the "all" category, in discovery order, cut to the kinds the model has.
 # Ingresses are not in it (nor are EndpointSlices, IngressClasses, Nodes): `get all` never lists them.
-ALL_CATEGORY = ("Pod", "Service", "Deployment", "ReplicaSet")
+ALL_CATEGORY = ("Pod", "Service", "DaemonSet", "Deployment", "ReplicaSet")
 
 # Real resource types the model does not have yet: saying "unknown" would be a lie.
 NOT_MODELLED = {
-    "configmaps": "configmaps", "configmap": "configmaps", "cm": "configmaps",
     "secrets": "secrets", "secret": "secrets",
     "statefulsets": "statefulsets", "statefulset": "statefulsets", "sts": "statefulsets",
     "daemonsets": "daemonsets", "daemonset": "daemonsets", "ds": "daemonsets",

@@ -27,7 +27,8 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional
 
 from k8sedu.errors import KubectlError
-from k8sedu.manifests import endpoints, namespaces, networking, nodes, openapi, pods, services, workloads
+from k8sedu.manifests import (configmaps, endpoints, namespaces, networking, nodes, openapi, pods, services,
+                              workloads)
 from k8sedu.manifests.meta import api_version as served_version
 
 # kind -> the function that builds the model's object from a checked manifest and the namespace that fills a
@@ -42,13 +43,15 @@ DECODERS: Mapping[str, Decoder] = MappingProxyType({
     "EndpointSlice": endpoints.decode_endpointslice,
     "Deployment": workloads.decode_deployment,
     "ReplicaSet": workloads.decode_replicaset,
+    "DaemonSet": workloads.decode_daemonset,
     "Ingress": networking.decode_ingress,
     "IngressClass": networking.decode_ingressclass,
+    "ConfigMap": configmaps.decode_configmap,
 })
 # Kinds the model has but does not create from a manifest: its Nodes are those its kubelets registered.
 REGISTERED = ("Node",)
 # Real kinds a manifest may name that the model does not have (yet): refused honestly.
-NOT_MODELLED = {"ConfigMap", "Secret", "StatefulSet", "DaemonSet", "Job", "CronJob", "NetworkPolicy", "ServiceAccount",
+NOT_MODELLED = {"Secret", "StatefulSet", "Job", "CronJob", "NetworkPolicy", "ServiceAccount",
                 "PersistentVolumeClaim", "PersistentVolume", "Role", "RoleBinding", "ClusterRole",
                 "ClusterRoleBinding", "HorizontalPodAutoscaler", "ReplicationController", "PodDisruptionBudget",
                 "Gateway", "HTTPRoute", "LimitRange", "ResourceQuota"}
@@ -215,6 +218,8 @@ def strict_decode_problem(doc: dict) -> Optional[str]:
     if unknown:
         fields = ", ".join(f'unknown field "{u}"' for u in unknown)
         return server_decode_error(kind, version, f"strict decoding error: {fields}")
+    if kind == "ConfigMap" and configmaps.binary_data_problem(doc):  # Go decodes []byte from base64
+        return server_decode_error(kind, version, configmaps.binary_data_problem(doc))
     return None
 
 

@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
 from k8sedu.clock import EPOCH
-from k8sedu.manifests import endpoints, namespaces, networking, nodes, pods, services, workloads
+from k8sedu.manifests import configmaps, endpoints, namespaces, networking, nodes, pods, services, workloads
 from k8sedu.manifests.meta import timestamp
 from k8sedu.manifests.pods import container_status
 
@@ -39,8 +39,10 @@ ENCODERS: Mapping[str, Encoder] = MappingProxyType({
     "EndpointSlice": endpoints.encode_endpointslice,
     "Deployment": workloads.encode_deployment,
     "ReplicaSet": workloads.encode_replicaset,
+    "DaemonSet": workloads.encode_daemonset,
     "Ingress": networking.encode_ingress,
     "IngressClass": networking.encode_ingressclass,
+    "ConfigMap": configmaps.encode_configmap,
 })
 
 # The names kubectl imports from here: ``timestamp`` and ``EPOCH`` for its ages and events, and the kubelet's

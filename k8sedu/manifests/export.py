@@ -25,7 +25,8 @@ from k8sedu.manifests.yamlio import to_yaml
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
 
-SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+SYSTEM_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease",
+                     "local-path-storage")  # kind's storage provisioner: every kind cluster has it
 HEADER = "# Exported by k8sedu: apply it to a real cluster with  kubectl apply -f <this file>\n"
 
 
@@ -53,8 +54,8 @@ def _own_pod(obj: Any) -> bool:
 # kind -> whether an object of that kind is the learner's, in the order the file lists them (namespaces and
 # classes before what lives in them or names them). Other kinds are the controllers'.
 LEARNERS: dict[str, Callable[[Any], bool]] = {
-    "Namespace": _own_namespace, "IngressClass": _own_cluster_object, "Deployment": _own_namespaced,
-    "Service": _own_service, "Ingress": _own_namespaced, "Pod": _own_pod,
+    "Namespace": _own_namespace, "IngressClass": _own_cluster_object, "ConfigMap": _own_namespaced,
+    "Deployment": _own_namespaced, "Service": _own_service, "Ingress": _own_namespaced, "Pod": _own_pod,
 }
 
 

@@ -34,7 +34,7 @@ from k8sedu.clock import EPOCH
 from k8sedu.objects import RESOURCE_BY_KIND, ObjectMeta, frozen
 
 # The registries that set metadata.generation (the others leave it out).
-GENERATION_KINDS = ("Deployment", "ReplicaSet", "EndpointSlice", "Ingress", "IngressClass")
+GENERATION_KINDS = ("Deployment", "ReplicaSet", "EndpointSlice", "Ingress", "IngressClass", "DaemonSet")
 
 
 def api_version(kind: str) -> str:

@@ -28,7 +28,9 @@ import hashlib
 from typing import Any, Optional
 
 from k8sedu.manifests.meta import decode_metadata, envelope, integer, items, port_value, put, timestamp
+from k8sedu.objects import Affinity, NodeSelectorRequirement, frozen
 from k8sedu.objects import Container, ContainerPort, ContainerStatus, HTTPGetAction, Pod, PodSpec, Probe, Taint
+from k8sedu.objects import TCPSocketAction
 
 
 # ---------------------------------------------------------------- writing
@@ -48,6 +50,8 @@ def pull_policy(image: str) -> str:
 
 def _container(c: Container, served: bool) -> dict:
     out: dict[str, Any] = {"name": c.name, "image": c.image}
+    put(out, "command", list(c.command))
+    put(out, "args", list(c.args))
     ports = []
     for p in c.ports:
         port: dict[str, Any] = {}
@@ -58,6 +62,8 @@ def _container(c: Container, served: bool) -> dict:
         ports.append(port)
     put(out, "ports", ports)
     out["resources"] = {}
+    if c.liveness_probe is not None:
+        out["livenessProbe"] = _probe(c.liveness_probe, served)
     if c.readiness_probe is not None:
         out["readinessProbe"] = _probe(c.readiness_probe, served)
     if served:
@@ -74,30 +80,42 @@ def _probe(p: Probe, served: bool) -> dict:
         if served:
             action["scheme"] = "HTTP"
         out["httpGet"] = action
+    if p.tcp_socket is not None:
+        out["tcpSocket"] = {"port": p.tcp_socket.port}
     put(out, "initialDelaySeconds", p.initial_delay_seconds)
     if served:
-        out.update({"timeoutSeconds": 1, "periodSeconds": p.period_seconds, "successThreshold": 1,
-                    "failureThreshold": 3})
+        out.update({"timeoutSeconds": p.timeout_seconds, "periodSeconds": p.period_seconds,
+                    "successThreshold": p.success_threshold, "failureThreshold": p.failure_threshold})
     elif p.period_seconds != 10:
         out["periodSeconds"] = p.period_seconds
     return out
 
 
 def _toleration(t: Taint) -> dict:
-    out: dict[str, Any] = {"key": t.key}
+    out: dict[str, Any] = {}
+    put(out, "key", t.key)  # no key: "operator: Exists" alone tolerates every taint
     if t.value:
         out.update({"operator": "Equal", "value": t.value})
     else:
         out["operator"] = "Exists"
     put(out, "effect", t.effect)
+    if t.toleration_seconds is not None:
+        out["tolerationSeconds"] = t.toleration_seconds
     return out
+
+
+def _affinity(a) -> dict:
+    """The node affinity the DaemonSet controller pins a daemon pod with (``matchFields`` on ``metadata.name``)."""
+    fields = [{"key": r.key, "operator": r.operator, "values": list(r.values)} for r in a.node_match_fields]
+    return {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchFields": fields}]}}}
 
 
 def encode_pod_spec(spec: PodSpec, served: bool, is_pod: bool = False) -> dict:
     """Return ``spec`` in Go struct order; ``is_pod`` adds the fields the API defaults on a Pod, not a template."""
     out: dict[str, Any] = {"containers": [_container(c, served) for c in spec.containers]}
     if served:
-        out["restartPolicy"] = "Always"
+        out["restartPolicy"] = spec.restart_policy or "Always"
         out["terminationGracePeriodSeconds"] = spec.termination_grace_period_seconds
         out["dnsPolicy"] = spec.dns_policy or "ClusterFirst"
         if is_pod:
@@ -115,6 +133,10 @@ def encode_pod_spec(spec: PodSpec, served: bool, is_pod: bool = False) -> dict:
     if served:
         out["schedulerName"] = "default-scheduler"
     put(out, "tolerations", [_toleration(t) for t in spec.tolerations])
+    put(out, "hostNetwork", spec.host_network)
+    put(out, "nodeSelector", dict(spec.node_selector))
+    if spec.affinity is not None:
+        out["affinity"] = _affinity(spec.affinity)
     if served and is_pod:
         out["priority"] = 0
         out["enableServiceLinks"] = True
@@ -122,20 +144,34 @@ def encode_pod_spec(spec: PodSpec, served: bool, is_pod: bool = False) -> dict:
     return out
 
 
+def _terminated(code: int, reason: str, started: Optional[float], finished: Optional[float]) -> dict:
+    """core/v1 ``ContainerStateTerminated``, in Go field order."""
+    return {"terminated": {"exitCode": code, "reason": reason, "startedAt": timestamp(started),
+                           "finishedAt": timestamp(finished)}}
+
+
 def _container_state(s: ContainerStatus, pod: Pod) -> dict:
+    started = s.started_at if s.started_at is not None else pod.status.start_time
     if s.state == "running":
-        return {"running": {"startedAt": timestamp(pod.status.start_time)}}
+        return {"running": {"startedAt": timestamp(started)}}
     if s.state == "terminated":
-        return {"terminated": {"exitCode": 0, "reason": s.reason or "Completed",
-                               "startedAt": timestamp(pod.status.start_time),
-                               "finishedAt": timestamp(pod.status.start_time)}}
-    return {"waiting": {"reason": s.reason}} if s.reason else {"waiting": {}}
+        return _terminated(s.exit_code, s.reason or "Completed", started,
+                           s.finished_at if s.finished_at is not None else started)
+    waiting: dict[str, Any] = {}
+    put(waiting, "reason", s.reason)
+    put(waiting, "message", s.message)
+    return {"waiting": waiting}
+
+
+def _last_state(s: ContainerStatus) -> dict:
+    last = s.last_state
+    return {} if last is None else _terminated(last.exit_code, last.reason, last.started_at, last.finished_at)
 
 
 def container_status(s: ContainerStatus, pod: Pod) -> dict:
     """Return one ``status.containerStatuses`` entry as the kubelet reports it (``kubectl describe`` reads it too)."""
-    out: dict[str, Any] = {"name": s.name, "state": _container_state(s, pod), "lastState": {}, "ready": s.ready,
-                           "restartCount": s.restart_count}
+    out: dict[str, Any] = {"name": s.name, "state": _container_state(s, pod), "lastState": _last_state(s),
+                           "ready": s.ready, "restartCount": s.restart_count}
     out["image"] = s.image if ":" in s.image.rsplit("/", 1)[-1] else f"docker.io/library/{s.image}:latest"
     out["imageID"] = ""
     if s.state != "waiting":
@@ -171,21 +207,38 @@ def encode_pod(p: Pod, served: bool = True) -> dict:
 # ---------------------------------------------------------------- reading
 
 def _read_probe(p: Optional[dict]) -> Optional[Probe]:
-    if not p or not p.get("httpGet"):
+    if not p or not (p.get("httpGet") or p.get("tcpSocket")):
         return None
-    get = p["httpGet"]
-    return Probe(HTTPGetAction(port_value(get.get("port")), get.get("path") or "/"),
-                 integer(p.get("initialDelaySeconds")), integer(p.get("periodSeconds"), 10))
+    get, tcp = p.get("httpGet"), p.get("tcpSocket")
+    return Probe(HTTPGetAction(port_value(get.get("port")), get.get("path") or "/") if get else None,
+                 integer(p.get("initialDelaySeconds")), integer(p.get("periodSeconds"), 10),
+                 tcp_socket=TCPSocketAction(port_value(tcp.get("port"))) if tcp else None,
+                 timeout_seconds=integer(p.get("timeoutSeconds"), 1),
+                 success_threshold=integer(p.get("successThreshold"), 1),
+                 failure_threshold=integer(p.get("failureThreshold"), 3))
 
 
 def _read_container(c: dict) -> Container:
     ports = tuple(ContainerPort(integer(p.get("containerPort")), p.get("name") or "", p.get("protocol") or "TCP")
                   for p in items(c.get("ports")))
-    return Container(c.get("name") or "", c.get("image") or "", ports, _read_probe(c.get("readinessProbe")))
+    return Container(c.get("name") or "", c.get("image") or "", ports, _read_probe(c.get("readinessProbe")),
+                     liveness_probe=_read_probe(c.get("livenessProbe")),
+                     command=tuple(str(w) for w in items(c.get("command"))),
+                     args=tuple(str(w) for w in items(c.get("args"))))
+
+
+def _read_affinity(a: Optional[dict]) -> Optional[Affinity]:
+    """Read back the one affinity the model has: node ``matchFields`` (what pins a daemon pod to its node)."""
+    required = ((a or {}).get("nodeAffinity") or {}).get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    fields = tuple(NodeSelectorRequirement(f.get("key") or "", f.get("operator") or "", tuple(f.get("values") or ()))
+                   for term in items(required.get("nodeSelectorTerms")) for f in items(term.get("matchFields")))
+    return Affinity(fields) if fields else None
 
 
 def _read_toleration(t: dict) -> Taint:
-    return Taint(t.get("key") or "", t.get("effect") or "", t.get("value") or "")
+    seconds = t.get("tolerationSeconds")
+    return Taint(t.get("key") or "", t.get("effect") or "", t.get("value") or "",
+                 int(seconds) if isinstance(seconds, int) else None)
 
 
 def decode_pod_spec(s: Optional[dict]) -> PodSpec:
@@ -195,7 +248,10 @@ def decode_pod_spec(s: Optional[dict]) -> PodSpec:
                    node_name=s.get("nodeName") or "", hostname=s.get("hostname") or "",
                    subdomain=s.get("subdomain") or "", dns_policy=s.get("dnsPolicy") or "ClusterFirst",
                    termination_grace_period_seconds=integer(s.get("terminationGracePeriodSeconds"), 30),
-                   tolerations=tuple(_read_toleration(t) for t in items(s.get("tolerations"))))
+                   tolerations=tuple(_read_toleration(t) for t in items(s.get("tolerations"))),
+                   host_network=bool(s.get("hostNetwork")), affinity=_read_affinity(s.get("affinity")),
+                   node_selector=frozen({str(k): str(v) for k, v in (s.get("nodeSelector") or {}).items()}),
+                   restart_policy=s.get("restartPolicy") or "Always")
 
 
 def decode_pod(doc: dict, namespace: str) -> Pod:

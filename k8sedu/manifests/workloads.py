@@ -23,10 +23,12 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional
 
-from k8sedu.manifests.meta import decode_metadata, envelope, integer, labels, put, string_map
+from k8sedu.manifests.meta import decode_metadata, envelope, integer, labels, put, string_map, timestamp
 from k8sedu.manifests.pods import decode_pod_spec, encode_pod_spec
+from k8sedu.objects import DaemonSet, DaemonSetSpec, frozen
 from k8sedu.objects import (Deployment, DeploymentSpec, LabelSelector, ObjectMeta, PodTemplateSpec, ReplicaSet,
                             ReplicaSetSpec)
 
@@ -65,6 +67,11 @@ def encode_deployment(d: Deployment, served: bool = True) -> dict:
         put(status, key, value)
     if served and d.spec.replicas != d.status.available_replicas:
         put(status, "unavailableReplicas", max(0, d.spec.replicas - d.status.available_replicas))
+    # The Deployment controller's Available and Progressing conditions (controllers/deployment.py).
+    put(status, "conditions", [{"lastTransitionTime": timestamp(c.last_transition_time),
+                                "lastUpdateTime": timestamp(c.last_update_time), "message": c.message,
+                                "reason": c.reason, "status": c.status, "type": c.type}
+                               for c in d.status.conditions])
     return {**envelope(d, served), "spec": spec, "status": status}
 
 
@@ -79,6 +86,37 @@ def encode_replicaset(rs: ReplicaSet, served: bool = True) -> dict:
                        ("observedGeneration", rs.status.observed_generation)):
         put(status, key, value)
     return {**envelope(rs, served), "spec": spec, "status": status}
+
+
+TEMPLATE_GENERATION = "deprecated.daemonset.template.generation"
+
+
+def served_daemonset(ds: DaemonSet) -> DaemonSet:
+    """``ds`` as apps/v1 serves it: the conversion from the internal type writes the template's
+    generation into the annotation ``deprecated.daemonset.template.generation``
+    (k/k ``pkg/apis/apps/v1/conversion.go``); a DaemonSet's spec is its selector, which cannot change,
+    and its template, so that generation is ``metadata.generation``."""
+    annotations = {**ds.metadata.annotations, TEMPLATE_GENERATION: str(max(ds.metadata.generation, 1))}
+    return dataclasses.replace(ds, metadata=dataclasses.replace(ds.metadata, annotations=frozen(annotations)))
+
+
+def encode_daemonset(ds: DaemonSet, served: bool = True) -> dict:
+    """Return ``ds`` as ``kubectl get daemonset -o yaml`` shows it: served, with the API's defaults
+    (``updateStrategy`` RollingUpdate maxUnavailable 1 / maxSurge 0, ``revisionHistoryLimit: 10``)."""
+    spec: dict[str, Any] = {"selector": _selector(ds.spec.selector), "template": _template(ds.spec.template, served)}
+    if served:
+        spec["updateStrategy"] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}
+        spec["revisionHistoryLimit"] = 10
+    s = ds.status
+    status: dict[str, Any] = {"currentNumberScheduled": s.current_number_scheduled,
+                              "numberMisscheduled": s.number_misscheduled,
+                              "desiredNumberScheduled": s.desired_number_scheduled, "numberReady": s.number_ready}
+    if served:
+        put(status, "observedGeneration", s.observed_generation)
+        put(status, "updatedNumberScheduled", s.updated_number_scheduled)
+        put(status, "numberAvailable", s.number_available)
+        put(status, "numberUnavailable", s.desired_number_scheduled - s.number_available)
+    return {**envelope(served_daemonset(ds) if served else ds, served), "spec": spec, "status": status}
 
 
 # ---------------------------------------------------------------- reading
@@ -104,3 +142,12 @@ def decode_replicaset(doc: dict, namespace: str) -> ReplicaSet:
     spec = doc.get("spec") or {}
     return ReplicaSet(decode_metadata(doc.get("metadata"), namespace), ReplicaSetSpec(
         _read_selector(spec.get("selector")), _read_template(spec.get("template")), integer(spec.get("replicas"), 1)))
+
+
+def decode_daemonset(doc: dict, namespace: str) -> DaemonSet:
+    """Return the DaemonSet ``doc`` declares (``namespace`` fills a missing one)."""
+    spec = doc.get("spec") or {}
+    meta = decode_metadata(doc.get("metadata"), namespace)
+    annotations = {k: v for k, v in meta.annotations.items() if k != TEMPLATE_GENERATION}  # the server's to write
+    return DaemonSet(dataclasses.replace(meta, annotations=frozen(annotations)), DaemonSetSpec(
+        _read_selector(spec.get("selector")), _read_template(spec.get("template"))))

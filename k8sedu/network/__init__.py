@@ -17,12 +17,19 @@ A request goes where a real packet would. From a pod:
    its own 404 / 503 / 301.
 
 From outside the cluster (``source="vpc"``: a machine on the nodes' own
-network, like your laptop next to a kind cluster; ``source="internet"``;
-``source="node/<name>"``: a process on a node), the request first has to
-*reach* a node: a cloud load balancer picks a healthy node; a node's public
-IP is behind the cloud firewall; a private node IP is unreachable from the
-internet; a ClusterIP is reachable from nowhere outside the cluster (unless
-``minikube tunnel`` added a route). Then steps 2-4 run on that node.
+network, like your laptop next to a kind cluster; ``source="host"``: the
+machine that runs kind, whose ``localhost`` has kind's ``extraPortMappings``;
+``source="internet"``; ``source="node/<name>"``: a process on a node), the
+request first has to *reach* a node: a cloud load balancer picks a healthy
+node; a node's public IP is behind the cloud firewall; a private node IP is
+unreachable from the internet; a ClusterIP is reachable from nowhere outside
+the cluster (unless ``minikube tunnel`` added a route); a pod IP only from
+the VPC of a cloud whose pods have VPC addresses (EKS, GKE). Then steps 2-4
+run on that node.
+
+Names in ``/etc/hosts`` (``localhost``) never reach DNS, and ``127.0.0.1``
+is the client's own machine: in a pod its own containers, on a node the
+node's loopback, where kube-proxy's NodePorts answer too (``route_localnet``).
 
 The rules are not shortcut: step 2 runs ``netfilter.trace_connection`` over
 the very tables that ``iptables_save`` prints, including the random
@@ -30,7 +37,8 @@ the very tables that ``iptables_save`` prints, including the random
 
 The package follows the journey: ``trace`` (clients, URLs, the request in
 flight, hops and traces), ``dns`` (step 1), ``outside`` (reaching a node),
-``node`` (steps 2-4) and ``ingress`` (the ingress-nginx hop).
+``node`` (steps 2-4), ``hosts`` (what is not a pod: node addresses, the
+API server, loopback, source addresses) and ``ingress`` (the ingress-nginx hop).
 """
 
 from __future__ import annotations
@@ -41,10 +49,10 @@ from typing import TYPE_CHECKING, Optional
 from k8sedu import coredns
 from k8sedu.apiserver import StatusError
 from k8sedu.errors import KubectlError, from_status
-from k8sedu.network import dns
+from k8sedu.network import dns, hosts
 from k8sedu.network.ingress import NGINX_REASONS, nginx_page
 from k8sedu.network.node import on_node
-from k8sedu.network.outside import from_outside
+from k8sedu.network.outside import from_outside, loopback
 from k8sedu.network.trace import Client, Hop, Request, Trace, is_ip, outside_client, parse_url, pod_client
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,10 +86,11 @@ class Network:
 
     def client(self, from_pod: Optional[str] = None, source: Optional[str] = None,
                namespace: str = "default") -> Client:
-        """The client for ``from_pod=`` (a pod) or ``source=`` (``"vpc"``, ``"internet"``, ``"node/<name>"``)."""
+        """The client for ``from_pod=`` (a pod) or ``source=`` (``"vpc"``, ``"internet"``, ``"host"``,
+        ``"node/<name>"``)."""
         if (from_pod is None) == (source is None):
             raise KubectlError('error: say where the request comes from: from_pod="<pod>", or source="vpc", '
-                               '"internet" or "node/<name>"')
+                               '"internet", "host" or "node/<name>"')
         if from_pod is not None:
             return pod_client(self.client_pod(from_pod, namespace))
         return outside_client(self.core, source)
@@ -89,7 +98,12 @@ class Network:
     # ------------------------------------------------------------ what it sends
 
     def lookup(self, name: str, pod: "Pod") -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
-        """Resolve ``name`` as ``pod`` would: through kube-dns's ClusterIP to a CoreDNS pod."""
+        """Resolve ``name`` as ``pod``'s resolver would: ``/etc/hosts`` first (``localhost``), then through
+        kube-dns's ClusterIP to a CoreDNS pod."""
+        ip = hosts.etc_hosts(pod_client(pod), name)
+        if ip is not None:
+            answer = coredns.DnsAnswer(name, "NOERROR", (ip,), server="/etc/hosts")
+            return answer, (Hop("/etc/hosts", "resolved", f"{name} -> {ip} (no DNS query)"),)
         return dns.lookup(self.core, name, pod)
 
     def request(self, url: str, client: Client, headers: Optional[dict] = None) -> Trace:
@@ -97,13 +111,17 @@ class Network:
         req = Request(url, client, parse_url(url, headers))
         dst_ip = req.target.host
         if not is_ip(dst_ip):
+            dst_ip = dns.from_hosts_file(req) or ""
+        if not dst_ip:
             dns.resolve(self.core, req)
             if not req.dns.addresses:
                 return dns.not_found(self.core, req)
             dst_ip = req.dns.addresses[0]
+        if hosts.is_loopback(dst_ip):
+            return loopback(self.core, req, dst_ip)
         if client.kind in ("pod", "node"):  # the packet enters the client's own node's netfilter
-            return on_node(self.core, req, client.node, dst_ip, req.target.port,
-                           dst_local=client.kind == "node" and dst_ip == client.ip)
+            src = hosts.source_toward(self.core, client.node, dst_ip) if client.kind == "node" else ""
+            return on_node(self.core, req, client.node, dst_ip, req.target.port, src=src)
         return from_outside(self.core, req, dst_ip)
 
     def send(self, url: str, n: int, client: Client, headers: Optional[dict] = None) -> Counter:

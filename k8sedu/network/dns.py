@@ -14,10 +14,11 @@ Ingress host nobody published explains why a name is missing.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from k8sedu import coredns, load_balancers
 from k8sedu.netfilter import Flow, Packet
+from k8sedu.network import hosts
 from k8sedu.network.ingress import ingress_note
 from k8sedu.network.node import matched_rules, pod_at, through_rules
 from k8sedu.network.trace import COULD_NOT_RESOLVE, Hop, Request, Trace
@@ -25,6 +26,23 @@ from k8sedu.network.trace import COULD_NOT_RESOLVE, Hop, Request, Trace
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import DataPlane
     from k8sedu.objects import Pod
+
+
+def from_hosts_file(req: Request) -> Optional[str]:
+    """The address ``/etc/hosts`` has for the URL's host (``localhost`` everywhere), recorded as a hop; else None.
+
+    glibc's resolver reads the hosts file before it asks any DNS server
+    (``hosts: files dns`` in ``/etc/nsswitch.conf``), so these names never
+    reach CoreDNS, and no search list is walked for them.
+    """
+    name = req.target.host
+    ip = hosts.etc_hosts(req.client, name)
+    if ip is None:
+        return None
+    req.dns = coredns.DnsAnswer(name, "NOERROR", (ip,), server="/etc/hosts")
+    req.record("/etc/hosts", "resolved", f"{name} -> {ip} (from the client's /etc/hosts: no DNS query, "
+               "CoreDNS never sees this name)")
+    return ip
 
 
 def resolve(core: "DataPlane", req: Request) -> None:
@@ -58,7 +76,8 @@ def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer,
     if coredns_pod is None or not core.node_is_up(coredns_pod.spec.node_name):
         answer = coredns.DnsAnswer(name, "TIMEOUT", server=server)
         return answer, (Hop("dns", "failed", _no_answer(flow, server, coredns_pod), matched_rules(flow)),)
-    answer = coredns.lookup(name, resolv, core.api.store)
+    answer = coredns.lookup(name, resolv, core.api.store, server=coredns_pod.metadata.name,
+                            now=core.now, rng=core.random, caches=core.dns_caches)
     tried = ", ".join(f"{q} {rcode}" for q, rcode in answer.queries)
     result = ", ".join(answer.addresses) if answer.rcode == "NOERROR" else answer.rcode
     if answer.cname:

@@ -11,16 +11,25 @@ pod network (CNI) then routes the packet to the node whose ``podCIDR`` holds
 the destination and on to the pod, or out of the cluster (egress, masqueraded
 to the node's IP). Last, the container either listens on the port and
 answers, or the kernel refuses the connection.
+
+Not every destination is a pod: a node's own addresses (a NodePort, a
+hostPort, the API server on the control plane's 6443, ``localhost`` on the
+node), another node's address (the packet crosses to that node and meets its
+rules there) and the managed API endpoint of a cloud are real destinations;
+``hosts`` knows what listens there and which source address the packet
+carries (a masquerade writes the address of the interface it leaves by).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import ipaddress
 from typing import TYPE_CHECKING, Optional
 
 from k8sedu import coredns, images
 from k8sedu.kube_proxy.names import KUBE_EXTERNAL_SERVICES, KUBE_SERVICES
-from k8sedu.netfilter import Flow, Packet, Verdict, connection_distribution, trace_connection
-from k8sedu.network import ingress
+from k8sedu.netfilter import Flow, Packet, Verdict, connection_distribution, trace_chain, trace_connection
+from k8sedu.network import hosts, ingress
 from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,32 +37,55 @@ if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.objects import Pod
 
 
-def on_node(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool = False) -> Trace:
+def on_node(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int,
+            dst_local: Optional[bool] = None, src: str = "") -> Trace:
     """Carry the request's connection from ``node``'s netfilter to whatever answers ``dst_ip:dport``.
 
     ``dst_local`` says the packet is addressed to one of the node's own
-    addresses (a NodePort), which decides the filter chain it passes.
+    addresses (a NodePort, a hostPort, the API server), which decides the
+    filter chain it passes; left out, it is worked out from the node's
+    addresses. ``src`` is the packet's source if it is not the client's own
+    address (loopback, or a source a hop before rewrote).
     """
     if not core.node_is_up(node):
         return req.fail(f"node/{node}", "down", f"node {node} is down: nothing answers there", TIMED_OUT)
-    packet = Packet(req.client.ip, dst_ip, dport, dst_local=dst_local, src_local=req.client.kind == "node")
+    src = src or req.client.ip
+    local = dst_ip in hosts.local_addresses(core, node) if dst_local is None else dst_local
+    from_here = req.client.kind == "node" and req.client.node == node  # a process on this node sends it
+    packet = Packet(src, dst_ip, dport, dst_local=local, src_local=from_here)
     flow = through_rules(core, node, packet)
     where = f"kube-proxy rules ({node})"
+    if flow.target not in ("REJECT", "DROP", "DNAT") and from_here and local:
+        flow = _back_in_through_input(core, node, flow)  # sent to itself: the packet comes back in by INPUT
     if flow.target in ("REJECT", "DROP"):
         # a REJECT answers at once (connection refused); a DROP leaves curl waiting until it times out
         code = CONNECTION_REFUSED if flow.target == "REJECT" else TIMED_OUT
         why = filter_reason(flow.verdict, f"{dst_ip}:{dport}")
         return req.fail(where, flow.target, why, code, matched_rules(flow))
     if flow.target != "DNAT":
-        return _no_dnat(core, req, node, dst_ip, dport, dst_local)
-    # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the node's address. Pods reaching a
-    # ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic and pods using a NodePort are.
+        return _no_dnat(core, req, node, dst_ip, dport, local, src)
+    # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the address of the interface the packet
+    # leaves by. Pods reaching a ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic,
+    # nodes and NodePort traffic are.
     masquerade = flow.masquerade
     req.record(where, "DNAT", f"{dst_ip}:{dport} -> {flow.endpoint} via {_chains(flow.nat)}"
-               + (" (masquerade: the pod will see the node's IP as the source)" if masquerade else ""),
+               + (" (masquerade: the server will see this node's address as the source)" if masquerade else ""),
                matched_rules(flow))
     final_ip, port = flow.endpoint.rsplit(":", 1)
-    return to_pod(core, req, node, final_ip, int(port), req.client.ip, masquerade)
+    return to_pod(core, req, node, final_ip, int(port), src, masquerade)
+
+
+def _back_in_through_input(core: "DataPlane", node: str, flow: Flow) -> Flow:
+    """A packet a node sends to its own address leaves by OUTPUT and comes back by INPUT (over ``lo``).
+
+    So filter INPUT's rules apply too: kube-proxy's REJECT for a NodePort
+    without endpoints sits in KUBE-EXTERNAL-SERVICES, reached from INPUT only.
+    """
+    proxy = core.kube_proxy(node)
+    verdict = trace_chain(proxy.filter, "INPUT", flow.packet, core.random, proxy.recent, core.now)
+    if verdict.target in ("REJECT", "DROP"):
+        return dataclasses.replace(flow, filter=verdict, filter_chain="INPUT")
+    return flow
 
 
 def through_rules(core: "DataPlane", node: str, packet: Packet) -> Flow:
@@ -80,35 +112,77 @@ def rules_distribution(core: "DataPlane", node: str, packet: Packet) -> dict[Flo
 
 def to_pod(core: "DataPlane", req: Request, node: str, ip: str, port: int, source: str,
            masquerade: bool = False) -> Trace:
-    """Route from ``node`` to the pod that has ``ip`` and deliver there.
+    """Route from ``node`` to the pod that has ``ip`` and deliver there (or to the node or API server at ``ip``).
 
-    The pod sees ``source``, or the node's own IP when the node masqueraded.
+    The server sees ``source``, or, when the node masqueraded, the address of
+    the interface the packet left by (``hosts.source_toward``).
     """
+    seen = hosts.source_toward(core, node, ip) if masquerade else source
     dest = pod_at(core, ip)
     if dest is None:
-        return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
+        return _to_address(core, req, node, ip, port, seen)
     req.record("network", "routed", _route(core, node, dest, ip))
-    seen = node_ip(core, node) if masquerade else source
     return deliver(core, req, dest, port, seen)
 
 
-def _no_dnat(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool) -> Trace:
-    """No kube-proxy rule took the connection: it goes to the node itself, a pod IP, or out of the core."""
+def _no_dnat(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int, dst_local: bool,
+             src: str) -> Trace:
+    """No kube-proxy rule took the connection: it goes to the node itself, a pod IP, or on out of the node."""
     if dst_local:
-        why = f"nothing listens on {dst_ip}:{dport} on node {node} and no kube-proxy rule matched"
-        note = ingress.ingress_note(core, req.target.host_header) if dport in (80, 443) else ""
-        why += f"; {note}" if note else ""
-        return req.fail(f"node/{node}", "refused", why, CONNECTION_REFUSED)
+        return _on_this_node(core, req, node, dst_ip, dport, src)
     dest = pod_at(core, dst_ip)
-    if dest is None and dst_ip in _external_hosts():
-        return _egress(core, req, node, dst_ip)
     if dest is None:
-        return req.fail("network", "dropped", why_unreachable(core, dst_ip), TIMED_OUT)
-    if req.client.kind not in ("pod", "node"):
+        return _to_address(core, req, node, dst_ip, dport, src)
+    routable = core.cloud is not None and core.cloud.provider.pods_vpc_routable
+    if req.client.kind not in ("pod", "node") and not (routable and req.client.kind == "vpc"):
         why = f"{dst_ip} is a pod IP: pod IPs are not routed outside the cluster network"
         return req.fail("network", "no route", why, TIMED_OUT)
     req.record("network", "routed", _route(core, node, dest, dst_ip))
-    return deliver(core, req, dest, dport, req.client.ip)
+    return deliver(core, req, dest, dport, src)
+
+
+def _on_this_node(core: "DataPlane", req: Request, node: str, ip: str, port: int, seen: str) -> Trace:
+    """One of the node's own addresses: a hostPort (CNI portmap), the API server, or nothing listening."""
+    pod = hosts.host_port_pod(core, node, port)
+    if pod is not None:
+        target = next(p.container_port for c in pod.spec.containers for p in c.ports if p.host_port == port)
+        if hosts.is_loopback(seen):  # portmap masquerades localhost connections (CNI-HOSTPORT-MASQ)
+            seen = hosts.source_toward(core, node, pod.status.pod_ip)
+        req.record(f"portmap ({node})", "DNAT",
+                   f"{ip}:{port} -> {pod.status.pod_ip}:{target}: hostPort {port} of pod {pod.metadata.name} "
+                   "(the CNI portmap plugin's CNI-HOSTPORT-DNAT rule)")
+        return deliver(core, req, pod, target, seen)
+    if hosts.apiserver_port_on(core, node, ip) == port:
+        return hosts.answer_apiserver(req, f"{hosts.APISERVER} ({node})", ip, port, seen)
+    if hosts.kubelet_listens(core, node, ip, port):
+        return hosts.answer_kubelet(req, f"kubelet ({node})", ip, port, seen)
+    note = ingress.ingress_note(core, req.target.host_header) if port in (80, 443) else ""
+    return hosts.nothing_listens(req, node, ip, port, note)
+
+
+def _to_address(core: "DataPlane", req: Request, node: str, ip: str, port: int, src: str) -> Trace:
+    """An address that is not a pod: this node, another node, the managed API server, or outside the core."""
+    if ip in hosts.local_addresses(core, node):
+        return _on_this_node(core, req, node, ip, port, src)
+    leaving = hosts.leaves_pod_network(core, node, src, ip)
+    other = hosts.node_with_address(core, ip)
+    if other is not None:
+        name = other.metadata.name
+        req.record("network", "routed", f"{ip} is node {name}'s address: sent from {node} over the nodes' "
+                   "network" + hosts.masquerade_note(core, src, leaving))
+        return on_node(core, req, name, ip, port, dst_local=True, src=leaving)
+    api_port = hosts.apiserver_endpoints(core).get(ip)
+    if api_port is not None and core.cloud is not None:
+        provider = core.cloud.provider.name
+        req.record("network", "routed", f"{ip} is {provider}'s API server endpoint (the managed control plane, "
+                   "outside the nodes)" + hosts.masquerade_note(core, src, leaving))
+        if api_port != port:
+            why = f"the API server endpoint {ip} listens on port {api_port}, not {port}"
+            return req.fail(f"{hosts.APISERVER} ({provider})", "refused", why, CONNECTION_REFUSED)
+        return hosts.answer_apiserver(req, f"{hosts.APISERVER} ({provider} control plane)", ip, port, leaving)
+    if ip in _external_hosts():
+        return _egress(core, req, node, ip)
+    return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
 
 
 def _egress(core: "DataPlane", req: Request, node: str, dst_ip: str) -> Trace:
@@ -137,6 +211,7 @@ def deliver(core: "DataPlane", req: Request, dest: "Pod", port: int, seen_source
     status = 404 if body.startswith("404") else 200
     req.record(f"pod/{name}", "answered",
                f"HTTP {status} from {dest.status.pod_ip}:{port} (it sees the request coming from {seen_source})")
+    core.logs.access(dest, port, seen_source, core.now, req.target.path, status, body)  # for `kubectl logs`
     return req.answered(status, f"pod/{name}", body, pod=name, client_ip_seen=seen_source)
 
 
@@ -165,7 +240,10 @@ def why_unreachable(core: "DataPlane", ip: str) -> str:
     if ip in core.api.service_ips:
         return (f"{ip} is in the Service range but no rule matched it on this port: "
                 "a ClusterIP is virtual, nothing answers without a kube-proxy rule")
-    return f"no pod has IP {ip} (pods are ephemeral: a replaced pod gets a new IP)"
+    if ipaddress.ip_address(ip) in ipaddress.ip_network(core.cluster_cidr):
+        return f"no pod has IP {ip} (pods are ephemeral: a replaced pod gets a new IP)"
+    return (f"nothing answers at {ip}: it is not a pod, node, Service or API server address of this cluster, "
+            "nor a public server the model knows")
 
 
 def _route(core: "DataPlane", node: str, dest: "Pod", ip: str) -> str:

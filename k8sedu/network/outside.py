@@ -17,7 +17,9 @@ import ipaddress
 from typing import TYPE_CHECKING, Optional
 
 from k8sedu import load_balancers
-from k8sedu.network.node import node_ip, on_node, pod_at
+from k8sedu.network import hosts
+from k8sedu.network.node import deliver, node_ip, on_node, pod_at
+from k8sedu.network.portforward import through_port_forward
 from k8sedu.network.trace import CONNECTION_REFUSED, EMPTY_REPLY, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,7 +38,46 @@ def from_outside(core: "DataPlane", req: Request, dst_ip: str) -> Trace:
         return _to_node_address(core, req, node, dst_ip)
     if dst_ip in core.api.service_ips:
         return _to_cluster_ip(core, req, dst_ip)
-    return req.fail("network", "no route", _why_unreachable_from_outside(core, dst_ip), TIMED_OUT)
+    pod = pod_at(core, dst_ip)
+    routable = core.cloud is not None and core.cloud.provider.pods_vpc_routable
+    if pod is not None and req.client.kind == "vpc" and routable:
+        req.record("network", "routed", f"{dst_ip} is pod {pod.metadata.name}'s address, a VPC address given "
+                   f"by {core.cloud.provider.cni}: the VPC routes it to node {pod.spec.node_name}")
+        return on_node(core, req, pod.spec.node_name, dst_ip, req.target.port, dst_local=False)
+    return req.fail("network", "no route", _why_unreachable_from_outside(core, req, dst_ip), TIMED_OUT)
+
+
+def loopback(core: "DataPlane", req: Request, ip: str) -> Trace:
+    """``127.0.0.1`` is the client's own machine: a pod's own containers, a node's loopback, or the host.
+
+    In a pod, loopback stays in the pod's network namespace, which has no
+    kube-proxy rules: only the pod's own containers answer. On a node the
+    connection meets kube-proxy's rules (NodePorts answer on ``localhost``,
+    ``localhostNodePorts``). On the host that runs kind only kind's
+    ``extraPortMappings`` (docker publishes them) lead into the cluster.
+    """
+    client, port = req.client, req.target.port
+    if client.kind == "pod":
+        pod = client.pod
+        req.record("loopback", "local", f"{ip} is pod {pod.metadata.name}'s own network namespace: only its "
+                   "own containers listen there, and no kube-proxy rule applies")
+        return deliver(core, req, pod, port, hosts.LOOPBACK)
+    if client.kind == "node":
+        return on_node(core, req, client.node, ip, port, dst_local=True, src=hosts.LOOPBACK)
+    forward = core.port_forwards.get(port) if client.kind == "host" else None
+    if forward is not None:  # a running `kubectl port-forward` listens there (k8sedu.network.portforward)
+        return through_port_forward(core, req, ip, forward)
+    mapped = getattr(core, "port_mappings", {}).get(port) if client.kind == "host" else None
+    if mapped is None:
+        why = (f"{ip}:{port} is the client machine itself and nothing listens there on port {port}"
+               + ("; kind publishes only the API server's port and the cluster's extraPortMappings on the host"
+                  if client.kind == "host" else ""))
+        return req.fail(client.name, "refused", why, CONNECTION_REFUSED)
+    node, node_port = mapped
+    node_address = node_ip(core, node)
+    req.record("docker (host)", "forwarded", f"{ip}:{port} is one of kind's extraPortMappings: docker forwards it "
+               f"to node {node}'s port {node_port} ({node_address}), from the host's address {client.ip}")
+    return on_node(core, req, node, node_address, node_port, dst_local=True)
 
 
 def _via_load_balancer(core: "DataPlane", req: Request, lb: "LoadBalancer") -> Trace:
@@ -95,7 +136,7 @@ def _through_firewall(core: "DataPlane", req: Request, name: str, dst_ip: str) -
 
 def _to_cluster_ip(core: "DataPlane", req: Request, dst_ip: str) -> Trace:
     """Only a ``minikube tunnel`` route on this host reaches a ClusterIP from outside."""
-    tunnel = core.addons.route_node() if req.client.kind == "vpc" else None
+    tunnel = core.addons.route_node() if req.client.kind in ("vpc", "host") else None
     if tunnel is None:
         why = (f"{dst_ip} is a ClusterIP: it is only reachable inside the cluster (no route to the "
                "service CIDR from outside; use a NodePort, a LoadBalancer or an Ingress)")
@@ -121,8 +162,18 @@ def _node_with_address(core: "DataPlane", ip: str) -> Optional["Node"]:
     return None
 
 
-def _why_unreachable_from_outside(core: "DataPlane", ip: str) -> str:
-    """Why nothing outside the cluster can reach ``ip``."""
-    if pod_at(core, ip) is not None or ipaddress.ip_address(ip) in ipaddress.ip_network(core.cluster_cidr):
-        return f"{ip} is a pod IP: pod IPs are not routed outside the cluster network"
-    return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"
+def _why_unreachable_from_outside(core: "DataPlane", req: Request, ip: str) -> str:
+    """Why nothing outside the cluster can reach ``ip`` (a pod IP: it depends on the cloud's network plan)."""
+    if pod_at(core, ip) is None and ipaddress.ip_address(ip) not in ipaddress.ip_network(core.cluster_cidr):
+        return f"nothing answers at {ip}: it is not a node, load balancer or public address of this cluster"
+    cloud = core.cloud
+    if cloud is None:
+        return (f"{ip} is a pod IP: kindnet routes the pod range {core.cluster_cidr} between the nodes only, "
+                "and the host has no route to it (use a NodePort, a LoadBalancer or kubectl port-forward)")
+    provider = cloud.provider
+    if not provider.pods_vpc_routable:
+        return (f"{ip} is a pod IP of {provider.cni}: its range {core.cluster_cidr} is an overlay that the "
+                f"{provider.name} virtual network does not route, only the nodes reach pods (use a Service)")
+    if req.client.kind == "internet":
+        return f"{ip} is a pod IP: a private VPC address given by {provider.cni}, not reachable from the internet"
+    return f"nothing answers at {ip}: no pod has that VPC address now (pods are ephemeral)"

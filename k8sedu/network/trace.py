@@ -78,11 +78,11 @@ class Trace:
 
 @dataclass(frozen=True)
 class Client:
-    """Who sends: a pod, a node, a machine on the VPC, or someone on the internet."""
+    """Who sends: a pod, a node, the host that runs kind, a machine on the VPC, or someone on the internet."""
 
     name: str
     ip: str
-    kind: str  # "pod", "node", "vpc" or "internet"
+    kind: str  # "pod", "node", "host", "vpc" or "internet"
     node: str = ""  # the node whose netfilter the client's packets enter first (pods and nodes)
     pod: Optional["Pod"] = None
 
@@ -93,9 +93,19 @@ def pod_client(pod: "Pod") -> Client:
 
 
 def outside_client(core: "DataPlane", source: str) -> Client:
-    """Parse ``source=`` (``"vpc"``, ``"internet"`` or ``"node/<name>"``)."""
+    """Parse ``source=`` (``"vpc"``, ``"internet"``, ``"host"`` or ``"node/<name>"``).
+
+    ``"host"`` is the machine that runs kind: on the docker network ``kind``
+    (its gateway, ``172.18.0.1``), with kind's ``extraPortMappings`` on its
+    own ``localhost``.
+    """
     if source == "internet":
         return Client("internet", INTERNET_CLIENT_IP, "internet")
+    if source == "host":
+        if core.cloud is not None:
+            raise KubectlError(f'error: source="host" is the machine that runs kind; this is a '
+                               f'{core.cloud.provider.name} cluster: use source="vpc" or source="internet"')
+        return Client("host", vpc_client_ip(None), "host")
     if source == "vpc":
         return Client("vpc", vpc_client_ip(core.cloud), "vpc")
     if source.startswith("node/"):
@@ -105,7 +115,7 @@ def outside_client(core: "DataPlane", source: str) -> Client:
             raise from_status(err) from None
         return Client(source, node.address("InternalIP"), "node", node.metadata.name)
     raise KubectlError(f'error: unknown source "{source}": use from_pod=..., source="node/<name>", '
-                       'source="vpc" or source="internet"')
+                       'source="host", source="vpc" or source="internet"')
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,7 @@ class Target:
     port: int
     path: str
     host_header: str = ""  # what the client sends as ``Host:`` (an ingress controller routes by it)
+    scheme: str = "http"  # "https" asks for TLS (not modelled: answered as if curl had -k)
 
 
 def parse_url(url: str, headers: Optional[dict] = None) -> Target:
@@ -124,16 +135,16 @@ def parse_url(url: str, headers: Optional[dict] = None) -> Target:
     Examples
     --------
     >>> parse_url("web:8080/api", {"host": "shop.example.com"})
-    Target(host='web', port=8080, path='/api', host_header='shop.example.com')
+    Target(host='web', port=8080, path='/api', host_header='shop.example.com', scheme='http')
     >>> parse_url("https://example.com")
-    Target(host='example.com', port=443, path='/', host_header='example.com')
+    Target(host='example.com', port=443, path='/', host_header='example.com', scheme='https')
     """
     parts = urlsplit(url if "://" in url else f"http://{url}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KubectlError("curl: (3) URL rejected: Malformed input to a URL function")
     default = 443 if parts.scheme == "https" else 80
     host_header = next((v for k, v in (headers or {}).items() if k.lower() == "host"), parts.hostname)
-    return Target(parts.hostname, parts.port or default, parts.path or "/", host_header)
+    return Target(parts.hostname, parts.port or default, parts.path or "/", host_header, parts.scheme)
 
 
 def is_ip(host: str) -> bool:

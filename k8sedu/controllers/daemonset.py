@@ -1,0 +1,135 @@
+"""The DaemonSet controller (kube-controller-manager).
+
+Mirrors ``pkg/controller/daemon``: a DaemonSet wants one pod of its template
+on every node that fits it (``NodeShouldRunDaemonPod``: the template's
+``nodeSelector`` matches the node's labels and the pod tolerates the node's
+NoSchedule/NoExecute taints). For each node missing its pod the controller
+creates one, named by ``generateName`` (``<daemonset>-`` plus 5 random
+characters, as ``kube-proxy-7x2bq``), with event ``SuccessfulCreate``. Since
+Kubernetes 1.12 it does not bind the pod itself: it pins the pod to its node
+with a node affinity on ``metadata.name`` (``ReplaceDaemonSetPodNodeNameNodeAffinity``)
+and lets the default scheduler bind it. It also adds the tolerations every
+daemon pod gets (``AddOrUpdateDaemonPodTolerations``), so a daemon pod is not
+evicted from a node that becomes unreachable and still lands on a node under
+pressure. Status carries the ``kubectl get ds`` counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+from k8sedu.apiserver import APIServer
+from k8sedu.controllers.base import Controller, Result, Watch, own_key, owner_keys
+from k8sedu.events import Recorder
+from k8sedu.objects import (Affinity, DaemonSet, DaemonSetStatus, Node, NodeSelectorRequirement, ObjectMeta,
+                            OwnerReference, Pod, Taint, frozen)
+
+# AddOrUpdateDaemonPodTolerations (pkg/controller/daemon/util/daemonset_util.go), in its order.
+DAEMON_TOLERATIONS = (
+    Taint("node.kubernetes.io/not-ready", "NoExecute"),
+    Taint("node.kubernetes.io/unreachable", "NoExecute"),
+    Taint("node.kubernetes.io/disk-pressure", "NoSchedule"),
+    Taint("node.kubernetes.io/memory-pressure", "NoSchedule"),
+    Taint("node.kubernetes.io/pid-pressure", "NoSchedule"),
+    Taint("node.kubernetes.io/unschedulable", "NoSchedule"),
+)
+HOST_NETWORK_TOLERATION = Taint("node.kubernetes.io/network-unavailable", "NoSchedule")
+
+
+def tolerates_taint(tolerations, taint: Taint) -> bool:
+    """True if one of ``tolerations`` tolerates ``taint`` (an empty key tolerates every taint).
+
+    Examples
+    --------
+    >>> tolerates_taint((Taint("", ""),), Taint("node-role.kubernetes.io/control-plane", "NoSchedule"))
+    True
+    >>> tolerates_taint((Taint("gpu", "NoExecute"),), Taint("gpu", "NoSchedule"))
+    False
+    """
+    return any((not t.key or t.key == taint.key) and t.effect in ("", taint.effect) for t in tolerations)
+
+
+def should_run(ds: DaemonSet, node: Node) -> bool:
+    """Whether ``node`` should run a pod of ``ds`` (``NodeShouldRunDaemonPod``, without resources)."""
+    spec = ds.spec.template.spec
+    if spec.node_selector and not all(node.metadata.labels.get(k) == v for k, v in spec.node_selector.items()):
+        return False
+    hard = [t for t in node.spec.taints if t.effect in ("NoSchedule", "NoExecute")]
+    return all(tolerates_taint(spec.tolerations, t) for t in hard)
+
+
+def daemon_tolerations(existing: tuple[Taint, ...], host_network: bool) -> tuple[Taint, ...]:
+    """The template's tolerations plus the ones every daemon pod gets (each added once)."""
+    extra = DAEMON_TOLERATIONS + ((HOST_NETWORK_TOLERATION,) if host_network else ())
+    have = {(t.key, t.effect) for t in existing}
+    return existing + tuple(t for t in extra if (t.key, t.effect) not in have)
+
+
+def node_affinity(node: str) -> Affinity:
+    """Pin a pod to ``node``: ``matchFields: [{key: metadata.name, operator: In, values: [node]}]``."""
+    return Affinity((NodeSelectorRequirement("metadata.name", "In", (node,)),))
+
+
+def pinned_node(pod: Pod) -> str:
+    """The node a daemon pod is pinned to by its node affinity, or ''."""
+    if pod.spec.affinity is None:
+        return pod.spec.node_name
+    return next((r.values[0] for r in pod.spec.affinity.node_match_fields
+                 if r.key == "metadata.name" and r.operator == "In" and r.values), "")
+
+
+class DaemonSetController(Controller):
+    name = "daemonset-controller"
+
+    def __init__(self, api: APIServer, recorder: Recorder):
+        self.api = api
+        self.recorder = recorder
+
+    def watches(self) -> tuple[Watch, ...]:
+        return (Watch("DaemonSet", own_key), Watch("Pod", owner_keys("DaemonSet")),
+                Watch("Node", self._every_daemonset))
+
+    def _every_daemonset(self, event) -> tuple:
+        return tuple((d.metadata.namespace, d.metadata.name) for d in self.api.list("DaemonSet"))
+
+    def reconcile(self, key) -> Optional[Result]:
+        ds = self.api.try_get("DaemonSet", *key)
+        if ds is None or ds.metadata.deletion_timestamp is not None:
+            return None
+        pods = [p for p in self.api.store.owned_by("Pod", key[0], ds.metadata.uid)
+                if p.metadata.deletion_timestamp is None]
+        by_node = {pinned_node(p): p for p in pods}
+        wanted = [n for n in self.api.list("Node") if should_run(ds, n)]
+        for node in wanted:
+            if node.metadata.name not in by_node:
+                by_node[node.metadata.name] = self._create_pod(ds, node.metadata.name)
+        names = {n.metadata.name for n in wanted}
+        for node, pod in sorted(by_node.items()):
+            if node not in names:
+                self.api.delete("Pod", key[0], pod.metadata.name)
+                self.recorder.event(ds, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
+        self._write_status(ds, [p for n, p in by_node.items() if n in names])
+        return None
+
+    def _create_pod(self, ds: DaemonSet, node: str) -> Pod:
+        template = ds.spec.template
+        owner = OwnerReference("apps/v1", "DaemonSet", ds.metadata.name, ds.metadata.uid)
+        labels = frozen({**template.metadata.labels, "pod-template-generation": str(max(ds.metadata.generation, 1))})
+        spec = dataclasses.replace(template.spec, affinity=node_affinity(node),
+                                   tolerations=daemon_tolerations(template.spec.tolerations,
+                                                                  template.spec.host_network))
+        meta = ObjectMeta(generate_name=f"{ds.metadata.name}-", namespace=ds.metadata.namespace, labels=labels,
+                          owner_references=(owner,))
+        pod = self.api.create(Pod(meta, spec))
+        self.recorder.event(ds, "SuccessfulCreate", f"Created pod: {pod.metadata.name}")
+        return pod
+
+    def _write_status(self, ds: DaemonSet, pods: list[Pod]) -> None:
+        scheduled = [p for p in pods if p.spec.node_name]
+        ready = sum(1 for p in scheduled if p.ready)
+        status = DaemonSetStatus(current_number_scheduled=len(scheduled), desired_number_scheduled=len(pods),
+                                 number_ready=ready, observed_generation=ds.metadata.generation,
+                                 updated_number_scheduled=len(scheduled), number_available=ready)
+        if status != ds.status:
+            self.api.update(dataclasses.replace(ds, status=status))

@@ -1,0 +1,265 @@
+"""``kubectl run``: create one Pod from an image, and optionally run a command in it (kubectl ``pkg/cmd/run``).
+
+``kubectl run web --image=nginx --port=80`` creates the Pod kubectl's
+``run-pod/v1`` generator builds: labelled ``run=web`` (or ``--labels``), one
+container named like the pod, ``restartPolicy`` from ``--restart`` (default
+``Always``), the words after ``--`` as the container's ``args`` (``command``
+with ``--command``); it prints ``pod/web created``.
+
+With ``-i``/``--attach`` kubectl waits for the pod to run and attaches to it;
+with ``--rm`` it deletes the pod when the command ends and prints ``pod "x"
+deleted``. That is how a one-shot client is written::
+
+    kubectl run tmp --rm -it --restart=Never --image=busybox:1.36 -- nslookup web
+    kubectl run tmp --rm -it --image=nginx -- sh -c "curl -s web"
+
+The model runs the command with the same programs ``kubectl exec`` runs in a
+pod (``programs``: nslookup, dig, curl, wget, cat, hostname), inside the new
+pod's own network view, and prints its output. ``sh -c "..."`` is
+understood when the script is one command (no pipes, ``;``, ``&&``,
+redirections or variables); other scripts and an interactive shell
+(``-- sh`` alone) are refused honestly. kubectl's own notes go to stderr: ``If
+you don't see a command prompt, try pressing enter.`` when it attaches to a
+running container. With ``--restart=Never`` a failing command ends kubectl
+with the container's exit code and ``pod default/x terminated (Error)``.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import TYPE_CHECKING, Optional
+
+from k8sedu.apiserver.errors import StatusError
+from k8sedu.errors import KubectlError, from_status
+from k8sedu.kubectl import output
+from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
+from k8sedu.kubectl.flags import Parsed, array, boolean, string, usage_error
+from k8sedu.kubectl.programs import run_program
+from k8sedu.kubectl.streams import IOStreams, Result
+from k8sedu.objects import Container, ContainerPort, ObjectMeta, Pod, PodSpec, frozen
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.protocols import Model
+
+PATH = "kubectl run"
+PROMPT_NOTE = "If you don't see a command prompt, try pressing enter."
+POD_RUNNING_TIMEOUT = 60  # --pod-running-timeout's default, 1m0s
+SHELLS = ("sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash")
+SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}]|\n")
+# distribution/reference's ReferenceRegexp, reduced to what image names look like: [host[:port]/]path[:tag][@digest]
+IMAGE = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?"
+                   r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+                   r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
+
+
+def one_command(argv: list[str]) -> list[str]:
+    """The program a container's command runs: ``sh -c "nslookup web"`` is ``nslookup web``.
+
+    Examples
+    --------
+    >>> one_command(["sh", "-c", "nslookup web.default"])
+    ['nslookup', 'web.default']
+    >>> one_command(["wget", "-qO-", "http://web"])
+    ['wget', '-qO-', 'http://web']
+    """
+    if argv and argv[0] in SHELLS:
+        if len(argv) < 3 or argv[1] != "-c":
+            raise KubectlError(f'error: k8sedu does not model an interactive shell ("{" ".join(argv)}"); give the '
+                               'command to run: -- sh -c "nslookup web" or -- nslookup web')
+        script = argv[2]
+        if SHELL_SYNTAX.search(script):
+            raise KubectlError(f"error: k8sedu runs one command in sh -c, without pipes, ;, &&, redirections or "
+                               f"variables; it cannot run {script!r}")
+        return one_command(shlex.split(script))
+    return list(argv)
+
+
+def _labels(text: str, name: str) -> dict[str, str]:
+    """``--labels a=b,c=d`` (``generate.ParseLabels``), or ``run=<name>``."""
+    if not text:
+        return {"run": name}
+    labels = {}
+    for pair in text.split(","):
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise KubectlError(f"error: invalid label spec: {pair}")
+        labels[key] = value
+    return labels
+
+
+def build_pod(p: Parsed, name: str, namespace: str, restart: str) -> Pod:
+    """The Pod of kubectl's ``BasicPod`` generator."""
+    words = tuple(p.args[p.args_len_at_dash:]) if p.args_len_at_dash >= 0 else tuple(p.args[1:])
+    if p["port"] and not p["port"].isdigit():
+        raise KubectlError(f'error: strconv.Atoi: parsing "{p["port"]}": invalid syntax')
+    ports = (ContainerPort(int(p["port"])),) if p["port"] else ()
+    container = Container(name=name, image=p["image"], ports=ports,
+                          command=words if p["command"] else (), args=() if p["command"] else words)
+    return Pod(ObjectMeta(name=name, namespace=namespace, labels=frozen(_labels(p["labels"], name))),
+               PodSpec(containers=(container,), restart_policy=restart))
+
+
+def _restart_policy(p: Parsed) -> str:
+    restart = p["restart"]
+    if restart not in ("Always", "OnFailure", "Never"):
+        raise usage_error(f"invalid restart policy: {restart}", PATH)
+    return restart
+
+
+def _validate(p: Parsed) -> None:
+    """``RunOptions.Run``'s checks, in its order."""
+    if not p.args or p.args_len_at_dash == 0:
+        raise usage_error("NAME is required for run", PATH)
+    if not IMAGE.fullmatch(p["image"]):
+        raise KubectlError(f'error: Invalid image name "{p["image"]}": invalid reference format')
+    if p["tty"] and not p["stdin"]:
+        raise usage_error("-i/--stdin is required for containers with -t/--tty=true", PATH)
+
+
+def run_run(cluster: "Model", p: Parsed, out: IOStreams) -> None:
+    _validate(p)
+    name = p.args[0]
+    namespace = namespace_of(p)
+    restart = _restart_policy(p)
+    attach = p["attach"] if "attach" in p.changed else p["stdin"]
+    if p["rm"] and not attach:
+        raise usage_error("--rm should only be used for attached containers", PATH)
+    is_dry_run = dry_run(p)
+    if attach and is_dry_run:
+        raise usage_error("--dry-run=[server|client] can't be used with attached containers options (--attach, "
+                          "--stdin, or --tty)", PATH)
+    fmt = output_format(p, PRINT_FORMATS, ("", "name", "yaml", "json"))
+    pod = build_pod(p, name, namespace, restart)
+    if attach:  # refuse what the model cannot run before anything is created
+        _program_of(pod)
+    if is_dry_run:
+        out.print(_generated(pod, fmt, p))
+        return
+    try:
+        pod = cluster.api.create(pod)
+    except StatusError as err:
+        raise from_status(err) from None
+    if not attach:
+        out.print(output.generated(pod, fmt, False) if fmt in ("yaml", "json")
+                  else (f"pod/{name}" if fmt == "name" else f"pod/{name} created"))
+        return
+    cluster.settle()
+    _attach_and_run(cluster, pod, p, out)
+
+
+def _generated(pod: Pod, fmt: str, p: Parsed) -> str:
+    """``--dry-run=client``: the generator's Pod (it sets ``dnsPolicy`` and ``restartPolicy`` itself)."""
+    if fmt in ("", "name"):
+        return f"pod/{pod.metadata.name}" + ("" if fmt == "name" else " created (dry run)")
+    doc = output.manifest(pod, served=False)
+    if "namespace" not in p.changed:
+        doc["metadata"].pop("namespace", None)
+    doc["spec"] = {"containers": doc["spec"]["containers"], "restartPolicy": pod.spec.restart_policy,
+                   "dnsPolicy": "ClusterFirst"}
+    doc = {"kind": doc["kind"], "apiVersion": doc["apiVersion"],
+           **{k: v for k, v in doc.items() if k not in ("kind", "apiVersion")}}
+    return output.render(doc, fmt, sort=False)
+
+
+def _wait_running(cluster: "Model", pod: Pod) -> Pod:
+    """``waitForPod(podRunningAndReady)``: advance the clock until the pod runs or ends, for at most 1m."""
+    waited = 0
+    while True:
+        current = cluster.api.try_get("Pod", pod.metadata.namespace, pod.metadata.name)
+        if current is None or current.metadata.uid != pod.metadata.uid:
+            raise KubectlError(f'error: pods "{pod.metadata.name}" not found')
+        if current.status.phase in ("Succeeded", "Failed") or (current.status.phase == "Running" and current.ready):
+            return current
+        if waited >= POD_RUNNING_TIMEOUT:
+            raise KubectlError("error: timed out waiting for the condition")
+        cluster.advance(1)
+        waited += 1
+
+
+def _attach_and_run(cluster: "Model", pod: Pod, p: Parsed, out: IOStreams) -> None:
+    """Attach (or read the log of a pod that already ended), run the command, then ``--rm``."""
+    container = pod.spec.containers[0]
+    argv = _program_of(pod)
+    try:
+        running = _wait_running(cluster, pod)
+        ran = _run_or_fail_start(cluster, running, container.name, argv)
+        if ran is not None:
+            if running.status.phase == "Running" and not p["quiet"]:
+                out.warn(PROMPT_NOTE)
+            _print_program(cluster, running, container.name, ran, out)
+    finally:
+        if p["rm"]:
+            _remove(cluster, pod, out)
+    where = f"{pod.metadata.namespace}/{pod.metadata.name}"
+    if ran is None:  # runc could not start the command: the container never ran
+        out.error(f"pod {where} terminated (StartError)\nfailed to create containerd task: failed to create shim "
+                  "task: OCI runtime create failed: runc create failed: unable to start container process: "
+                  f'exec: "{argv[0]}": executable file not found in $PATH: unknown', 128)
+    elif ran.exit_code and pod.spec.restart_policy in ("Never", "OnFailure"):
+        out.error(f"pod {where} terminated (Error)", ran.exit_code)
+
+
+def _program_of(pod: Pod) -> list[str]:
+    """The one program the pod's command runs, or kubectl's refusal of what the model cannot run."""
+    words = list(pod.spec.containers[0].command + pod.spec.containers[0].args)
+    if not words:
+        raise KubectlError(f"error: k8sedu does not model attaching to the image's own command in "
+                           f"{pod.metadata.name}; give the command to run after --, e.g. -- nslookup web")
+    return one_command(words)
+
+
+def _run_or_fail_start(cluster: "Model", pod: Pod, container: str, argv: list[str]) -> Optional[Result]:
+    """Run the program; None if the image lacks it, so the container cannot even start (runc's ``exec`` fails).
+
+    With ``--restart=Never`` the pod fails at once and kubectl reports the
+    container's ``StartError`` (exit code 128); otherwise the kubelet keeps
+    retrying and kubectl gives up after ``--pod-running-timeout`` (1m).
+    """
+    try:
+        return run_program(cluster, pod, container, argv)
+    except KubectlError as err:
+        if "executable file not found in $PATH" not in str(err):
+            raise
+    if pod.spec.restart_policy == "Never":
+        return None
+    cluster.advance(POD_RUNNING_TIMEOUT)
+    raise KubectlError("error: timed out waiting for the condition")
+
+
+def _print_program(cluster: "Model", pod: Pod, container: str, ran: Result, out: IOStreams) -> None:
+    """The program's output reaches the terminal, and the container's log (``kubectl logs`` shows it too)."""
+    text = ran.stdout + ran.stderr
+    for line in text.rstrip("\n").split("\n") if text.strip("\n") else []:
+        cluster.logs.write(pod, container, line)
+    out.print(ran.stdout.rstrip("\n"))
+    out.warn(ran.stderr.rstrip("\n"))
+
+
+def _remove(cluster: "Model", pod: Pod, out: IOStreams) -> None:
+    """``--rm``: delete the pod (``pod "x" deleted``); its command has ended, so it goes at once."""
+    try:
+        cluster.api.delete("Pod", pod.metadata.namespace, pod.metadata.name)
+    except StatusError:
+        return  # IgnoreNotFound
+    out.print(f'pod "{pod.metadata.name}" deleted')
+    for _ in range(pod.spec.termination_grace_period_seconds):
+        if cluster.api.try_get("Pod", pod.metadata.namespace, pod.metadata.name) is None:
+            return
+        cluster.advance(1)
+
+
+RUN = Command(
+    path=PATH, short="Run a particular image on the cluster",
+    use='kubectl run NAME --image=image [--env="key=value"] [--port=port] [--dry-run=server|client] '
+        "[--overrides=inline-json] [--command] -- [COMMAND] [args...] [options]",
+    flags=(string("image", required=True), string("port"), string("labels", "l"), string("restart", default="Always"),
+           boolean("rm"), boolean("stdin", "i"), boolean("tty", "t"), boolean("attach"), boolean("quiet", "q"),
+           boolean("command"), string("output", "o"), dry_run_flag(),
+           array("env", modelled=False), array("annotations", modelled=False), boolean("expose", modelled=False),
+           string("image-pull-policy", modelled=False), string("overrides", modelled=False),
+           boolean("privileged", modelled=False), string("pod-running-timeout", modelled=False),
+           boolean("leave-stdin-open", modelled=False), string("serviceaccount", modelled=False),
+           string("field-manager", modelled=False)),
+    run=run_run,
+)

@@ -1,0 +1,366 @@
+"""The kubelet: the node agent that runs the pods bound to its node.
+
+Mirrors the kubelet's pod lifecycle, on simulated time. For a new pod bound
+to its node it creates the pod sandbox (the CNI plugin gives the pod an IP
+from the node's podCIDR), then for each container: pulls the image as its
+pull policy says (``images.go``: ``Always`` for ``:latest`` or no tag, so a
+``Pulling`` event on every start; ``IfNotPresent`` otherwise, ``Container
+image "x" already present on machine`` once the node has it), creates and
+starts it. A pull of an image that does not exist fails (``ErrImagePull``)
+and is retried with the kubelet's back-off (``ImagePullBackOff``: 10 s
+doubling to 5 min).
+
+A started container runs its image's program. One that ends at once (a bare
+``busybox``: ``sh`` with no terminal) is ``Completed``, then restarted: at
+once the first time, then after the back-off (``CrashLoopBackOff``, 10 s,
+20 s, 40 s ... 5 min, forgotten after 10 quiet minutes), with ``RESTARTS``
+counting. The prober checks each container as its probes say (see
+``prober``): the pod is ``Ready`` once its readiness probes pass, not ready
+after ``failureThreshold`` failures in a row (``Unhealthy`` events each
+time); ``failureThreshold`` liveness failures in a row kill the container
+(``Killing``), which is then restarted with the same back-off.
+
+When a pod is deleted it is only marked (``deletionTimestamp``); the kubelet
+stops its containers, which takes ``STOP_SECONDS`` here (at most the grace
+period), then removes the pod from the API and frees its IP.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Optional
+
+from k8sedu import images
+from k8sedu.apiserver import APIServer
+from k8sedu.clock import Clock
+from k8sedu.cni import HostLocalIPAM
+from k8sedu.controllers.base import Controller, Result, Watch
+from k8sedu.events import Recorder
+from k8sedu.kubelet import prober
+from k8sedu.kubelet.backoff import Backoff
+from k8sedu.kubelet.image_manager import PULL_SECONDS, REPULL_SECONDS, ImageManager
+from k8sedu.objects import Container, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus
+
+SANDBOX_SECONDS = 1.0  # create the pod's network namespace, run the CNI plugin
+STOP_SECONDS = 2.0  # the model's apps exit this long after SIGTERM
+SYNC_SECONDS = 1.0  # the PLEG relists every second: how soon the kubelet sees a container exit
+SIGTERM_EXIT = 143  # 128 + 15: a program ended by the SIGTERM the kubelet sends
+
+__all__ = ["Kubelet", "SANDBOX_SECONDS", "PULL_SECONDS", "REPULL_SECONDS", "STOP_SECONDS", "SYNC_SECONDS"]
+
+
+def _conditions(sandbox: bool, ready: bool) -> tuple[PodCondition, ...]:
+    flag = lambda b: "True" if b else "False"
+    return (PodCondition("PodReadyToStartContainers", flag(sandbox)), PodCondition("Initialized", "True"),
+            PodCondition("Ready", flag(ready)), PodCondition("ContainersReady", flag(ready)),
+            PodCondition("PodScheduled", "True"))
+
+
+def _phase(statuses: tuple[ContainerStatus, ...], policy: str) -> str:
+    """``getPhase``: Pending while a container has never run; Succeeded or Failed once every container
+    ended for good (restartPolicy Never, or OnFailure and all succeeded); else Running."""
+    never_ran = any(s.state == "waiting" and s.last_state is None for s in statuses)
+    if never_ran or not statuses:
+        return "Pending"
+    ended = all(s.state == "terminated" for s in statuses)
+    if ended and (policy == "Never" or (policy == "OnFailure" and all(s.exit_code == 0 for s in statuses))):
+        return "Succeeded" if all(s.exit_code == 0 for s in statuses) else "Failed"
+    return "Running"
+
+
+def _restarts(pod: Pod, code: int) -> bool:
+    """Does the kubelet start a container again after it exited with ``code``? (``restartPolicy``)"""
+    policy = getattr(pod.spec, "restart_policy", "Always") or "Always"
+    return policy == "Always" or (policy == "OnFailure" and code != 0)
+
+
+def _pod_ref(pod: Pod) -> str:
+    """``format.Pod``: how the kubelet names a pod in its messages."""
+    return f"{pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})"
+
+
+class Kubelet(Controller):
+    """The kubelet of one node."""
+
+    def __init__(self, node_name: str, api: APIServer, clock: Clock, recorder: Recorder):
+        self.node_name = node_name
+        self.name = f"kubelet/{node_name}"
+        self.api = api
+        self.clock = clock
+        self.recorder = recorder
+        self.ipam: Optional[HostLocalIPAM] = None
+        self._started: set[str] = set()  # pod uids whose start is under way
+        self._stopping: set[str] = set()
+        self._ips: dict[tuple[str, str], str] = {}
+        self._runs: dict[tuple[str, str], int] = {}  # (pod uid, container) -> which run is current
+        self._probes: dict[tuple[str, str, str], tuple[int, int]] = {}  # (...,kind) -> (successes, failures)
+        self._ended: dict[tuple[str, str], ContainerStateTerminated] = {}  # (pod uid, container) -> its last run
+        self.image_manager = ImageManager()
+        self.crash_backoff = Backoff()
+        self.running = True  # False while the node is down: no work, no status updates
+        self._paused: list[Callable[[], None]] = []
+
+    def stop(self) -> None:
+        """The node went down: the kubelet stops doing anything."""
+        self.running = False
+
+    def resume(self) -> list[tuple[str, str]]:
+        """The node is back: finish what was paused; return the pods to look at again."""
+        self.running = True
+        paused, self._paused = self._paused, []
+        for fire in paused:
+            self.clock.call_later(0, fire, label=f"{self.name} resume")
+        return [(p.metadata.namespace, p.metadata.name) for p in self.api.store.by_index("Pod", "node", self.node_name)]
+
+    def watches(self) -> tuple[Watch, ...]:
+        return (Watch("Pod", self._mine),)
+
+    def _mine(self, event) -> tuple:
+        pod = event.object
+        if pod.spec.node_name == self.node_name:
+            return ((pod.metadata.namespace, pod.metadata.name),)
+        return ()
+
+    def reconcile(self, key) -> Optional[Result]:
+        if not self.running:
+            return None
+        pod = self.api.try_get("Pod", *key)
+        if pod is None:
+            self._release(key)
+            return None
+        if pod.spec.node_name != self.node_name:
+            return None
+        uid = pod.metadata.uid
+        if pod.terminating and uid not in self._stopping:
+            self._stop(pod)
+        elif not pod.terminating and uid not in self._started:
+            self._start(pod)
+        elif not pod.terminating and self._lost_readiness(pod):
+            self._write(pod, pod.status.container_statuses)
+        return None
+
+    @staticmethod
+    def _lost_readiness(pod: Pod) -> bool:
+        """True if the pod's containers are ready but someone else marked the pod not ready."""
+        statuses = pod.status.container_statuses
+        return (pod.status.phase == "Running" and not pod.ready and bool(statuses)
+                and all(s.ready for s in statuses))
+
+    # ------------------------------------------------------------ status
+
+    def _write(self, pod: Pod, statuses: tuple[ContainerStatus, ...]) -> Pod:
+        """Write the pod's container statuses, with the phase and conditions that follow from them."""
+        ready = bool(statuses) and all(s.ready and s.state == "running" for s in statuses)
+        policy = getattr(pod.spec, "restart_policy", "Always") or "Always"
+        status = dataclasses.replace(pod.status, container_statuses=statuses, phase=_phase(statuses, policy),
+                                     conditions=_conditions(bool(pod.status.pod_ip), ready))
+        return self.api.update(dataclasses.replace(pod, status=status)) or pod
+
+    def _set(self, pod: Pod, name: str, **changes) -> None:
+        statuses = tuple(dataclasses.replace(s, **changes) if s.name == name else s
+                         for s in pod.status.container_statuses)
+        self._write(pod, statuses)
+
+    @staticmethod
+    def _status(pod: Pod, name: str) -> ContainerStatus:
+        return next(s for s in pod.status.container_statuses if s.name == name)
+
+    @staticmethod
+    def _container(pod: Pod, name: str) -> Container:
+        return next(c for c in pod.spec.containers if c.name == name)
+
+    # ------------------------------------------------------------ the sandbox
+
+    def _start(self, pod: Pod) -> None:
+        self._started.add(pod.metadata.uid)
+        node = self.api.get("Node", "", self.node_name)
+        if self.ipam is None:
+            self.ipam = HostLocalIPAM(node.spec.pod_cidr)
+        waiting = tuple(ContainerStatus(c.name, c.image) for c in pod.spec.containers)
+        status = PodStatus(phase="Pending", conditions=_conditions(False, False), host_ip=node.address(),
+                           start_time=self.clock.now, container_statuses=waiting)
+        self.api.update(dataclasses.replace(pod, status=status))
+        self._later(pod, SANDBOX_SECONDS, self._sandbox_ready)
+
+    def _sandbox_ready(self, pod: Pod) -> None:
+        if pod.spec.host_network:  # no network namespace of its own, no CNI call: the node's IP
+            ip = pod.status.host_ip
+        else:
+            ip = self.ipam.allocate()
+            self._ips[(pod.metadata.namespace, pod.metadata.name)] = ip
+        status = dataclasses.replace(pod.status, pod_ip=ip, pod_ips=(ip,), conditions=_conditions(True, False))
+        pod = self.api.update(dataclasses.replace(pod, status=status)) or pod
+        for c in pod.spec.containers:
+            self._later(pod, 0, lambda p, name=c.name: self._ensure_image(p, name), label=f"start {c.name}")
+
+    # ------------------------------------------------------------ images (images.go EnsureImageExists)
+
+    def _ensure_image(self, pod: Pod, name: str) -> None:
+        """Get ``name``'s image as its pull policy says (``image_manager``), then start the container."""
+        image, now = self._container(pod, name).image, self.clock.now
+        plan = self.image_manager.plan(pod.metadata.uid, image, now)
+        if plan.action == "present":
+            self.recorder.event(pod, "Pulled", f'Container image "{image}" already present on machine')
+            return self._run(pod, name)
+        if plan.action == "backoff":
+            self.recorder.event(pod, "BackOff", f'Back-off pulling image "{image}"')
+            self.recorder.event(pod, "Failed", "Error: ImagePullBackOff", "Warning")
+            self._set(pod, name, state="waiting", reason="ImagePullBackOff",
+                      message=f'Back-off pulling image "{image}"')
+            return self._later(pod, plan.wait, lambda p: self._ensure_image(p, name), label=f"pull {name}")
+        self.recorder.event(pod, "Pulling", f'Pulling image "{image}"')
+        self._later(pod, plan.wait, lambda p: self._pulled(p, name, now), label=f"pull {name}")
+
+    def _pulled(self, pod: Pod, name: str, began: float) -> None:
+        image, now = self._container(pod, name).image, self.clock.now
+        error, took = self.image_manager.pulled(pod.metadata.uid, image, began, now)
+        if error is None:
+            self.recorder.event(pod, "Pulled", f'Successfully pulled image "{image}" in {took:.0f}s '
+                                f'({now - began:.0f}s including waiting)')
+            return self._run(pod, name)
+        self.recorder.event(pod, "Failed", f'Failed to pull image "{image}": {error}', "Warning")
+        self.recorder.event(pod, "Failed", "Error: ErrImagePull", "Warning")
+        self._set(pod, name, state="waiting", reason="ErrImagePull", message=error)
+        self._later(pod, SYNC_SECONDS, lambda p: self._ensure_image(p, name), label=f"pull {name}")
+
+    # ------------------------------------------------------------ containers (kuberuntime_manager.go)
+
+    def _run(self, pod: Pod, name: str) -> None:
+        """Create and start container ``name``; its program runs, its probes start."""
+        key = (pod.metadata.uid, name)
+        run = self._runs[key] = self._runs.get(key, 0) + 1
+        container = self._container(pod, name)
+        self.recorder.event(pod, "Created", f"Created container: {name}")
+        self.recorder.event(pod, "Started", f"Started container {name}")
+        self._set(pod, name, state="running", reason="", message="", started=True, started_at=self.clock.now,
+                  ready=container.readiness_probe is None, finished_at=None, exit_code=0)
+        for kind, probe in (("Readiness", container.readiness_probe), ("Liveness", container.liveness_probe)):
+            if probe is not None:
+                self._probes[(*key, kind)] = (0, 0)
+                self._later(pod, probe.initial_delay_seconds,
+                            lambda p, kind=kind: self._probe(p, name, kind, run), label=f"{kind.lower()} {name}")
+        if images.exits_at_once(container):
+            self._later(pod, 0, lambda p: self._exited(p, name, run, 0, "Completed"), label=f"exit {name}")
+
+    def _current(self, pod: Pod, name: str, run: int) -> bool:
+        status = self._status(pod, name)
+        return self._runs.get((pod.metadata.uid, name)) == run and status.state == "running"
+
+    def _exited(self, pod: Pod, name: str, run: int, code: int, reason: str) -> None:
+        """The container's program ended: record it, then restart it after the back-off."""
+        if not self._current(pod, name, run):
+            return
+        now = self.clock.now
+        self._set(pod, name, state="terminated", reason=reason, exit_code=code, finished_at=now, ready=False,
+                  started=False)
+        started = self._status(pod, name).started_at
+        self._ended[(pod.metadata.uid, name)] = ContainerStateTerminated(code, reason, started or now, now)
+        if not _restarts(pod, code):
+            return
+        key = f"{_pod_ref(pod)}_{name}"
+        wait = self.crash_backoff.wait(key, now, now)
+        if not wait:
+            return self._later(self._fresh(pod), SYNC_SECONDS, lambda p: self._restart(p, name),
+                               label=f"restart {name}")
+        self._later(self._fresh(pod), SYNC_SECONDS, lambda p: self._back_off(p, name), label=f"back-off {name}")
+        self._later(self._fresh(pod), wait, lambda p: self._restart(p, name), label=f"restart {name}")
+
+    def _back_off(self, pod: Pod, name: str) -> None:
+        backoff = self.crash_backoff.current(f"{_pod_ref(pod)}_{name}")
+        self.recorder.event(pod, "BackOff", f"Back-off restarting failed container {name} in pod {_pod_ref(pod)}",
+                            "Warning")
+        self._set(pod, name, state="waiting", reason="CrashLoopBackOff",
+                  last_state=self._ended[(pod.metadata.uid, name)], message=f"back-off {backoff:.0f}s restarting failed container={name} pod={_pod_ref(pod)}")
+
+    def _restart(self, pod: Pod, name: str) -> None:
+        """Start the container again (``doBackOff`` let it): its last run becomes ``lastState``."""
+        old = self._status(pod, name)
+        self.crash_backoff.next(f"{_pod_ref(pod)}_{name}", self.clock.now)
+        self._set(pod, name, restart_count=old.restart_count + 1, last_state=self._ended[(pod.metadata.uid, name)],
+                  state="waiting", reason="ContainerCreating", ready=False)
+        self._ensure_image(self._fresh(pod), name)
+
+    def _fresh(self, pod: Pod) -> Pod:
+        return self.api.try_get("Pod", pod.metadata.namespace, pod.metadata.name) or pod
+
+    # ------------------------------------------------------------ probes (prober/worker.go)
+
+    def _probe(self, pod: Pod, name: str, kind: str, run: int) -> None:
+        """Run one readiness or liveness probe, act on the result, and schedule the next one."""
+        if not self._current(pod, name, run):
+            return
+        container = self._container(pod, name)
+        probe = container.readiness_probe if kind == "Readiness" else container.liveness_probe
+        running = [c for c in pod.spec.containers if self._status(pod, c.name).state == "running"]
+        ok, output = prober.check(pod, container, probe, running)
+        key = (pod.metadata.uid, name, kind)
+        successes, failures = self._probes.get(key, (0, 0))
+        successes, failures = (successes + 1, 0) if ok else (0, failures + 1)
+        self._probes[key] = (successes, failures)
+        if not ok:
+            self.recorder.event(pod, "Unhealthy", f"{kind} probe failed: {output}", "Warning")
+        if kind == "Liveness" and failures >= probe.failure_threshold:
+            return self._kill(pod, name, run)
+        ready = self._status(pod, name).ready
+        if kind == "Readiness" and successes >= probe.success_threshold and not ready:
+            self._set(pod, name, ready=True)
+        elif kind == "Readiness" and failures >= probe.failure_threshold and ready:
+            self._set(pod, name, ready=False)
+        self._later(self._fresh(pod), probe.period_seconds, lambda p: self._probe(p, name, kind, run),
+                    label=f"{kind.lower()} {name}")
+
+    def _kill(self, pod: Pod, name: str, run: int) -> None:
+        """A liveness probe failed ``failureThreshold`` times: stop the container; it will be restarted."""
+        self.recorder.event(pod, "Killing", f"Container {name} failed liveness probe, will be restarted")
+        self._set(pod, name, ready=False)
+        grace = pod.spec.termination_grace_period_seconds
+        self._later(self._fresh(pod), min(STOP_SECONDS, grace),
+                    lambda p: self._exited(p, name, run, SIGTERM_EXIT, "Error"), label=f"kill {name}")
+
+    # ------------------------------------------------------------ stopping
+
+    def _stop(self, pod: Pod) -> None:
+        self._stopping.add(pod.metadata.uid)
+        for c in pod.spec.containers:
+            self.recorder.event(pod, "Killing", f"Stopping container {c.name}")
+        grace = pod.metadata.deletion_grace_period_seconds
+        delay = STOP_SECONDS if grace is None else min(STOP_SECONDS, grace)
+        self._later(pod, delay, self._containers_stopped, even_if_terminating=True)
+
+    def _containers_stopped(self, pod: Pod) -> None:
+        key, uid = (pod.metadata.namespace, pod.metadata.name), pod.metadata.uid
+        self.api.remove("Pod", *key)
+        self._release(key)
+        self._started.discard(uid)
+        self._stopping.discard(uid)
+        for c in pod.spec.containers:
+            self._runs.pop((uid, c.name), None)
+            self._ended.pop((uid, c.name), None)
+            for kind in ("Readiness", "Liveness"):
+                self._probes.pop((uid, c.name, kind), None)
+
+    def _release(self, key) -> None:
+        ip = self._ips.pop(key, None)
+        if ip and self.ipam:
+            self.ipam.release(ip)
+
+    # ------------------------------------------------------------ timers
+
+    def _later(self, pod: Pod, delay: float, step: Callable[[Pod], None], even_if_terminating: bool = False,
+               label: str = "") -> None:
+        """Run ``step`` on the pod's latest version after ``delay``, if it is still the same pod."""
+        key, uid = (pod.metadata.namespace, pod.metadata.name), pod.metadata.uid
+
+        def fire() -> None:
+            if not self.running:
+                self._paused.append(fire)
+                return
+            current = self.api.try_get("Pod", *key)
+            if current is None or current.metadata.uid != uid:
+                return
+            if current.terminating and not even_if_terminating:
+                return
+            step(current)
+
+        name = label or getattr(step, "__name__", "step").strip("_")
+        self.clock.call_later(delay, fire, label=f"{self.name} {name} {key[1]}")
