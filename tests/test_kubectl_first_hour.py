@@ -530,3 +530,18 @@ def test_the_controller_writes_the_revision_and_the_created_condition(api, clock
     rv = api.store.resource_version
     ctrl.reconcile(("default", "web"))
     assert api.store.resource_version == rv  # level-based: nothing new to write
+
+
+def test_nginx_logs_the_user_agent_of_the_tool_that_asked():
+    """nginx's ``combined`` format ends with ``"$http_user_agent"``; curl sends ``curl/<version>``
+    (Debian bookworm's 7.88.1 in the nginx image), a request without one logs ``"-"``."""
+    cluster = Cluster(seed=4)
+    cluster.kubectl("create deployment web --image=nginx:1.27 --port=80")
+    cluster.kubectl("expose deployment web --port=80")
+    cluster.advance(10)
+    pod = cluster.pod_names({"app": "web"})[0]
+    cluster.kubectl(f"exec {pod} -- curl -s http://web/")
+    cluster.request("http://web/", from_pod=pod)
+    lines = cluster.kubectl(f"logs {pod}").splitlines()
+    assert lines[0].endswith('"GET / HTTP/1.1" 200 615 "-" "curl/7.88.1"')
+    assert lines[1].endswith('"GET / HTTP/1.1" 200 615 "-" "-"')

@@ -433,3 +433,12 @@ def test_the_round_trip_sees_each_kind_s_fields(every_kind):
     assert any(s.endpoints[0].target_ref for s in every_kind["EndpointSlice"] if s.endpoints)
     assert any(i.spec.tls for i in every_kind["Ingress"])
     assert any(c.spec.parameters for c in every_kind["IngressClass"])
+
+
+def test_export_leaves_out_what_the_deployment_controller_wrote():
+    """The revision annotations are the controller's (deployment/util ``SetNewReplicaSetAnnotations``)."""
+    cluster = Cluster(seed=2)
+    cluster.kubectl("create deployment web --image=nginx:1.27")
+    cluster.advance(10)
+    assert cluster.get("Deployment", "web").metadata.annotations["deployment.kubernetes.io/revision"] == "1"
+    assert "deployment.kubernetes.io" not in cluster.export()

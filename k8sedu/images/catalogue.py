@@ -99,8 +99,35 @@ def _currency_conversion(pod: Pod, path: str) -> str:
                        "quantity": 10, "totalCalculatedAmount": 650.00, "environment": _environment(pod)})
 
 
+# nginx's default /usr/share/nginx/html/index.html (1.25+; 615 bytes, the size its access log shows)
+NGINX_INDEX = """<!DOCTYPE html>
+<html>
+<head>
+<title>Welcome to nginx!</title>
+<style>
+html { color-scheme: light dark; }
+body { width: 35em; margin: 0 auto;
+font-family: Tahoma, Verdana, Arial, sans-serif; }
+</style>
+</head>
+<body>
+<h1>Welcome to nginx!</h1>
+<p>If you see this page, the nginx web server is successfully installed and
+working. Further configuration is required.</p>
+
+<p>For online documentation and support please refer to
+<a href="http://nginx.org/">nginx.org</a>.<br/>
+Commercial support is available at
+<a href="http://nginx.com/">nginx.com</a>.</p>
+
+<p><em>Thank you for using nginx.</em></p>
+</body>
+</html>
+"""
+
+
 def _nginx(pod: Pod, path: str) -> str:
-    return "<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>"
+    return NGINX_INDEX
 
 
 def _ok(pod: Pod, path: str) -> str:

@@ -60,10 +60,15 @@ COMMON_UNMODELLED = frozenset({
 })
 
 
-def _request(cluster: "Model", pod: Any, url: str):
-    """Send one request from inside ``pod`` and return its trace."""
+# The User-Agent each tool sends (curl and GNU wget as Debian bookworm packages them; busybox's is fixed).
+USER_AGENTS = {"curl": "curl/7.88.1", "gnu": "Wget/1.21.3", "busybox": "Wget"}
+
+
+def _request(cluster: "Model", pod: Any, url: str, flavour: str):
+    """Send one request from inside ``pod`` with the tool's User-Agent, and return its trace."""
     network = cluster.network
-    return network.request(url, network.client(pod.metadata.name, None, pod.metadata.namespace))
+    return network.request(url, network.client(pod.metadata.name, None, pod.metadata.namespace),
+                           headers={"User-Agent": USER_AGENTS.get(flavour, "-")})
 
 
 def nslookup(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "bind9") -> Result:
@@ -104,7 +109,7 @@ def wget(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "busybo
         raise KubectlError('error: k8sedu\'s wget models "wget -qO- URL" (the body to standard output)')
     url = urls[0] if "://" in urls[0] else f"http://{urls[0]}"
     try:
-        trace = _request(cluster, pod, url)
+        trace = _request(cluster, pod, url, flavour)
     except KubectlError:
         return Result(exit_code=4) if flavour == "gnu" else Result(stderr=f"wget: bad address '{urls[0]}'\n",
                                                                    exit_code=1)
@@ -178,7 +183,7 @@ def curl(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "curl")
     if len(urls) > 1:
         raise KubectlError("error: k8sedu's curl models one URL at a time")
     try:
-        trace = _request(cluster, pod, urls[0])
+        trace = _request(cluster, pod, urls[0], flavour)
     except KubectlError as err:  # curl rejected the URL itself
         show = "silent" not in options or "show-error" in options
         return Result(stderr=f"{err}\n" if show else "", exit_code=3)

@@ -103,6 +103,15 @@ PORTABLE: dict[str, Callable[[dict, Optional[dict]], None]] = {
 }
 
 
+# What the cluster writes on objects itself; another cluster writes its own.
+SERVER_ANNOTATIONS = ("deployment.kubernetes.io/", "deprecated.daemonset.template.generation")
+
+
+def _server_written(key: str) -> bool:
+    """``kubectl apply``'s record and the controllers' own annotations (revision, desired-replicas...)."""
+    return key == LAST_APPLIED or key.startswith(SERVER_ANNOTATIONS)
+
+
 def portable(obj: Any) -> dict:
     """``obj`` as a manifest for another cluster."""
     applied = obj.metadata.annotations.get(LAST_APPLIED)
@@ -110,7 +119,7 @@ def portable(obj: Any) -> dict:
     doc = encode(obj, served=False)
     meta = doc["metadata"]
     meta.pop("creationTimestamp", None)
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if not _server_written(k)}
     if annotations:
         meta["annotations"] = annotations
     else:

@@ -211,7 +211,8 @@ def deliver(core: "DataPlane", req: Request, dest: "Pod", port: int, seen_source
     status = 404 if body.startswith("404") else 200
     req.record(f"pod/{name}", "answered",
                f"HTTP {status} from {dest.status.pod_ip}:{port} (it sees the request coming from {seen_source})")
-    core.logs.access(dest, port, seen_source, core.now, req.target.path, status, body)  # for `kubectl logs`
+    core.logs.access(dest, port, seen_source, core.now, req.target.path, status, body,
+                     req.target.user_agent)  # for `kubectl logs`
     return req.answered(status, f"pod/{name}", body, pod=name, client_ip_seen=seen_source)
 
 

@@ -127,6 +127,7 @@ class Target:
     path: str
     host_header: str = ""  # what the client sends as ``Host:`` (an ingress controller routes by it)
     scheme: str = "http"  # "https" asks for TLS (not modelled: answered as if curl had -k)
+    user_agent: str = "-"  # the User-Agent header, as an access log shows it ("-" when none was sent)
 
 
 def parse_url(url: str, headers: Optional[dict] = None) -> Target:
@@ -135,16 +136,17 @@ def parse_url(url: str, headers: Optional[dict] = None) -> Target:
     Examples
     --------
     >>> parse_url("web:8080/api", {"host": "shop.example.com"})
-    Target(host='web', port=8080, path='/api', host_header='shop.example.com', scheme='http')
+    Target(host='web', port=8080, path='/api', host_header='shop.example.com', scheme='http', user_agent='-')
     >>> parse_url("https://example.com")
-    Target(host='example.com', port=443, path='/', host_header='example.com', scheme='https')
+    Target(host='example.com', port=443, path='/', host_header='example.com', scheme='https', user_agent='-')
     """
     parts = urlsplit(url if "://" in url else f"http://{url}")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KubectlError("curl: (3) URL rejected: Malformed input to a URL function")
     default = 443 if parts.scheme == "https" else 80
-    host_header = next((v for k, v in (headers or {}).items() if k.lower() == "host"), parts.hostname)
-    return Target(parts.hostname, parts.port or default, parts.path or "/", host_header, parts.scheme)
+    given = {k.lower(): v for k, v in (headers or {}).items()}
+    return Target(parts.hostname, parts.port or default, parts.path or "/", given.get("host", parts.hostname),
+                  parts.scheme, given.get("user-agent", "-"))
 
 
 def is_ip(host: str) -> bool:
