@@ -174,7 +174,7 @@ class Cluster:
     # ------------------------------------------------------------ nodes
 
     def fail_node(self, name: str) -> None:
-        """Take a node down (power loss): NotReady after 40 s, its pods evicted 300 s later; ``advance`` to see it."""
+        """Take a node down (power loss): NotReady after 50 s, its pods evicted 300 s later; ``advance`` to see it."""
         self.core.fail_node(name)
 
     def recover_node(self, name: str) -> None:
