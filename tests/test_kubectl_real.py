@@ -88,6 +88,27 @@ def test_generated_manifests_match_the_real_client(command, fmt):
     assert model(full) == expected
 
 
+# `create deployment NAME --image=IMG -- COMMAND [ARGS]`: the words after `--` are the container's command
+# (create_deployment.go, Complete: `o.Command = args[1:]`; buildPodSpec: `Command: o.Command`), so the flags go first.
+COMMANDS = [
+    "create deployment sleeper --image=busybox:1.36 --dry-run=client -o {fmt} -- sleep 3600",
+    "create deployment web --image=nginx:1.27 --port=80 --replicas=2 --dry-run=client -o {fmt} -- nginx -g daemon",
+    "create deployment flags --image=busybox:1.36 --dry-run=client -o {fmt} -- sh -c --port=80",
+    "create deployment empty --image=busybox:1.36 --dry-run=client -o {fmt} --",
+    "create deployment two --image=busybox:1.36 --image=nginx --dry-run=client -o {fmt} -- sleep 1",
+    "create deployment loose --image=busybox:1.36 --dry-run=client -o {fmt} sleep 1",
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("fmt", ["yaml", "json"])
+def test_create_deployment_with_a_command_matches_the_real_client(command, fmt):
+    """Generated manifests (``command:`` after ``--``) and the refusals (two images and a command, words
+    without ``--``), byte for byte and with their exit codes, against the real kubectl."""
+    full = command.format(fmt=fmt)
+    assert run(Cluster(seed=7).core, full) == real_result(full)
+
+
 @pytest.mark.parametrize("command", [
     "create service clusterip x",
     "create service clusterip x --tcp=abc",

@@ -30,7 +30,7 @@ from k8sedu.manifests import decode, openapi
 from k8sedu.manifests.decode import DECODERS
 from k8sedu.manifests.encode import ENCODERS
 from k8sedu.manifests.meta import api_version
-from k8sedu.objects import RESOURCE_BY_KIND, ObjectMeta
+from k8sedu.objects import RESOURCE_BY_KIND, ObjectMeta, Taint
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 K8S_VERSION = "1.32.0"
@@ -388,7 +388,7 @@ def declared(obj):
 
 
 def a_cluster_with_every_kind(cloud):
-    cluster = Cluster(seed=7, cloud=cloud)
+    cluster = Cluster(seed=7, cloud=cloud, ingress_ready=cloud is None)  # kind's ingress config: hostPorts 80/443
     cluster.install("ingress-nginx")
     cluster.apply(INGRESS + "---\n" + INGRESS_CLASS)
     out(cluster.core, "create ingress simple --rule=foo.com/bar=svc1:8080,tls=my-cert --default-backend=web:http")
@@ -426,7 +426,11 @@ def test_kubectl_s_own_manifest_reads_back_to_itself(every_kind, kind):
 def test_the_round_trip_sees_each_kind_s_fields(every_kind):
     """The objects above are not empty shells: the round trip covers probes, tolerations, taints, rules..."""
     pods = [pod.spec for pod in every_kind["Pod"]]
-    assert any(p.containers[0].readiness_probe for p in pods) and any(p.tolerations for p in pods)
+    assert any(p.containers[0].readiness_probe for p in pods)
+    tolerations = {t for p in pods for t in p.tolerations}
+    assert Taint("node.kubernetes.io/unreachable", "NoExecute", toleration_seconds=300) in tolerations  # admission's
+    assert any(t.toleration_seconds is None and t.key for t in tolerations)  # the pods' own (DaemonSets, ingress-nginx)
+    assert {p.host_port for spec in pods for c in spec.containers for p in c.ports} >= {0, 80, 443}
     assert any(node.spec.taints for node in every_kind["Node"]) and all(n.spec.pod_cidrs for n in every_kind["Node"])
     assert any(port.node_port for svc in every_kind["Service"] for port in svc.spec.ports)
     assert any(e.subsets for e in every_kind["Endpoints"])
@@ -442,3 +446,12 @@ def test_export_leaves_out_what_the_deployment_controller_wrote():
     cluster.advance(10)
     assert cluster.get("Deployment", "web").metadata.annotations["deployment.kubernetes.io/revision"] == "1"
     assert "deployment.kubernetes.io" not in cluster.export()
+
+
+def test_export_leaves_out_the_tolerations_admission_added():
+    """DefaultTolerationSeconds adds not-ready/unreachable for 300 s; the other cluster's admission adds its own."""
+    cluster = Cluster(seed=2)
+    cluster.kubectl("run solo --image=nginx:1.27")
+    cluster.advance(5)
+    assert len(cluster.get("Pod", "solo").spec.tolerations) == 2
+    assert "tolerations" not in cluster.export()

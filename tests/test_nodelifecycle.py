@@ -13,6 +13,7 @@ import random
 
 import pytest
 
+from k8sedu.apiserver.admission import admit_pod
 from k8sedu.controllers.nodelifecycle import GRACE_PERIOD, silent_conditions, toleration_seconds
 from k8sedu.core import Core
 from k8sedu.kubectl import run
@@ -74,7 +75,8 @@ def test_network_unavailable_is_left_alone():
     ((Taint("node-role.kubernetes.io/control-plane", "NoSchedule"),), 300.0),  # CoreDNS: not this taint
 ])
 def test_how_long_a_pod_stays_on_an_unreachable_node(tolerations, seconds):
-    assert toleration_seconds(Pod(ObjectMeta(), PodSpec(tolerations=tolerations))) == seconds
+    """A pod declaring ``tolerations``, as the API server stores it (DefaultTolerationSeconds applied)."""
+    assert toleration_seconds(admit_pod(Pod(ObjectMeta(), PodSpec(tolerations=tolerations)))) == seconds
 
 
 def test_ordinary_pods_are_evicted_300_s_after_the_taint_daemon_pods_stay(core):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import configmaps, ingress, validation
+from k8sedu.apiserver import admission, configmaps, ingress, validation
 from k8sedu.apiserver.errors import raise_if_invalid
 from k8sedu.apiserver.services import ServiceRegistry
 
@@ -48,6 +48,13 @@ class ServiceStrategy(Strategy):
 
     def release(self, old: Any, new: Optional[Any]) -> None:
         self.registry.release_unused(old, new)
+
+
+class PodStrategy(Strategy):
+    """Pods: the DefaultTolerationSeconds admission plugin on create (``admission.admit_pod``)."""
+
+    def prepare_for_create(self, obj: Any) -> Any:
+        return admission.admit_pod(obj)
 
 
 class DeploymentStrategy(Strategy):
@@ -105,6 +112,7 @@ def strategies(services: ServiceRegistry, ingress_classes: Callable[[], list]) -
     """The table: one strategy per kind that needs more than the name checks."""
     return {
         "Service": ServiceStrategy(services),
+        "Pod": PodStrategy(),
         "Deployment": DeploymentStrategy(),
         "Ingress": IngressStrategy(ingress_classes),
         "IngressClass": IngressClassStrategy(),

@@ -9,12 +9,13 @@ status."; ``NetworkUnavailable`` belongs to the network and is left alone),
 it gets the ``node.kubernetes.io/unreachable`` taints (NoSchedule, NoExecute)
 and its pods are marked not ready, so the EndpointSlice controller takes them
 out of every Service at once. A pod stays on the node as long as it tolerates
-the NoExecute taint: 300 s for an ordinary pod (the DefaultTolerationSeconds
-admission plugin gives every pod that has none a ``tolerationSeconds: 300``
-toleration), forever for daemon pods and static pods, whose tolerations have
-no limit. Then it is evicted (deleted), and its ReplicaSet creates a
-replacement on a healthy node. The evicted pods stay ``Terminating`` until
-the node comes back, because only its kubelet can confirm they stopped.
+the NoExecute taint, as its stored tolerations say: 300 s for an ordinary pod
+(the DefaultTolerationSeconds admission plugin, ``apiserver.admission``, stored
+a ``tolerationSeconds: 300`` toleration on every pod that had none), forever
+for daemon pods and static pods, whose tolerations have no limit. Then it is
+evicted (deleted), and its ReplicaSet creates a replacement on a healthy node.
+The evicted pods stay ``Terminating`` until the node comes back, because only
+its kubelet can confirm they stopped.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import dataclasses
 from typing import Optional
 
 from k8sedu.apiserver import APIServer
+from k8sedu.apiserver.admission import UNREACHABLE
 from k8sedu.clock import Clock
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
@@ -30,9 +32,6 @@ from k8sedu.kubelet.nodestatus import HEALTHY
 from k8sedu.objects import PodCondition, Taint
 
 GRACE_PERIOD = 50.0  # --node-monitor-grace-period, 50 s since 1.32
-EVICTION_AFTER = 300.0  # tolerationSeconds of the default not-ready/unreachable tolerations
-UNREACHABLE = "node.kubernetes.io/unreachable"
-NOT_READY = "node.kubernetes.io/not-ready"
 # tryUpdateNodeHealth: Ready and these become Unknown; NetworkUnavailable is "managed on a control plane level"
 UNKNOWN_WHEN_SILENT = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
 
@@ -40,42 +39,29 @@ UNKNOWN_WHEN_SILENT = ("Ready", "MemoryPressure", "DiskPressure", "PIDPressure")
 def toleration_seconds(pod) -> Optional[float]:
     """How long ``pod`` stays on an unreachable node: None is forever, 0 is not at all.
 
-    A pod with no toleration of the NoExecute unreachable taint has the
-    300 s one DefaultTolerationSeconds added when it was created.
+    Reads the pod's stored tolerations as the taint eviction controller does
+    (``GetMatchingTolerations``, then ``getMinTolerationTime``): the first
+    toleration of the NoExecute unreachable taint decides; without a
+    ``tolerationSeconds`` it is forever, without any such toleration the pod
+    goes at once. Every pod created through the API server has one: its own,
+    or the 300 s one of DefaultTolerationSeconds (``apiserver.admission``).
 
     Examples
     --------
+    >>> from k8sedu.apiserver.admission import admit_pod
     >>> from k8sedu.objects import ObjectMeta, Pod, PodSpec
-    >>> toleration_seconds(Pod(ObjectMeta()))
+    >>> toleration_seconds(admit_pod(Pod(ObjectMeta())))  # as the API server stored it
     300.0
+    >>> toleration_seconds(Pod(ObjectMeta()))  # stored without the admission plugin: not tolerated
+    0.0
     >>> toleration_seconds(Pod(ObjectMeta(), PodSpec(tolerations=(Taint("", ""),))))  # a daemon pod
     """
     tolerations = [t for t in pod.spec.tolerations
-                   if (not t.key or t.key == UNREACHABLE) and t.effect in ("", "NoExecute")]
+                   if (not t.key or t.key == UNREACHABLE) and t.effect in ("", "NoExecute") and not t.value]
     if not tolerations:
-        return EVICTION_AFTER
-    if any(t.toleration_seconds is None for t in tolerations):
-        return None
-    return float(max(t.toleration_seconds for t in tolerations))
-
-
-def default_tolerations(tolerations: tuple) -> tuple:
-    """The tolerations the API server stores for a new pod: its own, plus what the DefaultTolerationSeconds
-    admission plugin adds (``plugin/pkg/admission/defaulttolerationseconds``): a NoExecute toleration of
-    ``not-ready`` and of ``unreachable`` for 300 s, each only if the pod does not tolerate that taint yet.
-
-    Examples
-    --------
-    >>> [(t.key, t.toleration_seconds) for t in default_tolerations(())]
-    [('node.kubernetes.io/not-ready', 300), ('node.kubernetes.io/unreachable', 300)]
-    >>> default_tolerations((Taint("", ""),))  # tolerates everything already
-    (Taint(key='', effect='', value='', toleration_seconds=None),)
-    """
-    def tolerated(key: str) -> bool:
-        return any((not t.key or t.key == key) and t.effect in ("", "NoExecute") for t in tolerations)
-    extra = tuple(Taint(key, "NoExecute", toleration_seconds=int(EVICTION_AFTER))
-                  for key in (NOT_READY, UNREACHABLE) if not tolerated(key))
-    return tuple(tolerations) + extra
+        return 0.0
+    seconds = tolerations[0].toleration_seconds
+    return None if seconds is None else float(max(seconds, 0))
 
 
 def silent_conditions(conditions, now: float) -> tuple:

@@ -10,7 +10,9 @@ A generator builds the object a real kubectl would send (kubectl
 --image=nginx:1.27 --port=80`` the labels, the selector and the pod template's
 labels are all ``app: web``, the container is named after the image
 (``nginx``: its last path part, without tag or digest), and ``--port`` becomes
-the first container's ``containerPort``. The object is written through the API
+the first container's ``containerPort``; the words after ``--`` become the
+container's ``command`` (``Command: o.Command``: they replace the image's
+ENTRYPOINT, not its CMD). The object is written through the API
 server, which validates it, then the controllers settle: the Deployment gets
 a ReplicaSet and the ReplicaSet its Pods, which start over simulated time.
 
@@ -67,13 +69,14 @@ def container_name(image: str, rng) -> str:
     return name
 
 
-def build_deployment(name: str, namespace: str, images: tuple[str, ...], replicas: int, port: int, rng) -> Deployment:
-    """Return the Deployment ``kubectl create deployment`` generates."""
+def build_deployment(name: str, namespace: str, images: tuple[str, ...], replicas: int, port: int, rng,
+                     command: tuple[str, ...] = ()) -> Deployment:
+    """Return the Deployment ``kubectl create deployment`` generates (``command``: the words after ``--``)."""
     labels = frozen({"app": name})
-    containers = [Container(container_name(image, rng), image) for image in images]
+    containers = [Container(container_name(image, rng), image, command=tuple(command)) for image in images]
     if port >= 0 and containers:
         first = containers[0]
-        containers[0] = Container(first.name, first.image, ports=(ContainerPort(port),))
+        containers[0] = Container(first.name, first.image, ports=(ContainerPort(port),), command=first.command)
     template = PodTemplateSpec(ObjectMeta(labels=labels), PodSpec(containers=tuple(containers)))
     return Deployment(ObjectMeta(name=name, namespace=namespace, labels=labels),
                       DeploymentSpec(selector=LabelSelector(labels), template=template, replicas=replicas))
@@ -85,11 +88,9 @@ def run_create_deployment(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     command = p.args[1:]
     if len(p["image"]) > 1 and command:
         raise KubectlError("error: cannot specify multiple --image options and command")
-    if command:
-        raise KubectlError("error: k8sedu does not model container commands yet: "
-                           "drop the words after '--' (the model's images need none)")
     dry_run(p)  # validate --dry-run before building the object, in kubectl's order
-    dep = build_deployment(name, namespace_of(p), p["image"], p["replicas"], p["port"], cluster.random)
+    dep = build_deployment(name, namespace_of(p), p["image"], p["replicas"], p["port"], cluster.random,
+                           tuple(command))
     out.print(create_and_print(cluster, dep, p, fmt, "deployment.apps", "failed to create deployment"))
 
 

@@ -21,7 +21,6 @@ from k8sedu.kubectl.printers import node_roles
 from k8sedu.kubelet import prober
 from k8sedu.manifests.encode import container_status
 from k8sedu.manifests.workloads import served_daemonset
-from k8sedu.controllers.nodelifecycle import default_tolerations
 from k8sedu.objects import hash_text, selector_matches
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -31,8 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
 # ---------------------------------------------------------------- pods
 
 def _ports(container: Any) -> tuple[str, str]:
-    ports = ",".join(f"{p.container_port}/{p.protocol}" for p in container.ports)
-    hosts = ",".join(f"0/{p.protocol}" for p in container.ports)
+    """``describeContainerPorts`` and ``describeContainerHostPorts``: ``port/protocol`` joined by ", "."""
+    ports = ", ".join(f"{p.container_port}/{p.protocol}" for p in container.ports)
+    hosts = ", ".join(f"{p.host_port}/{p.protocol}" for p in container.ports)
     return ports, hosts
 
 
@@ -87,12 +87,10 @@ def _state_lines(status: Any, pod: Any) -> list[str]:
                     f"{indent}Restart Count:\t{status.restart_count}"]
 
 
-def _tolerations(pod_spec: Any, is_pod: bool) -> list[str]:
+def _tolerations(pod_spec: Any) -> list[str]:
+    """``printTolerationsMultiline``: the stored tolerations (a pod's include DefaultTolerationSeconds'), by key."""
     shown = []
-    # a pod shows what the API server stored: its own tolerations plus DefaultTolerationSeconds' two
-    tolerations = default_tolerations(pod_spec.tolerations) if is_pod else pod_spec.tolerations
-    own = sorted(pod_spec.tolerations, key=lambda t: t.key)
-    for t in own + [t for t in tolerations if t not in pod_spec.tolerations]:
+    for t in sorted(pod_spec.tolerations, key=lambda t: t.key):
         text = t.key + (f"={t.value}" if t.value else "") + (f":{t.effect}" if t.effect else "")
         if not t.value:
             text += " op=Exists" if t.key or t.effect else "op=Exists"
@@ -132,7 +130,7 @@ def describe_pod(cluster: "Model", pod: Any) -> list[str]:
     if status.conditions:
         lines += ["Conditions:", "  Type\tStatus"] + [f"  {c.type} \t{c.status} " for c in status.conditions]
     lines += ["Volumes:\t<none>", "QoS Class:\tBestEffort", f"Node-Selectors:\t{_node_selectors(spec)}"]
-    lines += _tolerations(spec, is_pod=True)
+    lines += _tolerations(spec)
     return lines
 
 
@@ -152,7 +150,7 @@ def _template_lines(template: Any) -> list[str]:
         first, *rest = _container_lines(c, None, None, template=True)
         lines += [f" {first}"] + rest
     lines += ["  Volumes:\t<none>", f"  Node-Selectors:\t{_node_selectors(template.spec)}"]
-    lines += [f"  {line}" for line in _tolerations(template.spec, is_pod=False)]
+    lines += [f"  {line}" for line in _tolerations(template.spec)]
     return lines
 
 

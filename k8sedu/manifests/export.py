@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
+from k8sedu.apiserver.admission import DEFAULT_TOLERATION_SECONDS, NOT_READY, UNREACHABLE
 from k8sedu.manifests.apply import LAST_APPLIED
 from k8sedu.manifests.encode import encode
 from k8sedu.manifests.yamlio import to_yaml
@@ -72,7 +73,22 @@ def _portable_deployment(doc: dict, asked: Optional[dict]) -> None:
 
 
 def _portable_pod(doc: dict, asked: Optional[dict]) -> None:
-    doc["spec"].pop("nodeName", None)  # the other cluster's scheduler chooses
+    spec = doc["spec"]
+    spec.pop("nodeName", None)  # the other cluster's scheduler chooses
+    asked_keys = {t.get("key") for t in ((asked or {}).get("spec") or {}).get("tolerations") or ()
+                  if isinstance(t, dict)}
+    kept = [t for t in spec.get("tolerations") or () if not _admitted(t) or t.get("key") in asked_keys]
+    if kept:
+        spec["tolerations"] = kept
+    else:
+        spec.pop("tolerations", None)
+
+
+def _admitted(toleration: dict) -> bool:
+    """A toleration the DefaultTolerationSeconds admission plugin added (the other cluster adds its own)."""
+    return toleration == {"effect": "NoExecute", "key": toleration.get("key"), "operator": "Exists",
+                          "tolerationSeconds": DEFAULT_TOLERATION_SECONDS} and toleration["key"] in (NOT_READY,
+                                                                                                    UNREACHABLE)
 
 
 def _portable_service(doc: dict, asked: Optional[dict]) -> None:

@@ -8,8 +8,10 @@ model does not keep: a container's ``imagePullPolicy`` (``Always`` for
 ``priority``... and the kubelet's status (phase, conditions, IPs, one status
 per container with a ``containerd://`` ID). kubectl's own manifests
 (``served=False``) carry none of that. Reading keeps what the model's
-networking uses (containers, ports, the readiness probe's HTTP GET, node name,
-hostname/subdomain, DNS policy, grace period, tolerations) and drops the rest.
+networking uses (containers, ports with their ``hostPort``, the probes, node
+name, hostname/subdomain, DNS policy, grace period, tolerations) and drops the
+rest. A served pod's tolerations are the stored ones, DefaultTolerationSeconds'
+two included (``apiserver.admission``).
 
 Examples
 --------
@@ -56,6 +58,7 @@ def _container(c: Container, served: bool) -> dict:
     for p in c.ports:
         port: dict[str, Any] = {}
         put(port, "name", p.name)
+        put(port, "hostPort", p.host_port)  # Go struct order: name, hostPort, containerPort, protocol
         port["containerPort"] = p.container_port
         if served or p.protocol != "TCP":
             put(port, "protocol", p.protocol or "TCP")
@@ -219,7 +222,8 @@ def _read_probe(p: Optional[dict]) -> Optional[Probe]:
 
 
 def _read_container(c: dict) -> Container:
-    ports = tuple(ContainerPort(integer(p.get("containerPort")), p.get("name") or "", p.get("protocol") or "TCP")
+    ports = tuple(ContainerPort(integer(p.get("containerPort")), p.get("name") or "", p.get("protocol") or "TCP",
+                                host_port=integer(p.get("hostPort")))
                   for p in items(c.get("ports")))
     return Container(c.get("name") or "", c.get("image") or "", ports, _read_probe(c.get("readinessProbe")),
                      liveness_probe=_read_probe(c.get("livenessProbe")),
