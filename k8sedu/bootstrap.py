@@ -24,6 +24,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from k8sedu import coredns
+from k8sedu.events import EVENTS_V1
 from k8sedu.kubelet.nodestatus import healthy_conditions, node_start_events
 from k8sedu.objects import (Container, ContainerPort, DaemonSet, DaemonSetSpec, Deployment, DeploymentSpec, Endpoint,
                             EndpointAddress, EndpointConditions, EndpointPort, Endpoints, EndpointSlice,
@@ -55,6 +56,14 @@ STATIC_PODS = (
     ("kube-scheduler", f"registry.k8s.io/kube-scheduler:{KUBERNETES_VERSION}"),
 )
 STARTUP_SECONDS = 300  # how long `kind create cluster` took, so system objects show an AGE
+# What kind v0.27.0 bakes into kindest/node:v1.32.2 (pkg/build/nodeimage/buildcontext.go
+# prePullImagesAndWriteManifests): the images it builds (kube-apiserver, kube-controller-manager,
+# kube-scheduler, kube-proxy), the rest of `kubeadm config images list` with the pause image replaced by
+# containerd's sandbox_image (images/base/files/etc/containerd/config.toml), the CNI's and the storage's.
+PAUSE_IMAGE = "registry.k8s.io/pause:3.10"
+LOCAL_PATH_HELPER_IMAGE = "docker.io/kindest/local-path-helper:v20241212-8ac705d0"
+PRELOADED_IMAGES = tuple(image for _, image in STATIC_PODS) + (
+    KUBE_PROXY_IMAGE, COREDNS_IMAGE, PAUSE_IMAGE, KINDNET_IMAGE, LOCAL_PATH_IMAGE, LOCAL_PATH_HELPER_IMAGE)
 
 
 def node_names(cluster_name: str, count: int) -> list[str]:
@@ -168,7 +177,8 @@ def kind_ingress_ready(core: "Core") -> None:
 
 
 def _join(core: "Core", node: Node) -> None:
-    kubelet, proxy = core.recorder("kubelet"), core.recorder("kube-proxy")
+    name = node.metadata.name  # kubelet: source.host is the node; kube-proxy (events API): kube-proxy-<hostname>
+    kubelet, proxy = core.recorder("kubelet", name), core.recorder("kube-proxy", name, EVENTS_V1)
     node = dataclasses.replace(node, status=dataclasses.replace(
         node.status, conditions=tuple(dataclasses.replace(c, last_heartbeat_time=core.now,
                                                           last_transition_time=core.now)

@@ -50,7 +50,7 @@ from k8sedu.controllers.nodeipam import NodeIpamController
 from k8sedu.controllers.nodelifecycle import NodeLifecycleController
 from k8sedu.controllers.replicaset import ReplicaSetController
 from k8sedu.errors import from_status
-from k8sedu.events import EventLog, Recorder
+from k8sedu.events import CORE_V1, EVENTS_V1, EventLog, Recorder
 from k8sedu.kube_proxy import KubeProxy
 from k8sedu.kubelet import Kubelet
 from k8sedu.network import Network
@@ -110,9 +110,9 @@ class Core:
         if ingress_ready:  # kind's ingress config (a kind cluster only: refused on a cloud above)
             bootstrap.kind_ingress_ready(self)
 
-    def recorder(self, component: str) -> Recorder:
-        """An event recorder for ``component`` (``kubectl get events`` shows it as SOURCE)."""
-        return Recorder(self.events, lambda: self.clock.now, component)
+    def recorder(self, component: str, host: str = "", api: str = CORE_V1) -> Recorder:
+        """An event recorder for ``component`` on node ``host`` (``kubectl get events -o wide`` shows SOURCE)."""
+        return Recorder(self.events, lambda: self.clock.now, component, host, api)
 
     def _new_uid(self) -> str:
         return str(uuid.UUID(int=self.random.getrandbits(128), version=4))
@@ -123,7 +123,9 @@ class Core:
         add(DeploymentController(api, self.recorder("deployment-controller"), lambda: self.clock.now))
         add(ReplicaSetController(api, self.recorder("replicaset-controller")))
         add(DaemonSetController(api, self.recorder("daemonset-controller")))
-        add(Scheduler(api, self.recorder("default-scheduler"), self.random))
+        # kube-scheduler records through the events API; on kind it runs on the control-plane node
+        scheduler_host = f"{self.name}-control-plane" if self.cloud is None else ""
+        add(Scheduler(api, self.recorder("default-scheduler", scheduler_host, EVENTS_V1), self.random))
         add(EndpointSliceController(api, self.recorder("endpointslice-controller")))
         add(EndpointsController(api, self.recorder("endpoint-controller")))
         add(GarbageCollector(api))
@@ -164,8 +166,9 @@ class Core:
 
     def add_node_agents(self, node_name: str) -> None:
         """Start the kubelet and kube-proxy of a node that just joined."""
+        preloaded = bootstrap.PRELOADED_IMAGES if self.cloud is None else ()  # kindest/node's baked-in images
         self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock,
-                                                             self.recorder("kubelet")))
+                                                             self.recorder("kubelet", node_name), preloaded))
         self._proxies[node_name] = KubeProxy(node_name, self.api.store, self.cluster_cidr,
                                              node_ip=self.node_ip(node_name))
 

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+CORE_V1 = "v1"  # client-go tools/record: the Event carries source {component, host}
+EVENTS_V1 = "events.k8s.io/v1"  # client-go tools/events: reportingController/-Instance, eventTime, no source
+
 
 @dataclass(frozen=True)
 class Event:
@@ -24,6 +27,9 @@ class Event:
     reason: str
     message: str
     type: str = "Normal"
+    host: str = ""  # the node the recording component runs on (source.host of the kubelet's events)
+    field_path: str = ""  # the part of the object, e.g. spec.containers{web} (involvedObject.fieldPath)
+    api: str = CORE_V1  # which recorder wrote it: CORE_V1 or EVENTS_V1
 
     def __str__(self) -> str:
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
@@ -47,14 +53,22 @@ class EventLog(list):
 
 
 class Recorder:
-    """Records events for one component into the cluster's log."""
+    """Records events for one component into the cluster's log.
 
-    def __init__(self, log: EventLog, now, component: str):
+    ``host`` is the node the component runs on: the kubelet's recorder puts it
+    in ``source.host`` (``EventSource{Component: "kubelet", Host: nodeName}``);
+    a component using the newer events API (``api=EVENTS_V1``: kube-proxy, the
+    scheduler) reports it as ``reportingInstance`` ``<component>-<hostname>``.
+    """
+
+    def __init__(self, log: EventLog, now, component: str, host: str = "", api: str = CORE_V1):
         self._log = log
         self._now = now
         self.component = component
+        self.host = host
+        self.api = api
 
-    def event(self, obj, reason: str, message: str, type: str = "Normal") -> None:
+    def event(self, obj, reason: str, message: str, type: str = "Normal", field_path: str = "") -> None:
         meta = obj.metadata
         self._log.append(Event(self._now(), self.component, obj.kind, meta.namespace, meta.name,
-                               reason, message, type))
+                               reason, message, type, self.host, field_path, self.api))

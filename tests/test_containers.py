@@ -253,3 +253,51 @@ def test_the_api_shows_the_last_run_and_the_back_off_in_container_statuses():
     assert (f"      waiting:\n        message: back-off 20s restarting failed container=busybox pod="
             f"{pod.metadata.name}_default({pod.metadata.uid})\n        reason: CrashLoopBackOff\n") in text
     assert "    restartCount: 2\n    started: false\n" in text
+
+
+# ---------------------------------------------------------------- the node image's own images
+
+def first_start(cluster, app):
+    """How the kubelet got ``app``'s image on its first start: the first image event, ages dropped."""
+    lines = [line for line in events(cluster, app) if " Pull" in line]
+    return " ".join(w for w in lines[0].split() if not w[0].isdigit())
+
+
+@pytest.mark.parametrize("image, how", [
+    # baked into kindest/node:v1.32.2 (kind v0.27.0 buildcontext.go prePullImagesAndWriteManifests)
+    ("registry.k8s.io/pause:3.10", 'Normal Pulled kubelet Container image "registry.k8s.io/pause:3.10" '
+                                   'already present on machine'),
+    ("registry.k8s.io/etcd:3.5.16-0", 'Normal Pulled kubelet Container image "registry.k8s.io/etcd:3.5.16-0" '
+                                      'already present on machine'),
+    # containerd normalises the reference: docker.io/kindest/... is the same image
+    ("kindest/kindnetd:v20250214-acbabc1a", 'Normal Pulled kubelet Container image '
+                                            '"kindest/kindnetd:v20250214-acbabc1a" already present on machine'),
+    ("kindest/local-path-helper:v20241212-8ac705d0", 'Normal Pulled kubelet Container image '
+                                                     '"kindest/local-path-helper:v20241212-8ac705d0" '
+                                                     'already present on machine'),
+    # not in the node image: pulled on first start, as before
+    ("nginx:1.27", 'Normal Pulling kubelet Pulling image "nginx:1.27"'),
+    ("registry.k8s.io/pause:3.9", 'Normal Pulling kubelet Pulling image "registry.k8s.io/pause:3.9"'),
+])
+def test_kinds_node_image_carries_its_own_images_so_they_start_without_a_pull(image, how):
+    """Sources: kind v0.27.0 ``pkg/build/nodeimage/buildcontext.go`` ``prePullImagesAndWriteManifests``
+    (built kube images + ``kubeadm config images list`` with containerd's ``sandbox_image`` pause:3.10 +
+    ``const_cni.go`` kindnetd + ``const_storage.go`` local-path provisioner and helper); kubelet
+    ``images/image_manager.go`` ``EnsureImageExists`` (IfNotPresent and present: ``already present on machine``)."""
+    cluster = Cluster(nodes=1, seed=1)
+    out(cluster.core, f"create deployment a --image={image} -- sleep infinity")
+    cluster.advance(10)
+    assert first_start(cluster, "a") == how
+
+
+def test_kind_system_pods_started_from_the_node_image_without_pulling():
+    """Source: kind v0.27.0 node image build (its images are preloaded); on a fresh ``kind create cluster``
+    ``kubectl get events -n kube-system`` shows ``Pulled ... already present on machine`` and no ``Pulling``."""
+    cluster = Cluster(seed=1)
+    text = out(cluster.core, "get events -n kube-system")
+    assert "Pulling" not in text
+    for image in ("registry.k8s.io/coredns/coredns:v1.11.3", "registry.k8s.io/kube-proxy:v1.32.2",
+                  "docker.io/kindest/kindnetd:v20250214-acbabc1a", "registry.k8s.io/kube-apiserver:v1.32.2"):
+        assert f'Container image "{image}" already present on machine' in text, image
+    storage = out(cluster.core, "get events -n local-path-storage")
+    assert 'Container image "docker.io/kindest/local-path-provisioner:v20250214-acbabc1a" already present' in storage

@@ -40,6 +40,9 @@ def test_references_normalise_as_containerd_resolves_them(image, repository, tag
     ("registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3", True),
     ("registry.k8s.io/e2e-test-images/agnhost:2.39", True),
     ("registry.k8s.io/coredns/coredns:v1.11.3", True),
+    # kindest/node:v1.32.2's own images (kind v0.27.0 buildcontext.go, const_cni.go, const_storage.go)
+    ("registry.k8s.io/pause:3.10", True), ("kindest/local-path-provisioner:v20250214-acbabc1a", True),
+    ("kindest/local-path-helper:v20241212-8ac705d0", True), ("kindest/local-path-helper:latest", False),
     ("example.com/team/app:v7", True),  # a repository the catalogue does not know: the model trusts it exists
 ])
 def test_which_image_tags_exist(image, exists):
@@ -89,6 +92,11 @@ def test_the_default_pull_policy(image, policy):
     ("curlimages/curl:8.11.1", "curl", "curl"), ("curlimages/curl", "nslookup", "busybox-1.36"),
     # CoreDNS is FROM scratch: nothing but the coredns binary
     ("registry.k8s.io/coredns/coredns:v1.11.3", "cat", None),
+    # the pause image is FROM scratch; kind's local-path images are distroless (the helper adds sh, rm, mkdir)
+    ("registry.k8s.io/pause:3.10", "sh", None),
+    ("kindest/local-path-provisioner:v20250214-acbabc1a", "sh", None),
+    ("kindest/local-path-helper:v20241212-8ac705d0", "sh", "bash"),
+    ("kindest/local-path-helper:v20241212-8ac705d0", "nslookup", None),
     # an image the catalogue does not know keeps the model's generic tools
     ("example.com/team/app:v7", "nslookup", "bind9"), ("example.com/team/app:v7", "curl", "curl"),
 ])

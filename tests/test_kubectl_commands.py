@@ -15,6 +15,8 @@ a command that partly succeeds keeps both streams:
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kubectl_results import out, refused
@@ -160,6 +162,74 @@ def test_repeated_events_are_folded_into_a_count(cluster):
     cluster.advance(5)
     wide = [line for line in out(cluster.core, "get events -o wide").splitlines() if "Scaled up" in line and "to 2" in line]
     assert len(wide) == 1 and " 2       web." in wide[0]
+
+
+def test_get_events_wide_names_the_subobject_and_the_source_with_its_host(web):
+    """Sources: k/k ``pkg/printers/internalversion/printers.go`` ``printEvent`` (wide columns) and
+    ``formatEventSource`` (component, then host or reportingInstance); client-go ``tools/record``
+    ``generateEvent`` (``ReportingInstance = source.Host``; the kubelet's source is ``{kubelet, <node>}``,
+    kubelet.go ``NewRecorder``); client-go ``tools/events`` ``NewRecorder`` (``reportingInstance`` =
+    ``<controller>-<hostname>``: kube-proxy's ``birthCry``, the scheduler's ``Scheduled``); kubelet
+    ``GenerateContainerRef`` (fieldPath ``spec.containers{nginx}``)."""
+    lines = out(web.core, "get events -o wide").splitlines()
+    assert lines[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE",
+                                "FIRST", "SEEN", "COUNT", "NAME"]
+    pod = web.pod_names({"app": "web"})[0]
+    node = web.get("Pod", pod).spec.node_name
+    rows = [[cell for cell in line.split("  ") if cell.strip()] for line in lines[1:]]
+    cells = {(r[2].strip(), r[3].strip()): [c.strip() for c in r] for r in rows}
+    assert cells[("Pulling", f"pod/{pod}")][4:7] == ["spec.containers{nginx}", f"kubelet, {node}",
+                                                     'Pulling image "nginx:1.27"']
+    assert cells[("Scheduled", f"pod/{pod}")][4] == "default-scheduler, default-scheduler-kind-control-plane"
+    assert cells[("NodeReady", "node/kind-worker")][4] == "kubelet, kind-worker"
+    assert cells[("RegisteredNode", "node/kind-worker")][4] == "node-controller"
+    # kube-proxy's birthCry has an empty note: SOURCE is followed directly by FIRST SEEN
+    assert [c for c in lines[1:] if "kube-proxy, kube-proxy-kind-worker " in c][0].split()[4:9] == [
+        "kube-proxy,", "kube-proxy-kind-worker", "4m10s", "1", "kind-worker.1887ca29e1faf806"]
+
+
+def test_event_names_are_the_object_and_a_unique_hex_unix_nano(web):
+    """Source: client-go ``tools/record`` ``makeEvent``: ``fmt.Sprintf("%v.%x", ref.Name, t.UnixNano())``.
+    Derived from code: the model records several events at one simulated instant (a node's kubelet
+    start-up), so each later one takes the next nanosecond and every name stays unique and repeatable."""
+    names = [line.split()[-1] for line in out(web.core, "get events -A -o wide").splitlines()[1:]]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z0-9.-]+\.[0-9a-f]{16}", name) for name in names)
+    worker = [n for n in names if n.startswith("kind-worker.")]
+    assert worker == [f"kind-worker.{0x1887ca29e1faf800 + i:x}" for i in range(8)]  # 09:01:00 UTC, then +1 ns
+    again = Cluster(seed=7)
+    out(again.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    out(again.core, "expose deployment web --port=80 --type=NodePort")
+    again.advance(10)
+    assert [line.split()[-1] for line in out(again.core, "get events -A -o wide").splitlines()[1:]] == names
+
+
+def test_events_as_yaml_keep_each_recorders_own_fields(web):
+    """Sources: client-go ``tools/record`` ``generateEvent`` (source, reportingComponent/Instance, count,
+    first/lastTimestamp) and ``tools/events`` ``makeEvent`` (eventTime in microseconds, action, no source or
+    count), converted to core/v1 by k/k ``pkg/apis/events/v1/conversion.go``; kube-proxy ``birthCry``
+    (``Eventf(nodeRef, nil, Normal, "Starting", "StartKubeProxy", "")``: empty note, so no message)."""
+    text = out(web.core, "get events -o yaml")
+    proxy = text.split("- action: StartKubeProxy\n", 1)[1].split("\n- ", 1)[0].splitlines()
+    assert proxy == [
+        "  apiVersion: v1", '  eventTime: "2026-01-05T09:00:00.000000Z"', "  firstTimestamp: null",
+        "  involvedObject:", "    kind: Node", "    name: kind-control-plane", "  kind: Event",
+        "  lastTimestamp: null", "  metadata:", '    creationTimestamp: "2026-01-05T09:00:00Z"',
+        "    name: kind-control-plane.1887ca1be9b3a006", "    namespace: default", "  reason: Starting",
+        "  reportingComponent: kube-proxy", "  reportingInstance: kube-proxy-kind-control-plane", "  source: {}",
+        "  type: Normal"]
+    assert "  reportingComponent: kubelet\n  reportingInstance: kind-worker\n  source:\n" \
+           "    component: kubelet\n    host: kind-worker\n" in text
+    assert "    fieldPath: spec.containers{nginx}\n" in text
+
+
+def test_describe_from_shows_the_component_only(web):
+    """Source: kubectl ``pkg/describe/describe.go`` ``DescribeEvents``: From is ``Source.Component``, else
+    ``ReportingController`` (so the scheduler's events-API event reads ``default-scheduler``)."""
+    pod = web.pod_names({"app": "web"})[0]
+    events = out(web.core, f"describe pod {pod}").split("Events:\n", 1)[1].splitlines()
+    assert [line.split()[:4] for line in events[2:4]] == [["Normal", "Scheduled", "10s", "default-scheduler"],
+                                                          ["Normal", "Pulling", "9s", "kubelet"]]
 
 
 def test_get_one_object_as_yaml_and_a_listing_as_a_list(web):

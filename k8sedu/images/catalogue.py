@@ -44,6 +44,14 @@ Sources, by row:
 - ``registry.k8s.io/ingress-nginx/controller``: healthz on 10254 ``/healthz``,
   HTTP 80, HTTPS 443, webhook 8443 (deploy manifests); alpine based.
 - ``quay.io/metallb/controller`` / ``speaker``: distroless; metrics on 7472.
+- ``registry.k8s.io/pause``: the sandbox image (kind's containerd ``sandbox_image``
+  ``registry.k8s.io/pause:3.10``), built FROM scratch with the one ``/pause``
+  binary: it listens on nothing and carries no tools.
+- ``docker.io/kindest/local-path-provisioner`` / ``local-path-helper``: kind
+  ``images/local-path-provisioner/Dockerfile`` (distroless base-debian11, the
+  provisioner binary only, no ports) and ``images/local-path-helper/Dockerfile``
+  (distroless static with bash as ``sh``, ``rm`` and ``mkdir``, which the
+  provisioner's helper pods run).
 - the control plane (``kube-apiserver``, ``kube-controller-manager``,
   ``kube-scheduler``, ``etcd``), ``kube-proxy`` and kind's ``kindnetd``: built
   on distroless bases (no shell, no cat; kube-proxy carries iptables), serving
@@ -194,6 +202,13 @@ CATALOGUE: tuple[Image, ...] = (
           (("etcdctl", "etcd"),), _ok, source="etcd 3.5 images: distroless, etcd and etcdctl only"),
     Image("docker.io/kindest/kindnetd", r"v\d{8}-[0-9a-f]{8}", (), (), (), _ok,
           source="kubernetes-sigs/kind images/kindnetd/Dockerfile (distroless)"),
+    Image("registry.k8s.io/pause", r"3\.\d+(\.\d+)?", (), (), (), _ok,
+          source="kubernetes build/pause/Dockerfile (FROM scratch); kind images/base containerd config.toml"),
+    Image("docker.io/kindest/local-path-provisioner", r"v\d{8}-[0-9a-f]{8}", (), (), (), _ok,
+          source="kubernetes-sigs/kind images/local-path-provisioner/Dockerfile (distroless base-debian11)"),
+    Image("docker.io/kindest/local-path-helper", r"v\d{8}-[0-9a-f]{8}", (), (),
+          (("sh", "bash"), ("rm", "coreutils"), ("mkdir", "coreutils")), _ok,
+          source="kubernetes-sigs/kind images/local-path-helper/Dockerfile (distroless static, bash, rm, mkdir)"),
     Image("quay.io/metallb/controller", r"v0\.\d+\.\d+", (7472, 9443), ("/metrics",), (), _ok,
           source="metallb/metallb config/manifests/metallb-native.yaml"),
     Image("quay.io/metallb/speaker", r"v0\.\d+\.\d+", (7472, 7946), ("/metrics",), (), _ok,

@@ -7,7 +7,21 @@ the same component saying the same thing about the same object bumps
 ``EventCorrelator``). Events expire an hour after they were last seen (the API
 server's ``--event-ttl=1h``). An event about a cluster-scoped object, such as
 a Node, lives in the ``default`` namespace. Event names are
-``<object>.<hex timestamp>``, so a list is grouped by object, oldest first.
+``<object>.<hex timestamp>`` (client-go ``makeEvent``: ``fmt.Sprintf("%v.%x",
+ref.Name, t.UnixNano())``), so a list is grouped by object, oldest first; two
+events the model records at the same simulated instant get consecutive
+nanoseconds, so every name is unique and the same on every run.
+
+Who recorded an event shows in ``-o wide``'s SOURCE (printers.go
+``formatEventSource``: component, then host or reporting instance). The
+kubelet records through client-go's ``tools/record`` with
+``EventSource{Component: "kubelet", Host: <node>}``, so its events read
+``kubelet, kind-worker``, and each about a container names it as SUBOBJECT
+(``spec.containers{web}``). kube-proxy and the scheduler record through the
+newer events API (``tools/events``): no ``source``, but ``reportingInstance``
+``<component>-<hostname>`` (``kube-proxy, kube-proxy-kind-worker``) and an
+``eventTime`` instead of ``firstTimestamp``/``lastTimestamp``/``count``.
+The controllers of kube-controller-manager set no host.
 
 Notes the model itself records in ``cluster.events`` (component ``k8sedu``,
 such as ``NoIngressController``) explain the model to the learner; no real
@@ -16,10 +30,12 @@ cluster has them, so kubectl never shows them.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any, Iterable, Optional
 
 from k8sedu.clock import EPOCH
+from k8sedu.events import CORE_V1, EVENTS_V1
 from k8sedu.kubectl.duration import age
 from k8sedu.manifests.encode import timestamp
 from k8sedu.objects import EMPTY
@@ -44,10 +60,37 @@ class EventView:
     first: float
     last: float
     count: int
+    host: str = ""
+    field_path: str = ""
+    api: str = CORE_V1
 
     @property
     def target(self) -> str:
         return f"{self.kind.lower()}/{self.object_name}"
+
+    @property
+    def reporting_instance(self) -> str:
+        """``reportingInstance``: the host (``tools/record``), or ``<component>-<hostname>`` (``tools/events``)."""
+        if self.api == EVENTS_V1:
+            return f"{self.source}-{self.host}" if self.host else ""
+        return self.host
+
+    @property
+    def source_cell(self) -> str:
+        """SOURCE of ``get events -o wide`` (printers.go ``formatEventSource``).
+
+        Examples
+        --------
+        >>> view = EventView("default", "n.1", "Node", "n", "", "Normal", "Starting", "", "kube-proxy", 0, 0, 1,
+        ...                  host="kind-worker", api="events.k8s.io/v1")
+        >>> view.source_cell
+        'kube-proxy, kube-proxy-kind-worker'
+        >>> EventView("default", "p.1", "Pod", "p", "default", "Normal", "Pulled", "", "kubelet", 0, 0, 1,
+        ...           host="kind-worker").source_cell
+        'kubelet, kind-worker'
+        """
+        instance = self.reporting_instance
+        return f"{self.source}, {instance}" if instance else self.source
 
     @property
     def metadata(self) -> "EventMeta":
@@ -64,43 +107,104 @@ class EventMeta:
     labels: Any = EMPTY
 
 
+# (component, reason) -> the ``action`` a ``tools/events`` recorder passes (scheduler: schedule_one.go;
+# kube-proxy: server.go birthCry)
+ACTIONS = {("default-scheduler", "Scheduled"): "Binding", ("default-scheduler", "FailedScheduling"): "Scheduling",
+           ("kube-proxy", "Starting"): "StartKubeProxy"}
+
+
 def encode(view: EventView) -> dict:
-    """An Event as the API serves it (core/v1)."""
+    """An Event as the API serves it (core/v1).
+
+    One recorded through the events API (``events.k8s.io/v1``) is converted
+    back: no ``source`` fields, null ``firstTimestamp``/``lastTimestamp``, no
+    ``count`` unless it became a series, ``eventTime`` in microseconds, its
+    ``action``.
+    """
     involved = {"kind": view.kind, "name": view.object_name}
     if view.object_namespace:
         involved["namespace"] = view.object_namespace
-    return {"apiVersion": "v1", "kind": "Event",
-            "metadata": {"name": view.name, "namespace": view.namespace,
-                         "creationTimestamp": timestamp(view.first)},
-            "involvedObject": involved, "reason": view.reason, "message": view.message,
-            "source": {"component": view.source}, "firstTimestamp": timestamp(view.first),
-            "lastTimestamp": timestamp(view.last), "count": view.count, "type": view.type, "eventTime": None,
-            "reportingComponent": view.source, "reportingInstance": ""}
+    if view.field_path:
+        involved["fieldPath"] = view.field_path
+    out = {"apiVersion": "v1", "kind": "Event",
+           "metadata": {"name": view.name, "namespace": view.namespace, "creationTimestamp": timestamp(view.first)},
+           "involvedObject": involved, "reason": view.reason}
+    if view.message:
+        out["message"] = view.message
+    if view.api == EVENTS_V1:
+        out.update({"source": {}, "firstTimestamp": None, "lastTimestamp": None, "type": view.type,
+                    "eventTime": micro_timestamp(view.first), "action": ACTIONS.get((view.source, view.reason), "")})
+        if view.count > 1:
+            out["series"] = {"count": view.count, "lastObservedTime": micro_timestamp(view.last)}
+    else:
+        source = {"component": view.source, **({"host": view.host} if view.host else {})}
+        out.update({"source": source, "firstTimestamp": timestamp(view.first), "lastTimestamp": timestamp(view.last),
+                    "count": view.count, "type": view.type, "eventTime": None})
+    out.update({"reportingComponent": view.source, "reportingInstance": view.reporting_instance})
+    return out
+
+
+def micro_timestamp(seconds: float) -> str:
+    """A ``metav1.MicroTime`` as JSON (RFC 3339 with microseconds).
+
+    >>> micro_timestamp(1.5)
+    '2026-01-05T09:00:01.500000Z'
+    """
+    return (EPOCH + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unix_nano(seconds: float) -> int:
+    """``t.UnixNano()`` of simulated ``seconds``, in integers so no nanosecond is lost to float rounding.
+
+    >>> hex(unix_nano(0.0))
+    '0x1887ca1be9b3a000'
+    """
+    return int(EPOCH.timestamp()) * 10**9 + round(seconds * 1e9)
 
 
 def events(log: Iterable[Any], now: float, namespace: Optional[str] = None) -> list[EventView]:
-    """Fold the event log into Event objects, in the API's list order (namespace, then name)."""
+    """Fold the event log into Event objects, in the API's list order (namespace, then name).
+
+    The correlator's key (client-go ``getEventKey``) is the source (component
+    and host), the involved object and field path, the type, reason and
+    message: the same thing said again bumps ``count``.
+    """
     folded: dict[tuple, list] = {}
     for e in log:
         if e.component == MODEL_COMPONENT:
             continue
-        key = (e.component, e.type, e.kind, e.namespace, e.name, e.reason, e.message)
+        key = (e.component, e.host, e.api, e.type, e.kind, e.namespace, e.name, e.field_path, e.reason, e.message)
         if key in folded:
             folded[key][1] = e.time
             folded[key][2] += 1
         else:
             folded[key] = [e.time, e.time, 1]
-    views = []
-    for (component, type_, kind, ns, name, reason, message), (first, last, count) in folded.items():
-        if now - last > EVENT_TTL:
-            continue
+    views, names = [], _names(folded)
+    for key, (first, last, count) in folded.items():
+        component, host, api, type_, kind, ns, name, field_path, reason, message = key
         home = ns or "default"
-        if namespace is not None and home != namespace:
+        if now - last > EVENT_TTL or (namespace is not None and home != namespace):
             continue
-        stamp = int((EPOCH.timestamp() + first) * 1e9)
-        views.append(EventView(home, f"{name}.{stamp:x}", kind, name, ns, type_, reason, message, component,
-                               first, last, count))
+        views.append(EventView(home, names[key], kind, name, ns, type_, reason, message, component,
+                               first, last, count, host, field_path, api))
     return sorted(views, key=lambda v: (v.namespace, v.name, v.first))
+
+
+def _names(folded: dict[tuple, list]) -> dict[tuple, str]:
+    """Each Event's name, ``<object>.<hex UnixNano>``, in the order they were first recorded.
+
+    Two events at the same simulated instant about one object would share a
+    name; the later one takes the next free nanosecond, as the real clock
+    would have moved on by then.
+    """
+    names, taken = {}, set()
+    for key, (first, _, _) in folded.items():
+        name, stamp = key[6], unix_nano(first)
+        while (name, stamp) in taken:
+            stamp += 1
+        taken.add((name, stamp))
+        names[key] = f"{name}.{stamp:x}"
+    return names
 
 
 def about(log: Iterable[Any], now: float, obj: Any) -> list[EventView]:
@@ -116,8 +220,8 @@ def row(view: EventView, now: float, wide: bool = False) -> list[str]:
     first = age(view.first, now)
     last = age(view.last, now)
     if wide:
-        return [last, view.type, view.reason, view.target, "", view.source, view.message.strip(), first,
-                str(view.count), view.name]
+        return [last, view.type, view.reason, view.target, view.field_path, view.source_cell, view.message.strip(),
+                first, str(view.count), view.name]
     return [last, view.type, view.reason, view.target, view.message.strip()]
 
 

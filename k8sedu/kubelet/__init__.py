@@ -28,7 +28,7 @@ period), then removes the pod from the API and frees its IP.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 from k8sedu import images
 from k8sedu.apiserver import APIServer
@@ -82,7 +82,8 @@ def _pod_ref(pod: Pod) -> str:
 class Kubelet(Controller):
     """The kubelet of one node."""
 
-    def __init__(self, node_name: str, api: APIServer, clock: Clock, recorder: Recorder):
+    def __init__(self, node_name: str, api: APIServer, clock: Clock, recorder: Recorder,
+                 preloaded: Iterable[str] = ()):
         self.node_name = node_name
         self.name = f"kubelet/{node_name}"
         self.api = api
@@ -95,7 +96,7 @@ class Kubelet(Controller):
         self._runs: dict[tuple[str, str], int] = {}  # (pod uid, container) -> which run is current
         self._probes: dict[tuple[str, str, str], tuple[int, int]] = {}  # (...,kind) -> (successes, failures)
         self._ended: dict[tuple[str, str], ContainerStateTerminated] = {}  # (pod uid, container) -> its last run
-        self.image_manager = ImageManager()
+        self.image_manager = ImageManager(preloaded)  # the node image's own images are there from the start
         self.crash_backoff = Backoff()
         self.running = True  # False while the node is down: no work, no status updates
         self._paused: list[Callable[[], None]] = []
@@ -161,6 +162,10 @@ class Kubelet(Controller):
                          for s in pod.status.container_statuses)
         self._write(pod, statuses)
 
+    def _event(self, pod: Pod, name: str, reason: str, message: str, type: str = "Normal") -> None:
+        """Record an event about container ``name`` (``GenerateContainerRef``: fieldPath ``spec.containers{name}``)."""
+        self.recorder.event(pod, reason, message, type, field_path=f"spec.containers{{{name}}}")
+
     @staticmethod
     def _status(pod: Pod, name: str) -> ContainerStatus:
         return next(s for s in pod.status.container_statuses if s.name == name)
@@ -200,26 +205,26 @@ class Kubelet(Controller):
         image, now = self._container(pod, name).image, self.clock.now
         plan = self.image_manager.plan(pod.metadata.uid, image, now)
         if plan.action == "present":
-            self.recorder.event(pod, "Pulled", f'Container image "{image}" already present on machine')
+            self._event(pod, name, "Pulled", f'Container image "{image}" already present on machine')
             return self._run(pod, name)
         if plan.action == "backoff":
-            self.recorder.event(pod, "BackOff", f'Back-off pulling image "{image}"')
-            self.recorder.event(pod, "Failed", "Error: ImagePullBackOff", "Warning")
+            self._event(pod, name, "BackOff", f'Back-off pulling image "{image}"')
+            self._event(pod, name, "Failed", "Error: ImagePullBackOff", "Warning")
             self._set(pod, name, state="waiting", reason="ImagePullBackOff",
                       message=f'Back-off pulling image "{image}"')
             return self._later(pod, plan.wait, lambda p: self._ensure_image(p, name), label=f"pull {name}")
-        self.recorder.event(pod, "Pulling", f'Pulling image "{image}"')
+        self._event(pod, name, "Pulling", f'Pulling image "{image}"')
         self._later(pod, plan.wait, lambda p: self._pulled(p, name, now), label=f"pull {name}")
 
     def _pulled(self, pod: Pod, name: str, began: float) -> None:
         image, now = self._container(pod, name).image, self.clock.now
         error, took = self.image_manager.pulled(pod.metadata.uid, image, began, now)
         if error is None:
-            self.recorder.event(pod, "Pulled", f'Successfully pulled image "{image}" in {took:.0f}s '
+            self._event(pod, name, "Pulled", f'Successfully pulled image "{image}" in {took:.0f}s '
                                 f'({now - began:.0f}s including waiting)')
             return self._run(pod, name)
-        self.recorder.event(pod, "Failed", f'Failed to pull image "{image}": {error}', "Warning")
-        self.recorder.event(pod, "Failed", "Error: ErrImagePull", "Warning")
+        self._event(pod, name, "Failed", f'Failed to pull image "{image}": {error}', "Warning")
+        self._event(pod, name, "Failed", "Error: ErrImagePull", "Warning")
         self._set(pod, name, state="waiting", reason="ErrImagePull", message=error)
         self._later(pod, SYNC_SECONDS, lambda p: self._ensure_image(p, name), label=f"pull {name}")
 
@@ -230,8 +235,8 @@ class Kubelet(Controller):
         key = (pod.metadata.uid, name)
         run = self._runs[key] = self._runs.get(key, 0) + 1
         container = self._container(pod, name)
-        self.recorder.event(pod, "Created", f"Created container: {name}")
-        self.recorder.event(pod, "Started", f"Started container {name}")
+        self._event(pod, name, "Created", f"Created container: {name}")
+        self._event(pod, name, "Started", f"Started container {name}")
         self._set(pod, name, state="running", reason="", message="", started=True, started_at=self.clock.now,
                   ready=container.readiness_probe is None, finished_at=None, exit_code=0)
         for kind, probe in (("Readiness", container.readiness_probe), ("Liveness", container.liveness_probe)):
@@ -267,7 +272,7 @@ class Kubelet(Controller):
 
     def _back_off(self, pod: Pod, name: str) -> None:
         backoff = self.crash_backoff.current(f"{_pod_ref(pod)}_{name}")
-        self.recorder.event(pod, "BackOff", f"Back-off restarting failed container {name} in pod {_pod_ref(pod)}",
+        self._event(pod, name, "BackOff", f"Back-off restarting failed container {name} in pod {_pod_ref(pod)}",
                             "Warning")
         self._set(pod, name, state="waiting", reason="CrashLoopBackOff",
                   last_state=self._ended[(pod.metadata.uid, name)], message=f"back-off {backoff:.0f}s restarting failed container={name} pod={_pod_ref(pod)}")
@@ -298,7 +303,7 @@ class Kubelet(Controller):
         successes, failures = (successes + 1, 0) if ok else (0, failures + 1)
         self._probes[key] = (successes, failures)
         if not ok:
-            self.recorder.event(pod, "Unhealthy", f"{kind} probe failed: {output}", "Warning")
+            self._event(pod, name, "Unhealthy", f"{kind} probe failed: {output}", "Warning")
         if kind == "Liveness" and failures >= probe.failure_threshold:
             return self._kill(pod, name, run)
         ready = self._status(pod, name).ready
@@ -311,7 +316,7 @@ class Kubelet(Controller):
 
     def _kill(self, pod: Pod, name: str, run: int) -> None:
         """A liveness probe failed ``failureThreshold`` times: stop the container; it will be restarted."""
-        self.recorder.event(pod, "Killing", f"Container {name} failed liveness probe, will be restarted")
+        self._event(pod, name, "Killing", f"Container {name} failed liveness probe, will be restarted")
         self._set(pod, name, ready=False)
         grace = pod.spec.termination_grace_period_seconds
         self._later(self._fresh(pod), min(STOP_SECONDS, grace),
@@ -322,7 +327,7 @@ class Kubelet(Controller):
     def _stop(self, pod: Pod) -> None:
         self._stopping.add(pod.metadata.uid)
         for c in pod.spec.containers:
-            self.recorder.event(pod, "Killing", f"Stopping container {c.name}")
+            self._event(pod, c.name, "Killing", f"Stopping container {c.name}")
         grace = pod.metadata.deletion_grace_period_seconds
         delay = STOP_SECONDS if grace is None else min(STOP_SECONDS, grace)
         self._later(pod, delay, self._containers_stopped, even_if_terminating=True)
