@@ -16,7 +16,7 @@ import random
 from collections import Counter
 from typing import Any, Optional
 
-from k8sedu import tunnel
+from k8sedu import kindnet, tunnel
 from k8sedu.apiserver import StatusError
 from k8sedu.clock import EPOCH, Clock
 from k8sedu.cloud import CloudResources, bill
@@ -186,9 +186,9 @@ class Cluster:
         return self.core.kube_proxy(node)
 
     def iptables_save(self, node: str) -> str:
-        """What ``iptables-save`` prints on ``node`` (nat and filter tables)."""
+        """What ``iptables-save`` prints on ``node``: mangle, filter, nat (kube-proxy's, kubelet's, kindnet's chains)."""
         self.settle()
-        return self.core.kube_proxy(node).iptables_save(save_date(EPOCH.timestamp() + self.now))
+        return kindnet.iptables_save_node(self.core, node, save_date(EPOCH.timestamp() + self.now))
 
 
 def _cluster_scoped(kind: str) -> bool:

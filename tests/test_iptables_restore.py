@@ -90,7 +90,18 @@ def all_types_ruleset(endpoints_per_service: int = 0) -> str:
     return proxy_for(store).iptables_save("Mon Jan  5 09:00:00 2026")
 
 
+def kind_node_ruleset() -> str:
+    """A kind node's whole dump: kube-proxy's and the kubelet's chains plus kindnetd's KIND-MASQ-AGENT and
+    the CNI portmap plugin's CNI-HOSTPORT-* / CNI-DN-* chains (ingress-nginx's hostPorts 80 and 443)."""
+    from k8sedu.cluster import Cluster
+    cluster = Cluster(ingress_ready=True)
+    cluster.install("ingress-nginx")
+    cluster.advance(120)
+    return cluster.iptables_save("kind-control-plane")
+
+
 RULESETS = {
+    "kind node with kindnet and portmap": kind_node_ruleset,
     "small": lambda: ruleset(3),
     "large-cluster mode": lambda: ruleset(1001),
     "all types": lambda: all_types_ruleset(),

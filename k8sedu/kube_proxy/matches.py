@@ -102,10 +102,12 @@ class AddrType:
 
     dst_type: str = "LOCAL"
     src_type: str = ""
+    dst_negate: bool = False  # ``! --dst-type LOCAL`` (kindnet's KIND-MASQ-AGENT jump)
 
     def args(self) -> str:
         src = f" --src-type {self.src_type}" if self.src_type else ""
-        dst = f" --dst-type {self.dst_type}" if self.dst_type else ""
+        bang = " !" if self.dst_negate else ""
+        dst = f"{bang} --dst-type {self.dst_type}" if self.dst_type else ""
         return "-m addrtype" + src + dst
 
 
@@ -172,7 +174,26 @@ class Recent:
         return " ".join(parts)
 
 
-Match = Union[Comment, PortMatch, Statistic, AddrType, MarkMatch, Conntrack, Recent]
+@dataclass(frozen=True)
+class Multiport:
+    """``-m multiport --dports P1,P2``: the destination port is one of these (at most 15).
+
+    The CNI portmap plugin jumps to a pod's ``CNI-DN-`` chain with one; it
+    writes ``--destination-ports``, which iptables-save prints as ``--dports``.
+
+    Examples
+    --------
+    >>> Multiport((80, 443)).args()
+    '-m multiport --dports 80,443'
+    """
+
+    dports: tuple[int, ...]
+
+    def args(self) -> str:
+        return "-m multiport --dports " + ",".join(str(p) for p in self.dports)
+
+
+Match = Union[Comment, PortMatch, Statistic, AddrType, MarkMatch, Conntrack, Recent, Multiport]
 
 
 class RecentTable:

@@ -19,7 +19,8 @@ from typing import Callable, Optional
 
 from k8sedu.kube_proxy.names import KUBE_MARK_MASQ
 from k8sedu.kube_proxy.matches import (
-    AddrType, Comment, Conntrack, MarkMatch, PortMatch, Recent, RecentTable, Statistic, kernel_probability,
+    AddrType, Comment, Conntrack, MarkMatch, Multiport, PortMatch, Recent, RecentTable, Statistic,
+    kernel_probability,
 )
 from k8sedu.kube_proxy.tables import Rule, Table
 
@@ -118,15 +119,17 @@ def _holds(match, packet: Packet, mark: int, draw: Draw, recent: Optional[Recent
         return (packet.ctstate in match.states) != match.negate
     if isinstance(match, Recent):
         return _recent_holds(match, packet, recent, now)
+    if isinstance(match, Multiport):
+        return packet.dport in match.dports
     raise TypeError(f"netfilter: unknown match {match!r}")
 
 
 def _addrtype_holds(match: AddrType, packet: Packet) -> bool:
-    for kind, wanted, is_local in (("src", match.src_type, packet.src_local),
-                                   ("dst", match.dst_type, packet.dst_local)):
+    for kind, wanted, is_local, negate in (("src", match.src_type, packet.src_local, False),
+                                           ("dst", match.dst_type, packet.dst_local, match.dst_negate)):
         if wanted and wanted != "LOCAL":
             raise ValueError(f"addrtype --{kind}-type {wanted} is not modelled")
-        if wanted and not is_local:
+        if wanted and is_local == negate:
             return False
     return True
 

@@ -26,7 +26,7 @@ import dataclasses
 import ipaddress
 from typing import TYPE_CHECKING, Optional
 
-from k8sedu import coredns, images
+from k8sedu import coredns, images, kindnet
 from k8sedu.kube_proxy.names import KUBE_EXTERNAL_SERVICES, KUBE_SERVICES
 from k8sedu.netfilter import Flow, Packet, Verdict, connection_distribution, trace_chain, trace_connection
 from k8sedu.network import hosts, ingress
@@ -64,6 +64,8 @@ def on_node(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int,
         return req.fail(where, flow.target, why, code, matched_rules(flow))
     if flow.target != "DNAT":
         return _no_dnat(core, req, node, dst_ip, dport, local, src)
+    if flow.nat.rule is not None and flow.nat.rule.chain.startswith("CNI-DN-"):
+        return _through_portmap(core, req, node, f"{dst_ip}:{dport}", flow, src)
     # KUBE-MARK-MASQ only marks; KUBE-POSTROUTING then SNATs to the address of the interface the packet
     # leaves by. Pods reaching a ClusterIP are not marked (`! -s <clusterCIDR>`), but hairpin traffic,
     # nodes and NodePort traffic are.
@@ -96,7 +98,8 @@ def through_rules(core: "DataPlane", node: str, packet: Packet) -> Flow:
     affinity records the client in the node's ``recent`` lists.
     """
     proxy = core.kube_proxy(node)
-    return trace_connection(proxy.nat, proxy.filter, packet, core.random, proxy.recent, core.now, (proxy.node_ip,))
+    return trace_connection(kindnet.node_nat(core, node), proxy.filter, packet, core.random, proxy.recent, core.now,
+                            (proxy.node_ip,))
 
 
 def rules_distribution(core: "DataPlane", node: str, packet: Packet) -> dict[Flow, float]:
@@ -107,7 +110,28 @@ def rules_distribution(core: "DataPlane", node: str, packet: Packet) -> dict[Flo
     changes nothing: the traffic graph reads its shares here.
     """
     proxy = core.kube_proxy(node)
-    return connection_distribution(proxy.nat, proxy.filter, packet, proxy.recent, core.now, (proxy.node_ip,))
+    return connection_distribution(kindnet.node_nat(core, node), proxy.filter, packet, proxy.recent, core.now,
+                                   (proxy.node_ip,))
+
+
+def _through_portmap(core: "DataPlane", req: Request, node: str, dest: str, flow: Flow, src: str) -> Trace:
+    """A hostPort: the CNI portmap plugin's ``CNI-DN-`` chain DNATed it to the pod; POSTROUTING decides the source.
+
+    Portmap marks connections from the pod's own subnet (hairpin) and from
+    127.0.0.1 (CNI-HOSTPORT-SETMARK), and CNI-HOSTPORT-MASQ masquerades what
+    carries the mark; anything else keeps its source.
+    """
+    pod_ip, target = flow.endpoint.rsplit(":", 1)
+    pod = pod_at(core, pod_ip)
+    post = kindnet.postrouting(kindnet.node_nat(core, node), flow.packet, flow.nat.mark)
+    seen = hosts.source_toward(core, node, pod_ip) if post.target == "MASQUERADE" else src
+    port = next(p.host_port for c in pod.spec.containers for p in c.ports if p.container_port == int(target))
+    masq = f" (masqueraded by {post.rule.chain}: the pod sees {seen})" if seen != src else ""
+    req.record(f"portmap ({node})", "DNAT",
+               f"{dest} -> {flow.endpoint}: hostPort {port} of pod {pod.metadata.name} (the CNI portmap "
+               f"plugin's CNI-HOSTPORT-DNAT -> {flow.nat.rule.chain} rules){masq}",
+               matched_rules(flow) + tuple(f"{c}: {r.to_text()}" for c, r in post.path))
+    return deliver(core, req, pod, int(target), seen)
 
 
 def to_pod(core: "DataPlane", req: Request, node: str, ip: str, port: int, source: str,
@@ -142,7 +166,12 @@ def _no_dnat(core: "DataPlane", req: Request, node: str, dst_ip: str, dport: int
 
 
 def _on_this_node(core: "DataPlane", req: Request, node: str, ip: str, port: int, seen: str) -> Trace:
-    """One of the node's own addresses: a hostPort (CNI portmap), the API server, or nothing listening."""
+    """One of the node's own addresses: a hostPort (CNI portmap), the API server, or nothing listening.
+
+    On kind a hostPort never gets here: the node's nat table holds portmap's
+    rules and ``_through_portmap`` follows them. A cloud node's table is
+    kube-proxy's alone, so its hostPorts are forwarded here.
+    """
     pod = hosts.host_port_pod(core, node, port)
     if pod is not None:
         target = next(p.container_port for c in pod.spec.containers for p in c.ports if p.host_port == port)
@@ -164,12 +193,12 @@ def _to_address(core: "DataPlane", req: Request, node: str, ip: str, port: int, 
     """An address that is not a pod: this node, another node, the managed API server, or outside the core."""
     if ip in hosts.local_addresses(core, node):
         return _on_this_node(core, req, node, ip, port, src)
-    leaving = hosts.leaves_pod_network(core, node, src, ip)
+    leaving, masq_rules = _leaving(core, node, src, ip, port)
     other = hosts.node_with_address(core, ip)
     if other is not None:
         name = other.metadata.name
         req.record("network", "routed", f"{ip} is node {name}'s address: sent from {node} over the nodes' "
-                   "network" + hosts.masquerade_note(core, src, leaving))
+                   "network" + hosts.masquerade_note(core, src, leaving), masq_rules)
         return on_node(core, req, name, ip, port, dst_local=True, src=leaving)
     api_port = hosts.apiserver_endpoints(core).get(ip)
     if api_port is not None and core.cloud is not None:
@@ -181,16 +210,45 @@ def _to_address(core: "DataPlane", req: Request, node: str, ip: str, port: int, 
             return req.fail(f"{hosts.APISERVER} ({provider})", "refused", why, CONNECTION_REFUSED)
         return hosts.answer_apiserver(req, f"{hosts.APISERVER} ({provider} control plane)", ip, port, leaving)
     if ip in _external_hosts():
-        return _egress(core, req, node, ip)
+        return _egress(core, req, node, ip, src)
     return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
 
 
-def _egress(core: "DataPlane", req: Request, node: str, dst_ip: str) -> Trace:
-    """The request leaves the core, e.g. after an ExternalName CNAME, to a server outside."""
+def _leaving(core: "DataPlane", node: str, src: str, dst_ip: str, port: int) -> tuple[str, tuple[str, ...]]:
+    """The source a packet carries when it leaves ``node`` for ``dst_ip`` (no pod's address), and the rules
+    that rewrote it.
+
+    On kind, nat POSTROUTING decides (kindnetd's KIND-MASQ-AGENT masquerades
+    everything not bound for the node itself or the pod subnet); on a cloud
+    its CNI does what ``hosts.leaves_pod_network`` says.
+    """
+    if core.cloud is not None:
+        return hosts.leaves_pod_network(core, node, src, dst_ip), ()
+    local = dst_ip in hosts.local_addresses(core, node)
+    post = kindnet.postrouting(kindnet.node_nat(core, node), Packet(src, dst_ip, port, dst_local=local))
+    if post.target != "MASQUERADE":
+        return src, ()
+    after = hosts.source_toward(core, node, dst_ip)
+    return after, (tuple(f"{c}: {r.to_text()}" for c, r in post.path) if after != src else ())
+
+
+def _egress(core: "DataPlane", req: Request, node: str, dst_ip: str, src: str) -> Trace:
+    """The request leaves the core, e.g. after an ExternalName CNAME, to a server outside.
+
+    On kind, the node's nat POSTROUTING masquerades it (KIND-MASQ-AGENT's
+    last rule); a cloud's CNI masquerades egress to the node's IP too.
+    """
     host = _external_hosts()[dst_ip]
-    ip = node_ip(core, node)
+    ip, rules, who = node_ip(core, node), (), "the node"
+    if core.cloud is None:
+        post = kindnet.postrouting(kindnet.node_nat(core, node), Packet(src, dst_ip, req.target.port))
+        ip = hosts.source_toward(core, node, dst_ip) if post.target == "MASQUERADE" else src
+        rules, who = tuple(f"{c}: {r.to_text()}" for c, r in post.path), "kindnet's KIND-MASQ-AGENT"
+    how = f"masqueraded to the node's IP {ip} by {who}" if ip != src else f"with its source {src}"
+    if ip == src and rules and rules[-1].endswith("-j MASQUERADE"):
+        how = f"from the node's own IP {ip} ({who} masquerades it to that same address)"
     req.record("network", "egress", f"{dst_ip} is outside the cluster: the packet leaves through "
-               f"node {node}, masqueraded to the node's IP {ip}")
+               f"node {node}, {how}", rules)
     req.record(host, "answered", f"HTTP 200 from {dst_ip}:{req.target.port}, a server outside the cluster")
     return req.answered(200, host, f"<!doctype html><html><head><title>{host}</title>", client_ip_seen=ip)
 
