@@ -76,7 +76,8 @@ def find_pod(cluster: "Model", resource: str, namespace: str) -> Any:
                                     p.metadata.name))
 
 
-def _container(pod: Any, wanted: str, quiet: bool, out: IOStreams) -> str:
+def default_container(pod: Any, wanted: str, out: IOStreams, quiet: bool = False) -> str:
+    """The container ``-c`` names, else the first one, noting the choice as kubectl does when there are several."""
     names = [c.name for c in pod.spec.containers]
     if wanted:
         if wanted not in names:
@@ -105,7 +106,7 @@ def _check_can_exec(cluster: "Model", pod: Any, container: str) -> None:
 def run_exec(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     resource, command = _split(p, out)
     pod = find_pod(cluster, resource, namespace_of(p))
-    container = _container(pod, p["container"], p["quiet"], out)
+    container = default_container(pod, p["container"], out, p["quiet"])
     _check_can_exec(cluster, pod, container)
     ran = run_program(cluster, pod, container, command)
     out.print(ran.stdout.rstrip("\n"))

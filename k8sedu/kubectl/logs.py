@@ -25,6 +25,7 @@ from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import Command, namespace_of
+from k8sedu.kubectl.exec import default_container
 from k8sedu.kubectl.flags import Parsed, boolean, integer, string, usage_error
 from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import selector_matches
@@ -76,18 +77,6 @@ def by_logging(pod: Any) -> tuple:
             pod.metadata.name)
 
 
-def _container(pod: Any, wanted: str, out: IOStreams) -> str:
-    names = [c.name for c in pod.spec.containers]
-    if wanted:
-        if wanted not in names:
-            raise KubectlError(f"Error from server (BadRequest): container {wanted} is not valid for pod "
-                               f"{pod.metadata.name}")
-        return wanted
-    if len(names) > 1:
-        out.warn(f'Defaulted container "{names[0]}" out of: {", ".join(names)}')
-    return names[0]
-
-
 def run_to_read(pod: Any, container: str, previous: bool) -> int:
     """The kubelet's ``validateContainerLogStatus``: which run of the container ``kubectl logs`` reads.
 
@@ -129,7 +118,7 @@ def run_logs(cluster: "Model", p: Parsed, out: IOStreams) -> None:
     if len(p.args) == 2 and p["container"]:
         raise KubectlError("error: only one of -c or an inline [CONTAINER] arg is allowed")
     pod = _pod_for(cluster, p.args[0], namespace_of(p), out)
-    container = _container(pod, p["container"] or (p.args[1] if len(p.args) == 2 else ""), out)
+    container = default_container(pod, p["container"] or (p.args[1] if len(p.args) == 2 else ""), out)
     out.print("\n".join(read_logs(cluster, pod, container, p["previous"], p["tail"])))
 
 
