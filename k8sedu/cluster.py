@@ -35,7 +35,9 @@ class Cluster:
 
     def __init__(self, nodes: int = 3, cloud: Optional[str] = None, seed: int = 0, name: Optional[str] = None,
                  ingress_ready: bool = False):  # kind's ingress config: node label ingress-ready=true, ports 80/443
-        self.core = Core(nodes, cloud, rng=random.Random(seed), clock=Clock(), name=name, ingress_ready=ingress_ready)
+        from k8sedu.kubectl.programs import RUNNER  # the programs a container's command may run (nslookup, wget)
+        self.core = Core(nodes, cloud, rng=random.Random(seed), clock=Clock(), name=name, ingress_ready=ingress_ready,
+                         programs=RUNNER)
         self.api, self.events, self.cloud = self.core.api, self.core.events, self.core.cloud
 
     # ------------------------------------------------------------ time

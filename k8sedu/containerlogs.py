@@ -14,7 +14,11 @@ official image's ``nginx.conf``), with the client address the pod saw;
 other images write the model's own line, ``<RFC 3339 time> <client> "GET
 <path> HTTP/1.1" <status>``, because their real apps log in their own way
 (Spring Boot apps log nothing per request by default). Start-up messages are
-not modelled. The User-Agent is ``-`` unless the request carried one.
+not modelled. The User-Agent is ``-`` unless the request carried one. A
+container whose command is a program that ends (``nslookup web``) logs what
+the program printed (the kubelet writes it). Each line keeps the stream it
+came from, as the CRI log format does (``<time> stdout F <line>``), so an
+attached ``kubectl run`` can pass stdout and stderr on separately.
 """
 
 from __future__ import annotations
@@ -65,9 +69,9 @@ class ContainerLogs:
     """The log lines of every container run in the cluster (the nodes' ``/var/log/pods``)."""
 
     def __init__(self) -> None:
-        self._lines: dict[Key, deque[str]] = {}
+        self._lines: dict[Key, deque[tuple[str, str]]] = {}  # run -> (stream, line)
 
-    def write(self, pod: Any, container: str, line: str) -> None:
+    def write(self, pod: Any, container: str, line: str, stream: str = "stdout") -> None:
         """Append ``line`` to the current run of ``container`` in ``pod``.
 
         Only the current and the previous run are kept, as the kubelet keeps
@@ -78,7 +82,7 @@ class ContainerLogs:
         if key not in self._lines:  # a new run: runs before the previous one go
             for old in [k for k in self._lines if k[:2] == key[:2] and k[2] < run - 1]:
                 del self._lines[old]
-        self._lines.setdefault(key, deque(maxlen=MAX_LINES)).append(line)
+        self._lines.setdefault(key, deque(maxlen=MAX_LINES)).append((stream, line))
 
     def access(self, pod: Any, port: int, client_ip: str, at: float, path: str, status: int, body: str,
                user_agent: str = "-") -> None:
@@ -94,7 +98,23 @@ class ContainerLogs:
 
     def read(self, pod: Any, container: str, run: int) -> list[str]:
         """The lines ``container`` of ``pod`` wrote in its run number ``run`` (its restart count then)."""
-        return list(self._lines.get((pod.metadata.uid, container, run), ()))
+        return [line for _, line in self._lines.get((pod.metadata.uid, container, run), ())]
+
+    def read_streams(self, pod: Any, container: str, run: int) -> tuple[str, str]:
+        """What run number ``run`` of ``container`` wrote on stdout and on stderr, each as text.
+
+        Examples
+        --------
+        >>> from types import SimpleNamespace as NS
+        >>> pod = NS(metadata=NS(uid="u"), status=NS(container_statuses=()))
+        >>> logs = ContainerLogs()
+        >>> logs.write(pod, "c", "Server: 10.96.0.10"); logs.write(pod, "c", "wget: bad address 'x'", "stderr")
+        >>> logs.read_streams(pod, "c", 0)
+        ('Server: 10.96.0.10\\n', "wget: bad address 'x'\\n")
+        """
+        lines = self._lines.get((pod.metadata.uid, container, run), ())
+        return tuple("".join(f"{line}\n" for s, line in lines if s == stream)  # type: ignore[return-value]
+                     for stream in ("stdout", "stderr"))
 
 
 def restart_count(pod: Any, container: str) -> int:

@@ -56,6 +56,7 @@ from k8sedu.kubelet import Kubelet
 from k8sedu.network import Network
 from k8sedu.network.portforward import PortForward
 from k8sedu.objects import Pod
+from k8sedu.protocols import ProgramRun, ProgramRunner
 from k8sedu.scheduler import Scheduler
 
 CLUSTER_CIDR = "10.244.0.0/16"
@@ -67,11 +68,14 @@ class Core:
 
     ``cloud`` is ``"aws"``, ``"gcp"``, ``"azure"`` or None (a local cluster,
     like kind). ``rng`` and ``clock`` default to ``random.Random(0)`` and a
-    new ``Clock``; the facade makes them from its seed.
+    new ``Clock``; the facade makes them from its seed. ``programs`` runs the
+    containers' commands that end (the facade hands it kubectl's programs); without it
+    every container with a command keeps running.
     """
 
     def __init__(self, nodes: int = 3, cloud: Optional[str] = None, rng: Optional[random.Random] = None,
-                 clock: Optional[Clock] = None, name: Optional[str] = None, ingress_ready: bool = False):
+                 clock: Optional[Clock] = None, name: Optional[str] = None, ingress_ready: bool = False,
+                 programs: Optional[ProgramRunner] = None):
         if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
             raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
         if cloud is not None and cloud not in PROVIDERS:
@@ -104,6 +108,7 @@ class Core:
         self.network = Network(self)
         self.logs = ContainerLogs()  # what containers wrote (the nodes' /var/log/pods), for `kubectl logs`
         self.port_forwards: dict[int, PortForward] = {}  # host port -> a running `kubectl port-forward`
+        self.programs = programs  # what runs a container's command that ends (nslookup, wget, sleep 5)
         self._add_controllers()
         self.port_mappings: dict[int, tuple[str, int]] = {}  # kind's extraPortMappings: host port -> (node, port)
         bootstrap.create_cluster(self, nodes)
@@ -168,9 +173,14 @@ class Core:
         """Start the kubelet and kube-proxy of a node that just joined."""
         preloaded = bootstrap.PRELOADED_IMAGES if self.cloud is None else ()  # kindest/node's baked-in images
         self._kubelets[node_name] = self.manager.add(Kubelet(node_name, self.api, self.clock,
-                                                             self.recorder("kubelet", node_name), preloaded))
+                                                             self.recorder("kubelet", node_name), preloaded,
+                                                             logs=self.logs, programs=self.run_program))
         self._proxies[node_name] = KubeProxy(node_name, self.api.store, self.cluster_cidr,
                                              node_ip=self.node_ip(node_name))
+
+    def run_program(self, pod: Pod, container: str, argv: tuple[str, ...]) -> Optional[ProgramRun]:
+        """Run ``container``'s command in ``pod`` if it is a program that ends (``programs``); else None."""
+        return self.programs.run(self, pod, container, argv) if self.programs is not None else None
 
     def node_ip(self, name: str) -> str:
         """The node's InternalIP."""

@@ -12,7 +12,11 @@ reader can see at a glance what it depends on:
 - ``Model``: what the tools (kubectl, manifests, viz) work on, i.e.
   ``k8sedu.core.Core``, the cluster without the facade;
 - ``Addon``: what an add-on declares (``k8sedu.addons``); add-ons subclass
-  it and override what they provide.
+  it and override what they provide;
+- ``ProgramRunner``: what runs a container's command when it is a program
+  that ends (``nslookup web``, ``wget -qO- web``, ``sleep 5``); the tools
+  implement it (``k8sedu.kubectl.programs.RUNNER``) and the facade hands it
+  to the core, so the kubelet runs those programs without importing kubectl.
 
 This module imports nothing of the model at run time, so any module may use it.
 """
@@ -20,7 +24,7 @@ This module imports nothing of the model at run time, so any module may use it.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Protocol, Sequence
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.addons import Addons
@@ -110,3 +114,30 @@ class Addon(Protocol):
     def serves(self, pod: "Pod", port: int) -> bool:
         """Whether the add-on's own program answers on ``pod``'s ``port``."""
         return False
+
+
+class ProgramRun(NamedTuple):
+    """What one run of a container's program did: its output, its exit code, how long it ran.
+
+    ``seconds`` is simulated time from start to exit (``sleep 5`` runs 5 s;
+    the modelled network tools answer at once). ``start_error`` is the
+    runtime's message when the program is not in the image, so the container
+    never starts (``StartError``, exit code 128).
+    """
+
+    stdout: str
+    stderr: str
+    exit_code: int
+    seconds: float = 0.0
+    start_error: str = ""
+
+
+class ProgramRunner(Protocol):
+    """Runs a container's command (``command`` + ``args``) when it is a program the model knows to end.
+
+    Returns None for a command that runs until it is stopped (``sleep
+    infinity``, a server) or that the model does not know: the container
+    then keeps running, as before the kubelet asked.
+    """
+
+    def run(self, core: "Model", pod: "Pod", container: str, argv: Sequence[str]) -> Optional[ProgramRun]: ...

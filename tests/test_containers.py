@@ -123,7 +123,8 @@ def test_a_bare_busybox_completes_then_crash_loops_with_the_real_back_off():
 
 
 def test_a_busybox_with_a_command_keeps_running():
-    """Source: core/v1 Container ``command`` replaces the image's ENTRYPOINT (``sleep 3600`` does not exit)."""
+    """Source: core/v1 Container ``command`` replaces the image's ENTRYPOINT (``sleep 3600`` runs for an hour;
+    tests/test_finite_commands.py has the commands that end)."""
     cluster = Cluster(seed=1)
     deploy(cluster, "bb", '      - {name: bb, image: "busybox:1.36", command: [sleep, "3600"]}\n')
     cluster.advance(60)

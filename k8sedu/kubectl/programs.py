@@ -36,18 +36,32 @@ streaming server sends that as an ``InternalError`` Status, not an exit code
 (``ServeExec``), so client-go's ``errorDecoderV4`` returns a plain error and
 kubectl exits 1; the ``command terminated with exit code 126`` people quote is
 dockershim's.
+
+The same programs run as a container's own command: ``RUNNER`` is the
+``ProgramRunner`` the facade hands to the core, so the kubelet runs
+``kubectl run t --image=busybox:1.36 --restart=Never -- nslookup web`` once
+and the pod goes ``Completed`` or ``Error`` with the output in its log.
+``sh -c "<one command>"`` is that command; ``sleep N`` ends after N seconds
+(``s``, ``m``, ``h``, ``d`` suffixes, as coreutils and busybox read them);
+``sleep infinity``, servers and commands the model does not run keep running.
+A program the model runs that the image lacks cannot start: the runner returns
+runc's ``create`` failure (``start_error``), and the container ends with
+``StartError``.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+import re
+import shlex
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from k8sedu import images, ingress_nginx
 from k8sedu.coredns import ZONE
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl import dnstools
 from k8sedu.kubectl.streams import Result
+from k8sedu.protocols import ProgramRun
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
@@ -267,3 +281,112 @@ def executable_not_found(cluster: "Model", pod: Any, container: str, program: st
     return ("error: Internal error occurred: error executing command in container: failed to exec in container: "
             f'failed to start exec "{exec_id}": OCI runtime exec failed: exec failed: unable to start container '
             f'process: exec: "{program}": executable file not found in $PATH: unknown')
+
+
+# ------------------------------------------------------------ a container's own command
+
+SHELLS = ("sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash")
+SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}]|\n")
+SLEEP = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
+SLEEP_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def one_command(argv: Sequence[str]) -> list[str]:
+    """The program a container's command runs: ``sh -c "nslookup web"`` is ``nslookup web``.
+
+    Examples
+    --------
+    >>> one_command(["sh", "-c", "nslookup web.default"])
+    ['nslookup', 'web.default']
+    >>> one_command(["wget", "-qO-", "http://web"])
+    ['wget', '-qO-', 'http://web']
+    """
+    if argv and argv[0] in SHELLS:
+        if len(argv) < 3 or argv[1] != "-c":
+            raise KubectlError(f'error: k8sedu does not model an interactive shell ("{" ".join(argv)}"); give the '
+                               'command to run: -- sh -c "nslookup web" or -- nslookup web')
+        script = argv[2]
+        if SHELL_SYNTAX.search(script):
+            raise KubectlError(f"error: k8sedu runs one command in sh -c, without pipes, ;, &&, redirections or "
+                               f"variables; it cannot run {script!r}")
+        return one_command(shlex.split(script))
+    return list(argv)
+
+
+def sleep_seconds(argv: Sequence[str]) -> Optional[float]:
+    """How long ``sleep ARG...`` runs (the arguments add up), or None for ``sleep infinity`` or bad input.
+
+    Examples
+    --------
+    >>> sleep_seconds(["sleep", "5"]), sleep_seconds(["sleep", "1m", "30"]), sleep_seconds(["sleep", "infinity"])
+    (5.0, 90.0, None)
+    """
+    matches = [SLEEP.fullmatch(arg) for arg in argv[1:]]
+    if not matches or not all(matches):
+        return None
+    return sum(float(m.group(1)) * SLEEP_UNITS[m.group(2)] for m in matches if m)
+
+
+def start_error(program: str) -> str:
+    """containerd's message when runc cannot start a container's command (kind's runtime).
+
+    Examples
+    --------
+    >>> start_error("nslookup").split(": ", 5)[-1]
+    'exec: "nslookup": executable file not found in $PATH: unknown'
+    """
+    return ("failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
+            f'failed: unable to start container process: exec: "{program}": executable file not found in $PATH: '
+            "unknown")
+
+
+class Runner:
+    """The ``ProgramRunner`` the kubelet asks when a container starts with a command (``protocols``)."""
+
+    def run(self, core: "Model", pod: Any, container: str, argv: Sequence[str]) -> Optional[ProgramRun]:
+        """Run ``argv`` as ``container``'s command if it is a program that ends; None if it keeps running."""
+        spec = next(c for c in pod.spec.containers if c.name == container)
+        if argv and argv[0] in SHELLS and images.tool(spec, "sh") is None:
+            return _not_found(spec, argv[0])
+        try:
+            words = one_command(argv)
+        except (KubectlError, ValueError):  # an interactive shell, a script the model does not run
+            return None
+        program = words[0].rsplit("/", 1)[-1] if words else ""
+        if program == "sleep":
+            seconds = sleep_seconds(words) if images.tool(spec, "sh") is not None else None
+            return None if seconds is None else ProgramRun("", "", 0, seconds)
+        flavour = images.tool(spec, program)
+        if program not in PROGRAMS:
+            return None
+        if flavour is None and words[0] != argv[0]:  # sh started; it does not find the program
+            return _sh_not_found(spec, words[0])
+        if flavour is None:
+            return _not_found(spec, words[0])
+        try:
+            result = PROGRAMS[program](core, pod, words, flavour)
+        except KubectlError:  # an option the model's program does not run
+            return None
+        return ProgramRun(result.stdout, result.stderr, result.exit_code)
+
+
+def _not_found(spec: Any, program: str) -> Optional[ProgramRun]:
+    """A program the catalogue says the image lacks cannot start; of an image it does not know, nothing is said."""
+    if images.lookup(spec.image) is None:
+        return None
+    return ProgramRun("", "", 128, start_error=start_error(program))
+
+
+def _sh_not_found(spec: Any, program: str) -> Optional[ProgramRun]:
+    """``sh -c PROGRAM`` without PROGRAM in the image: the shell says so and exits 127 (POSIX "command not found").
+
+    Debian's dash prints ``sh: 1: PROGRAM: not found`` (with the line number),
+    busybox's ash ``sh: PROGRAM: not found``.
+    """
+    if images.lookup(spec.image) is None:
+        return None
+    where = "1: " if images.tool(spec, "sh") == "dash" else ""
+    return ProgramRun("", f"sh: {where}{program}: not found\n", 127)
+
+
+RUNNER = Runner()

@@ -13,9 +13,12 @@ deleted``. That is how a one-shot client is written::
     kubectl run tmp --rm -it --restart=Never --image=busybox:1.36 -- nslookup web
     kubectl run tmp --rm -it --image=nginx -- sh -c "curl -s web"
 
-The model runs the command with the same programs ``kubectl exec`` runs in a
-pod (``programs``: nslookup, dig, curl, wget, cat, hostname), inside the new
-pod's own network view, and prints its output. ``sh -c "..."`` is
+The kubelet runs the command as the container starts, with the same programs
+``kubectl exec`` runs in a pod (``programs``: nslookup, dig, curl, wget, cat,
+hostname), inside the new pod's own network view; kubectl prints what that run
+wrote (the container's log keeps it, so ``kubectl logs`` shows the same). Without
+``--rm`` the pod stays: ``Completed`` or ``Error`` with ``--restart=Never``,
+restarted and then ``CrashLoopBackOff`` with the default ``Always``. ``sh -c "..."`` is
 understood when the script is one command (no pipes, ``;``, ``&&``,
 redirections or variables); other scripts and an interactive shell
 (``-- sh`` alone) are refused honestly. kubectl's own notes go to stderr: ``If
@@ -27,7 +30,6 @@ with the container's exit code and ``pod default/x terminated (Error)``.
 from __future__ import annotations
 
 import re
-import shlex
 from typing import TYPE_CHECKING, Optional
 
 from k8sedu.apiserver.errors import StatusError
@@ -35,7 +37,7 @@ from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import output
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
 from k8sedu.kubectl.flags import Parsed, array, boolean, string, usage_error
-from k8sedu.kubectl.programs import run_program
+from k8sedu.kubectl.programs import one_command, run_program, start_error
 from k8sedu.kubectl.streams import IOStreams, Result
 from k8sedu.objects import Container, ContainerPort, ObjectMeta, Pod, PodSpec, frozen
 
@@ -45,34 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover
 PATH = "kubectl run"
 PROMPT_NOTE = "If you don't see a command prompt, try pressing enter."
 POD_RUNNING_TIMEOUT = 60  # --pod-running-timeout's default, 1m0s
-SHELLS = ("sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash")
-SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}]|\n")
 # distribution/reference's ReferenceRegexp, reduced to what image names look like: [host[:port]/]path[:tag][@digest]
 IMAGE = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?"
                    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
                    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?")
-
-
-def one_command(argv: list[str]) -> list[str]:
-    """The program a container's command runs: ``sh -c "nslookup web"`` is ``nslookup web``.
-
-    Examples
-    --------
-    >>> one_command(["sh", "-c", "nslookup web.default"])
-    ['nslookup', 'web.default']
-    >>> one_command(["wget", "-qO-", "http://web"])
-    ['wget', '-qO-', 'http://web']
-    """
-    if argv and argv[0] in SHELLS:
-        if len(argv) < 3 or argv[1] != "-c":
-            raise KubectlError(f'error: k8sedu does not model an interactive shell ("{" ".join(argv)}"); give the '
-                               'command to run: -- sh -c "nslookup web" or -- nslookup web')
-        script = argv[2]
-        if SHELL_SYNTAX.search(script):
-            raise KubectlError(f"error: k8sedu runs one command in sh -c, without pipes, ;, &&, redirections or "
-                               f"variables; it cannot run {script!r}")
-        return one_command(shlex.split(script))
-    return list(argv)
 
 
 def _labels(text: str, name: str) -> dict[str, str]:
@@ -163,13 +141,19 @@ def _generated(pod: Pod, fmt: str, p: Parsed) -> str:
 
 
 def _wait_running(cluster: "Model", pod: Pod) -> Pod:
-    """``waitForPod(podRunningAndReady)``: advance the clock until the pod runs or ends, for at most 1m."""
+    """``waitForPod(podRunningAndReady)``: advance the clock until the pod runs or ends, for at most 1m.
+
+    A program that ends at once may already have ended (and been restarted) when
+    the clock next moves: the model then takes the attach to have seen that run.
+    """
     waited = 0
     while True:
         current = cluster.api.try_get("Pod", pod.metadata.namespace, pod.metadata.name)
         if current is None or current.metadata.uid != pod.metadata.uid:
             raise KubectlError(f'error: pods "{pod.metadata.name}" not found')
         if current.status.phase in ("Succeeded", "Failed") or (current.status.phase == "Running" and current.ready):
+            return current
+        if _first_run(current) is not None:
             return current
         if waited >= POD_RUNNING_TIMEOUT:
             raise KubectlError("error: timed out waiting for the condition")
@@ -183,19 +167,18 @@ def _attach_and_run(cluster: "Model", pod: Pod, p: Parsed, out: IOStreams) -> No
     argv = _program_of(pod)
     try:
         running = _wait_running(cluster, pod)
-        ran = _run_or_fail_start(cluster, running, container.name, argv)
+        ran, message = _program_output(cluster, running, container.name, argv)
         if ran is not None:
             if running.status.phase == "Running" and not p["quiet"]:
                 out.warn(PROMPT_NOTE)
-            _print_program(cluster, running, container.name, ran, out)
+            out.print(ran.stdout.rstrip("\n"))
+            out.warn(ran.stderr.rstrip("\n"))
     finally:
         if p["rm"]:
             _remove(cluster, pod, out)
     where = f"{pod.metadata.namespace}/{pod.metadata.name}"
     if ran is None:  # runc could not start the command: the container never ran
-        out.error(f"pod {where} terminated (StartError)\nfailed to create containerd task: failed to create shim "
-                  "task: OCI runtime create failed: runc create failed: unable to start container process: "
-                  f'exec: "{argv[0]}": executable file not found in $PATH: unknown', 128)
+        out.error(f"pod {where} terminated (StartError)\n{message}", 128)
     elif ran.exit_code and pod.spec.restart_policy in ("Never", "OnFailure"):
         out.error(f"pod {where} terminated (Error)", ran.exit_code)
 
@@ -227,13 +210,50 @@ def _run_or_fail_start(cluster: "Model", pod: Pod, container: str, argv: list[st
     raise KubectlError("error: timed out waiting for the condition")
 
 
-def _print_program(cluster: "Model", pod: Pod, container: str, ran: Result, out: IOStreams) -> None:
-    """The program's output reaches the terminal, and the container's log (``kubectl logs`` shows it too)."""
-    text = ran.stdout + ran.stderr
-    for line in text.rstrip("\n").split("\n") if text.strip("\n") else []:
-        cluster.logs.write(pod, container, line)
-    out.print(ran.stdout.rstrip("\n"))
-    out.warn(ran.stderr.rstrip("\n"))
+def _program_output(cluster: "Model", pod: Pod, container: str, argv: list[str]) -> tuple[Optional[Result], str]:
+    """What the attached program printed and its exit code, or (None, runc's message) if it could not start.
+
+    The kubelet ran a program that ends as the container started: its output
+    is the first run's log. A command that keeps running is run here, as
+    ``kubectl exec`` would (the model's programs answer at once).
+    """
+    ended = _first_run(pod)
+    if ended is not None and ended[1] == "StartError":
+        return _failed_start(cluster, pod), ended[2] or start_error(argv[0])
+    if ended is not None:
+        stdout, stderr = cluster.logs.read_streams(pod, container, 0)
+        return Result(stdout, stderr, ended[0]), ""
+    ran = _run_or_fail_start(cluster, pod, container, argv)
+    if ran is not None:
+        _log_program(cluster, pod, container, ran)
+    return ran, start_error(argv[0])
+
+
+def _first_run(pod: Pod) -> Optional[tuple[int, str, str]]:
+    """(exit code, reason, message) of the container's first run if it has ended, else None."""
+    status = pod.status.container_statuses[0] if pod.status.container_statuses else None
+    if status is None:
+        return None
+    if status.state == "terminated":
+        return status.exit_code, status.reason, status.message
+    last = status.last_state
+    return (last.exit_code, last.reason, "") if last is not None else None
+
+
+def _failed_start(cluster: "Model", pod: Pod) -> None:
+    """The container could not start: with ``--restart=Never`` the pod failed (None: kubectl reports it);
+    otherwise the kubelet keeps retrying and kubectl's wait for a running pod times out after 1m."""
+    if pod.spec.restart_policy == "Never":
+        return None
+    cluster.advance(POD_RUNNING_TIMEOUT)
+    raise KubectlError("error: timed out waiting for the condition")
+
+
+def _log_program(cluster: "Model", pod: Pod, container: str, ran: Result) -> None:
+    """The output of a program kubectl ran itself goes to the container's log too (``kubectl logs``)."""
+    for stream, text in (("stdout", ran.stdout), ("stderr", ran.stderr)):
+        for line in text.splitlines():
+            cluster.logs.write(pod, container, line, stream)
 
 
 def _remove(cluster: "Model", pod: Pod, out: IOStreams) -> None:

@@ -10,11 +10,25 @@ starts it. A pull of an image that does not exist fails (``ErrImagePull``)
 and is retried with the kubelet's back-off (``ImagePullBackOff``: 10 s
 doubling to 5 min).
 
-A started container runs its image's program. One that ends at once (a bare
-``busybox``: ``sh`` with no terminal) is ``Completed``, then restarted: at
-once the first time, then after the back-off (``CrashLoopBackOff``, 10 s,
-20 s, 40 s ... 5 min, forgotten after 10 quiet minutes), with ``RESTARTS``
-counting. The prober checks each container as its probes say (see
+A started container runs its image's program, or its own ``command`` and
+``args``. A command that is a program the model knows to end (``nslookup
+web``, ``wget -qO- web``, ``sh -c "curl -s web"``, ``sleep 5``) runs as the
+container starts, with the pod's own network view: what it prints goes to
+the container's log (``kubectl logs``), and it exits with its exit code
+after the time it takes (at once for the network tools). Other commands
+(``sleep infinity``, a server, a command the model does not know) keep
+running. A program the model knows but the image lacks (``nslookup`` in
+nginx) cannot start: runc's ``exec`` fails, the container ends at once with
+``StartError`` and exit code 128 (containerd's ``errorStartReason``; a
+``Failed`` event ``Error: failed to create containerd task: ...``, no
+``Started``). The reason of an exit is the runtime's: containerd's CRI plugin
+(``toCRIContainerStatus``) says ``Completed`` for exit code 0 and ``Error``
+otherwise. One that ended (a bare ``busybox`` too: ``sh`` with no terminal)
+stays ended if the ``restartPolicy`` says so (``Never``; ``OnFailure`` after
+exit 0): the pod is then ``Succeeded`` or ``Failed``. Otherwise it is
+restarted: at once the first time, then after the back-off
+(``CrashLoopBackOff``, 10 s, 20 s, 40 s ... 5 min, forgotten after 10 quiet
+minutes), with ``RESTARTS`` counting, and the program runs again. The prober checks each container as its probes say (see
 ``prober``): the pod is ``Ready`` once its readiness probes pass, not ready
 after ``failureThreshold`` failures in a row (``Unhealthy`` events each
 time); ``failureThreshold`` liveness failures in a row kill the container
@@ -28,11 +42,12 @@ period), then removes the pod from the API and frees its IP.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional, Sequence
 
 from k8sedu import images
 from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
+from k8sedu.containerlogs import ContainerLogs
 from k8sedu.cni import HostLocalIPAM
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
@@ -40,11 +55,16 @@ from k8sedu.kubelet import prober
 from k8sedu.kubelet.backoff import Backoff
 from k8sedu.kubelet.image_manager import PULL_SECONDS, REPULL_SECONDS, ImageManager
 from k8sedu.objects import Container, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus
+from k8sedu.protocols import ProgramRun
 
 SANDBOX_SECONDS = 1.0  # create the pod's network namespace, run the CNI plugin
 STOP_SECONDS = 2.0  # the model's apps exit this long after SIGTERM
 SYNC_SECONDS = 1.0  # the PLEG relists every second: how soon the kubelet sees a container exit
 SIGTERM_EXIT = 143  # 128 + 15: a program ended by the SIGTERM the kubelet sends
+START_ERROR_EXIT = 128  # containerd errorStartExitCode ("the same with Docker's behavior")
+
+# Runs a container's command in a pod if it is a program that ends; None if it runs until stopped.
+Programs = Callable[[Pod, str, Sequence[str]], Optional[ProgramRun]]
 
 __all__ = ["Kubelet", "SANDBOX_SECONDS", "PULL_SECONDS", "REPULL_SECONDS", "STOP_SECONDS", "SYNC_SECONDS"]
 
@@ -74,6 +94,17 @@ def _restarts(pod: Pod, code: int) -> bool:
     return policy == "Always" or (policy == "OnFailure" and code != 0)
 
 
+def exit_reason(code: int) -> str:
+    """The reason containerd's CRI plugin gives an exited container (``toCRIContainerStatus``).
+
+    Examples
+    --------
+    >>> exit_reason(0), exit_reason(1), exit_reason(28)
+    ('Completed', 'Error', 'Error')
+    """
+    return "Completed" if code == 0 else "Error"
+
+
 def _pod_ref(pod: Pod) -> str:
     """``format.Pod``: how the kubelet names a pod in its messages."""
     return f"{pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})"
@@ -83,7 +114,8 @@ class Kubelet(Controller):
     """The kubelet of one node."""
 
     def __init__(self, node_name: str, api: APIServer, clock: Clock, recorder: Recorder,
-                 preloaded: Iterable[str] = ()):
+                 preloaded: Iterable[str] = (), logs: Optional[ContainerLogs] = None,
+                 programs: Optional[Programs] = None):
         self.node_name = node_name
         self.name = f"kubelet/{node_name}"
         self.api = api
@@ -100,6 +132,8 @@ class Kubelet(Controller):
         self.crash_backoff = Backoff()
         self.running = True  # False while the node is down: no work, no status updates
         self._paused: list[Callable[[], None]] = []
+        self.logs = logs if logs is not None else ContainerLogs()  # the node's /var/log/pods
+        self.programs = programs  # runs a command that ends (nslookup web); None: every command keeps running
 
     def stop(self) -> None:
         """The node went down: the kubelet stops doing anything."""
@@ -236,9 +270,13 @@ class Kubelet(Controller):
         run = self._runs[key] = self._runs.get(key, 0) + 1
         container = self._container(pod, name)
         self._event(pod, name, "Created", f"Created container: {name}")
-        self._event(pod, name, "Started", f"Started container {name}")
         self._set(pod, name, state="running", reason="", message="", started=True, started_at=self.clock.now,
                   ready=container.readiness_probe is None, finished_at=None, exit_code=0)
+        ran = self._command(self._fresh(pod), container)  # the program sees its pod running
+        if ran is not None and ran.start_error:  # runc could not exec the command: the container never ran
+            self._event(pod, name, "Failed", f"Error: {ran.start_error}", "Warning")
+            return self._ended_run(self._fresh(pod), name, START_ERROR_EXIT, "StartError", ran.start_error)
+        self._event(pod, name, "Started", f"Started container {name}")
         for kind, probe in (("Readiness", container.readiness_probe), ("Liveness", container.liveness_probe)):
             if probe is not None:
                 self._probes[(*key, kind)] = (0, 0)
@@ -246,6 +284,22 @@ class Kubelet(Controller):
                             lambda p, kind=kind: self._probe(p, name, kind, run), label=f"{kind.lower()} {name}")
         if images.exits_at_once(container):
             self._later(pod, 0, lambda p: self._exited(p, name, run, 0, "Completed"), label=f"exit {name}")
+        elif ran is not None:
+            self._program_ran(self._fresh(pod), name, run, ran)
+
+    def _command(self, pod: Pod, container: Container) -> Optional[ProgramRun]:
+        """Run the container's command if it is a program that ends (None: it keeps running, or none is given)."""
+        if self.programs is None or not (container.command or container.args):
+            return None
+        return self.programs(pod, container.name, container.command + container.args)
+
+    def _program_ran(self, pod: Pod, name: str, run: int, ran: ProgramRun) -> None:
+        """Log what the program printed in this run, and end the run when the program is done."""
+        for stream, text in (("stdout", ran.stdout), ("stderr", ran.stderr)):
+            for line in text.splitlines():
+                self.logs.write(pod, name, line, stream)
+        self._later(pod, ran.seconds, lambda p: self._exited(p, name, run, ran.exit_code, exit_reason(ran.exit_code)),
+                    label=f"exit {name}")
 
     def _current(self, pod: Pod, name: str, run: int) -> bool:
         status = self._status(pod, name)
@@ -253,11 +307,14 @@ class Kubelet(Controller):
 
     def _exited(self, pod: Pod, name: str, run: int, code: int, reason: str) -> None:
         """The container's program ended: record it, then restart it after the back-off."""
-        if not self._current(pod, name, run):
-            return
+        if self._current(pod, name, run):
+            self._ended_run(pod, name, code, reason)
+
+    def _ended_run(self, pod: Pod, name: str, code: int, reason: str, message: str = "") -> None:
+        """Record the run that ended, then restart the container after the back-off if its policy says so."""
         now = self.clock.now
         self._set(pod, name, state="terminated", reason=reason, exit_code=code, finished_at=now, ready=False,
-                  started=False)
+                  started=False, message=message)
         started = self._status(pod, name).started_at
         self._ended[(pod.metadata.uid, name)] = ContainerStateTerminated(code, reason, started or now, now)
         if not _restarts(pod, code):
