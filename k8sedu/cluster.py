@@ -26,7 +26,7 @@ from k8sedu.errors import KubectlError, from_status
 from k8sedu.ingress_nginx import controller_of
 from k8sedu.kube_proxy import KubeProxy
 from k8sedu.kube_proxy.iptables import save_date
-from k8sedu.network import Trace
+from k8sedu.network import Trace, check_count
 from k8sedu.objects import RESOURCE_BY_KIND
 
 
@@ -97,7 +97,10 @@ class Cluster:
     def export(self, path: Optional[str] = None) -> str:
         """The learner's own objects as one YAML file to ``kubectl apply -f`` on kind; written to ``path`` if given."""
         from k8sedu import manifests
-        return manifests.export(self.core, path)
+        try:
+            return manifests.export(self.core, path)
+        except OSError as err:  # as Go's os package words it: "open <path>: <reason>"
+            raise KubectlError(f"error: open {path}: {(err.strerror or str(err)).lower()}") from None
 
     def traffic_graph(self, namespace: str = "default", clients: tuple[str, ...] = (), nodes=None):
         """A networkx DiGraph of what carries traffic from ``clients`` (pods) or ``nodes``, with each edge's
@@ -129,6 +132,7 @@ class Cluster:
     def send(self, url: str, n: int, from_pod: Optional[str] = None, source: Optional[str] = None,
              namespace: str = "default", headers: Optional[dict] = None) -> Counter:
         """Send ``n`` requests; count who answered (pod names; failures count under None)."""
+        check_count(n)  # before anything settles or is sent
         self.settle()
         network = self.core.network
         return network.send(url, n, network.client(from_pod, source, namespace), headers=headers)

@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import ipaddress
+import math
 import random
 import uuid
 from typing import Optional
@@ -45,6 +46,7 @@ from k8sedu.controllers.deployment import DeploymentController
 from k8sedu.controllers.endpoints import EndpointsController
 from k8sedu.controllers.endpointslice import EndpointSliceController
 from k8sedu.controllers.garbagecollector import GarbageCollector
+from k8sedu.controllers.kubernetesservice import KubernetesServiceController
 from k8sedu.controllers.manager import Manager
 from k8sedu.controllers.nodeipam import NodeIpamController
 from k8sedu.controllers.nodelifecycle import NodeLifecycleController
@@ -61,6 +63,37 @@ from k8sedu.scheduler import Scheduler
 
 CLUSTER_CIDR = "10.244.0.0/16"
 KIND_SERVICE_CIDR = "10.96.0.0/16"  # kind's networking.serviceSubnet default
+
+
+# k8sedu's own bounds on simulated time (not Kubernetes limits): one day per ``advance`` keeps a call to about a
+# second of real time on a small cluster; a hundred years in all keeps every timestamp a date Go and Python print.
+MAX_ADVANCE = 86_400
+MAX_CLOCK = 100 * 365 * 86_400
+
+
+def check_advance(seconds: object, now: float) -> None:
+    """Raise a clear error unless ``seconds`` is a time ``advance`` can take from ``now``.
+
+    >>> check_advance(float("nan"), 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: advance takes a finite number of seconds, got nan
+    >>> check_advance(10 ** 12, 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: k8sedu advances at most 86400 simulated seconds (one day) per call, got 1000000000000; call advance again for more
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError(f"advance takes a number of seconds, got {type(seconds).__name__} {seconds!r}")
+    if not math.isfinite(seconds):
+        raise ValueError(f"advance takes a finite number of seconds, got {seconds}")
+    if seconds < 0:
+        raise ValueError("time only moves forward: seconds must be >= 0")
+    if seconds > MAX_ADVANCE:
+        raise ValueError(f"k8sedu advances at most {MAX_ADVANCE} simulated seconds (one day) per call, "
+                         f"got {seconds}; call advance again for more")
+    if now + seconds > MAX_CLOCK:
+        raise ValueError(f"k8sedu's clock stops at {MAX_CLOCK} seconds (100 years) after the cluster was created")
 
 
 class Core:
@@ -126,7 +159,7 @@ class Core:
         api, add = self.api, self.manager.add
         add(NodeIpamController(api, self.recorder("node-controller"), self.cluster_cidr))
         add(DeploymentController(api, self.recorder("deployment-controller"), lambda: self.clock.now))
-        add(ReplicaSetController(api, self.recorder("replicaset-controller")))
+        add(ReplicaSetController(api, self.recorder("replicaset-controller"), now=lambda: self.clock.now))
         add(DaemonSetController(api, self.recorder("daemonset-controller")))
         # kube-scheduler records through the events API; on kind it runs on the control-plane node
         scheduler_host = f"{self.name}-control-plane" if self.cloud is None else ""
@@ -134,6 +167,7 @@ class Core:
         add(EndpointSliceController(api, self.recorder("endpointslice-controller")))
         add(EndpointsController(api, self.recorder("endpoint-controller")))
         add(GarbageCollector(api))
+        add(KubernetesServiceController(api, self.clock))  # kube-apiserver keeps default/kubernetes
         self.node_lifecycle = add(NodeLifecycleController(api, self.clock, self.recorder("node-controller")))
         if self.cloud is not None:  # the cloud-controller-manager runs beside the control plane
             controller = ServiceLBController(api, self.clock, self.recorder("service-controller"), self.cloud)
@@ -151,9 +185,13 @@ class Core:
         self.manager.settle()
 
     def advance(self, seconds: float) -> None:
-        """Let ``seconds`` of simulated time pass, firing every timer that falls due."""
-        if seconds < 0:
-            raise ValueError("time only moves forward: seconds must be >= 0")
+        """Let ``seconds`` of simulated time pass, firing every timer that falls due.
+
+        Refused before anything moves: a non-number, a negative, infinite or NaN time, more than
+        ``MAX_ADVANCE`` seconds in one call (every periodic timer fires on the way, so a year would take
+        minutes of real time), or a clock past ``MAX_CLOCK`` (timestamps must stay printable).
+        """
+        check_advance(seconds, self.clock.now)
         until = self.clock.now + seconds
         self.settle()
         while (timer := self.clock.next_due(until)) is not None:

@@ -42,22 +42,69 @@ SPEAKER_IMAGE = f"quay.io/metallb/speaker:{VERSION}"
 LINUX = frozen({"kubernetes.io/os": "linux"})
 
 
-def parse_pool(addresses: str) -> list[str]:
-    """Expand ``"172.18.255.200-172.18.255.250"`` or a CIDR into addresses.
+def parse_pool(addresses: str) -> list[tuple[int, int, int]]:
+    """Read an IPAddressPool's ``addresses``: ranges (``a-b``) and CIDRs, comma-separated, IPv4 or IPv6.
+
+    Returns ``(IP version, first, last)`` per entry, as integers: a pool is never enumerated, so ``10.0.0.0/8``
+    or ``fc00::/64`` cost nothing until an address is handed out. As MetalLB (``avoidBuggyIPs: false``), a CIDR's
+    first and last addresses are usable too.
 
     Examples
     --------
     >>> parse_pool("172.18.255.200-172.18.255.202")
-    ['172.18.255.200', '172.18.255.201', '172.18.255.202']
-    >>> len(parse_pool("172.18.255.0/29"))
-    8
+    [(4, 2886926280, 2886926282)]
+    >>> [(v, hi - lo + 1) for v, lo, hi in parse_pool("10.0.0.0/8, fc00::/64")]
+    [(4, 16777216), (6, 18446744073709551616)]
+    >>> parse_pool("10.0.0.1-fc00::1")
+    Traceback (most recent call last):
+    ...
+    ValueError: invalid IP range "10.0.0.1-fc00::1": the start and the end are of different IP families
     """
-    if "-" in addresses:
-        low, high = (ipaddress.ip_address(part.strip()) for part in addresses.split("-", 1))
-        if high < low:
-            raise ValueError(f"invalid address range {addresses}: the end is before the start")
-        return [str(ipaddress.ip_address(i)) for i in range(int(low), int(high) + 1)]
-    return [str(ip) for ip in ipaddress.ip_network(addresses, strict=False)]
+    found = []
+    for entry in (part.strip() for part in addresses.split(",")):
+        if "-" in entry:
+            low, high = (ipaddress.ip_address(part.strip()) for part in entry.split("-", 1))
+            if low.version != high.version:
+                raise ValueError(f'invalid IP range "{entry}": the start and the end are of different IP families')
+            if high < low:
+                raise ValueError(f"invalid address range {entry}: the end is before the start")
+            found.append((low.version, int(low), int(high)))
+        else:
+            net = ipaddress.ip_network(entry, strict=False)
+            found.append((net.version, int(net.network_address), int(net.broadcast_address)))
+    return found
+
+
+class AddressPool:
+    """The addresses MetalLB may hand out, allocated lazily, lowest first; a released address is reused first.
+
+    The model's Services are single-stack IPv4, so only the pool's IPv4 ranges serve them.
+
+    >>> pool = AddressPool(parse_pool("fc00::/64,10.0.0.0/8"))
+    >>> pool.take(), pool.take()
+    ('10.0.0.0', '10.0.0.1')
+    >>> pool.give_back("10.0.0.0"); pool.take()
+    '10.0.0.0'
+    """
+
+    def __init__(self, ranges: list[tuple[int, int, int]]):
+        self.ranges = ranges
+        self._next = [low for _, low, _ in ranges]
+        self._returned: list[str] = []
+
+    def take(self) -> Optional[str]:
+        """The next free IPv4 address, or None when every IPv4 range is used up."""
+        if self._returned:
+            return self._returned.pop(0)
+        for i, (version, _, high) in enumerate(self.ranges):
+            if version == 4 and self._next[i] <= high:
+                self._next[i] += 1
+                return str(ipaddress.IPv4Address(self._next[i] - 1))
+        return None
+
+    def give_back(self, address: str) -> None:
+        """A Service released ``address``: hand it out next."""
+        self._returned.insert(0, address)
 
 
 class MetalLBController(Controller, Addon):
@@ -65,13 +112,13 @@ class MetalLBController(Controller, Addon):
 
     name = "metallb-controller"
 
-    def __init__(self, api: APIServer, clock: Clock, controller: Recorder, speaker: Recorder, pool: list[str],
+    def __init__(self, api: APIServer, clock: Clock, controller: Recorder, speaker: Recorder, pool: AddressPool,
                  load_balancers: dict):
         self.api = api
         self.clock = clock
         self.controller = controller
         self.speaker = speaker
-        self.free = list(pool)
+        self.free = pool
         self.load_balancers_by_service = load_balancers
 
     def watches(self) -> tuple[Watch, ...]:
@@ -93,16 +140,17 @@ class MetalLBController(Controller, Addon):
         lb = self.load_balancers_by_service.get(key)
         if svc is None or svc.spec.type != "LoadBalancer":
             if lb is not None:
-                self.free.insert(0, lb.address)
+                self.free.give_back(lb.address)
                 del self.load_balancers_by_service[key]
             return None
         if lb is None:
-            if not self.free:
+            address = self.free.take()
+            if address is None:
                 self.controller.event(svc, "AllocationFailed",
                                       f'Failed to allocate IP for "{key[0]}/{key[1]}": no available IPs',
                                       type="Warning")
                 return None
-            lb = self._assign(svc, key)
+            lb = self._assign(svc, key, address)
         announcer = self._announcer(svc, lb.address)
         if announcer != lb.announcing_node:
             lb.announcing_node = announcer
@@ -112,8 +160,7 @@ class MetalLBController(Controller, Addon):
             self.api.update(dataclasses.replace(svc, status=status))
         return None
 
-    def _assign(self, svc, key) -> LoadBalancer:
-        address = self.free.pop(0)
+    def _assign(self, svc, key, address: str) -> LoadBalancer:
         lb = LoadBalancer(f"metallb/{address}", key, address, self.clock.now, forwards_to_node_port=False,
                           internet_reachable=False, kind="MetalLB (layer 2)")
         self.load_balancers_by_service[key] = lb
@@ -142,7 +189,7 @@ def install(core: "Model", addresses: str = "") -> str:
     if "metallb" in core.addons:
         raise KubectlError("error: metallb is already installed")
     try:
-        pool = parse_pool(addresses)
+        pool = AddressPool(parse_pool(addresses))
     except ValueError as err:
         raise KubectlError(f"error: invalid MetalLB address pool {addresses!r}: {err}") from None
     controller = MetalLBController(core.api, core.clock, core.recorder("metallb-controller"),

@@ -7,7 +7,13 @@ with the fewest pods of the same owner, then the fewest pods overall (the
 default topology-spread constraint spreads a ReplicaSet's pods across nodes);
 ties are broken at random, as ``selectHost`` does, with the cluster's seeded
 random source. Binding sets ``spec.nodeName``; the kubelet takes it from
-there.
+there. A node holds at most the kubelet's ``maxPods`` (110); a pod no node
+takes stays Pending with ``FitError``'s event: each node's first failing
+filter, counted, then what preemption found (``0/3 nodes are available: 1
+node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Too
+many pods. preemption: 0/3 nodes are available: 1 Preemption is not helpful
+for scheduling, 2 No preemption victims found for incoming pod.``). The model
+has no priorities, so preemption never finds victims.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Optional
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
+from k8sedu.kubelet import MAX_PODS
 from k8sedu.objects import Node, Pod
 
 
@@ -51,11 +58,49 @@ def _nodes_changed(scheduler: "Scheduler"):
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
 
+def untolerated_taint(pod: Pod, node: Node):
+    """The node's first NoSchedule/NoExecute taint the pod does not tolerate, or None."""
+    hard = [t for t in node.spec.taints if t.effect in ("NoSchedule", "NoExecute")]
+    return next((t for t in hard if not any((not tol.key or tol.key == t.key) and tol.effect in ("", t.effect)
+                                            for tol in pod.spec.tolerations)), None)
+
+
 def tolerates(pod: Pod, node: Node) -> bool:
     """True if the pod tolerates every NoSchedule/NoExecute taint of the node."""
-    hard = [t for t in node.spec.taints if t.effect in ("NoSchedule", "NoExecute")]
-    return all(any((not tol.key or tol.key == t.key) and tol.effect in ("", t.effect) for tol in pod.spec.tolerations)
-               for t in hard)
+    return untolerated_taint(pod, node) is None
+
+
+# Filter plugins' reasons (pkg/scheduler/framework/plugins: nodeunschedulable, tainttoleration, nodeaffinity,
+# noderesources/fit.go) and the preemption plugin's (framework/preemption/preemption.go).
+UNSCHEDULABLE_REASON = "node(s) were unschedulable"
+TAINT_REASON = "node(s) had untolerated taint"
+NOT_READY = "node.kubernetes.io/not-ready"
+AFFINITY_REASON = "node(s) didn't match Pod's node affinity/selector"
+TOO_MANY_PODS = "Too many pods"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+
+
+def _histogram(reasons: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    return ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
+
+
+def fit_error(reasons: list[str]) -> str:
+    """``FitError.Error()``: every node's reason, counted and sorted, then the preemption plugin's verdict.
+
+    Only resource shortages are worth preempting for (``Unschedulable``); the other filters'
+    rejections are ``UnschedulableAndUnresolvable``.
+
+    >>> fit_error([TAINT_REASON + " {node-role.kubernetes.io/control-plane: }", TOO_MANY_PODS, TOO_MANY_PODS])
+    '0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Too many pods. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.'
+    """
+    total = len(reasons)
+    preemption = [NO_VICTIMS if r == TOO_MANY_PODS else NOT_HELPFUL for r in reasons]
+    return (f"0/{total} nodes are available: {_histogram(reasons)}. "
+            f"preemption: 0/{total} nodes are available: {_histogram(preemption)}.")
 
 
 def matches_node(pod: Pod, node: Node) -> bool:
@@ -99,12 +144,12 @@ class Scheduler(Controller):
         if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
             self._forget(key)
             return None
-        nodes = [n for n in self.api.list("Node") if self._fits(pod, n)]
+        every = self.api.list("Node")
+        reasons = {n.metadata.name: self._filter(pod, n) for n in every}
+        nodes = [n for n in every if reasons[n.metadata.name] is None]
         if not nodes:
             self._remember(key)
-            total = self.api.store.count("Node")
-            self.recorder.event(pod, "FailedScheduling",
-                                f"0/{total} nodes are available: no node fits the pod.", type="Warning")
+            self.recorder.event(pod, "FailedScheduling", fit_error(list(reasons.values())), type="Warning")
             return None
         node = self._best(pod, nodes)
         self.api.update(dataclasses.replace(pod, spec=dataclasses.replace(pod.spec, node_name=node.metadata.name)))
@@ -112,13 +157,33 @@ class Scheduler(Controller):
         self.recorder.event(pod, "Scheduled", f"Successfully assigned {key[0]}/{key[1]} to {node.metadata.name}")
         return None
 
+    def _filter(self, pod: Pod, node: Node) -> Optional[str]:
+        """The first filter plugin that rejects ``node``, as its reason; None if the pod fits."""
+        reason = self._placement(pod, node)
+        if reason is None and self.api.store.index_count("Pod", "node", node.metadata.name) + 1 > MAX_PODS:
+            return TOO_MANY_PODS  # NodeResourcesFit: the kubelet's maxPods
+        return reason
+
     @staticmethod
     def _fits(pod: Pod, node: Node) -> bool:
+        """True if ``node`` passes every filter but the resource one (which counts the node's pods)."""
+        return Scheduler._placement(pod, node) is None
+
+    @staticmethod
+    def _placement(pod: Pod, node: Node) -> Optional[str]:
         # NodeUnschedulable: a cordoned node takes only pods that tolerate its taint (daemon pods do)
         cordoned = node.spec.unschedulable and not any(
             (not t.key or t.key == UNSCHEDULABLE) and t.effect in ("", "NoSchedule") for t in pod.spec.tolerations)
-        return (node.ready and not cordoned and node.spec.pod_cidr != "" and tolerates(pod, node)
-                and matches_node(pod, node))
+        if cordoned:
+            return UNSCHEDULABLE_REASON
+        if not node.ready or node.spec.pod_cidr == "":  # the node lifecycle controller's not-ready taint
+            return f"{TAINT_REASON} {{{NOT_READY}: }}"
+        untolerated = untolerated_taint(pod, node)
+        if untolerated is not None:
+            return f"{TAINT_REASON} {{{untolerated.key}: {untolerated.value}}}"
+        if not matches_node(pod, node):
+            return AFFINITY_REASON
+        return None
 
     def _best(self, pod: Pod, nodes: list[Node]) -> Node:
         owner = _owner_uid(pod)

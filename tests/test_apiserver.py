@@ -99,7 +99,7 @@ def test_deployment_selector_must_match_template_labels(api):
 
 
 def test_generate_name_uses_five_chars_of_the_safe_alphabet(api):
-    p = api.create(Pod(ObjectMeta(generate_name="web-5d4f8c-", namespace="default")))
+    p = api.create(Pod(ObjectMeta(generate_name="web-5d4f8c-", namespace="default"), PodSpec((Container("c", "nginx"),))))
     suffix = p.metadata.name[len("web-5d4f8c-"):]
     assert len(suffix) == 5 and set(suffix) <= set(ALPHANUMS)
 
@@ -115,7 +115,7 @@ def test_pod_template_hash_has_the_real_shape_and_is_stable():
 
 
 def test_deleting_a_scheduled_pod_only_marks_it(api, clock):
-    api.create(Pod(ObjectMeta(name="p", namespace="default"), PodSpec(node_name="n1")))
+    api.create(Pod(ObjectMeta(name="p", namespace="default"), PodSpec((Container("c", "nginx"),), node_name="n1")))
     clock.now = 7
     marked = api.delete("Pod", "default", "p")
     assert marked.metadata.deletion_timestamp == 7

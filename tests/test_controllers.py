@@ -1,15 +1,19 @@
 """Controllers, each tested alone: preload the store, call reconcile(key), assert on the writes."""
 
 import dataclasses
+import random
 
 import pytest
 
+from k8sedu.apiserver.admission import UNREACHABLE
 from k8sedu.controllers.deployment import DeploymentController
 from k8sedu.controllers.endpoints import EndpointsController
 from k8sedu.controllers.endpointslice import EndpointSliceController
 from k8sedu.controllers.garbagecollector import GarbageCollector
 from k8sedu.controllers.replicaset import ReplicaSetController, deletion_rank
+from k8sedu.core import Core
 from k8sedu.events import EventLog, Recorder
+from k8sedu.kubectl import run
 from k8sedu.objects import (Container, ContainerPort, Deployment, DeploymentSpec, LabelSelector, ObjectMeta,
                             OwnerReference, Pod, PodCondition, PodSpec, PodStatus, PodTemplateSpec, ReplicaSet,
                             ReplicaSetSpec, Service, ServicePort, ServiceSpec, frozen)
@@ -230,3 +234,51 @@ def test_a_new_template_rolls_out_within_max_surge_and_max_unavailable():
     sets = {rs.metadata.name: rs.spec.replicas for rs in cluster.list("ReplicaSet")
             if rs.metadata.name.startswith("web-")}
     assert sorted(sets.values()) == [0, 4]
+
+
+# ---------------------------------------------------------------- cluster behaviour (issue 10)
+
+def test_a_deleted_kubernetes_service_comes_back_at_the_next_10_s_tick_with_the_same_cluster_ip():
+    """kube-apiserver's bootstrap controller (pkg/controlplane/controller/kubernetesservice) runs every
+    EndpointInterval (10 s): CreateOrUpdateMasterServiceIfNeeded and ReconcileEndpoints recreate
+    default/kubernetes with the range's first IP, and its Endpoints naming the API server."""
+    core = Core(nodes=1, rng=random.Random(0))
+    before = core.api.get("Service", "default", "kubernetes")
+    assert run(core, "delete svc kubernetes").exit_code == 0
+    assert core.api.try_get("Service", "default", "kubernetes") is None
+    core.advance(10 - core.now % 10)
+    after = core.api.get("Service", "default", "kubernetes")
+    assert (after.spec.cluster_ip, after.spec.ports) == (before.spec.cluster_ip, before.spec.ports) == (
+        "10.96.0.1", before.spec.ports)
+    assert after.metadata.uid != before.metadata.uid
+    endpoints = core.api.get("Endpoints", "default", "kubernetes")
+    assert [(a.ip, p.port) for s in endpoints.subsets for a in s.addresses for p in s.ports] == [
+        (core.node_ip("kind-control-plane"), 6443)]
+
+
+def test_with_every_node_down_the_node_lifecycle_controller_stops_evicting():
+    """nodelifecycle handleDisruption: with no node Ready the zone is in FullDisruption ("Entering master
+    disruption mode"): markNodeAsReachable takes the NoExecute taints off and the eviction limiter is 0.
+    When a node is Ready again the mode ends and the nodes still down are tainted and evicted anew."""
+    core = Core(nodes=2, rng=random.Random(7))
+    run(core, "create deployment web --image=nginx --replicas=4")
+    core.advance(30)
+    nodes = [n.metadata.name for n in core.api.list("Node")]
+    for name in nodes:
+        core.fail_node(name)
+    core.advance(50 + 600)
+    web = [p for p in core.api.list("Pod", "default")]
+    assert web and all(p.metadata.deletion_timestamp is None for p in web)  # nothing evicted
+    assert core.node_lifecycle.full_disruption
+    for node in core.api.list("Node"):
+        assert {(t.key, t.effect) for t in node.spec.taints if t.key == UNREACHABLE} == {(UNREACHABLE, "NoSchedule")}
+    core.recover_node("kind-control-plane")
+    assert not core.node_lifecycle.full_disruption
+    worker = core.api.get("Node", "", "kind-worker")
+    assert (UNREACHABLE, "NoExecute") in {(t.key, t.effect) for t in worker.spec.taints}
+    on_worker = lambda: [p for p in core.api.store.by_index("Pod", "node", "kind-worker") if p.metadata.namespace == "default"]
+    assert on_worker()
+    core.advance(299)
+    assert all(p.metadata.deletion_timestamp is None for p in on_worker())
+    core.advance(1)
+    assert on_worker() and all(p.metadata.deletion_timestamp is not None for p in on_worker())

@@ -6,7 +6,11 @@ a write is checked (the namespace exists, the name is valid), defaulted
 a class-less Ingress gets the default IngressClass),
 validated with the real error texts, given what the registry allocates
 (``generateName`` suffixes, ClusterIPs), and only then stored. A rejected write
-raises a ``StatusError`` and changes nothing.
+raises a ``StatusError`` and changes nothing: not the store, not the
+allocators, and not the seeded random source either (the real server draws a
+``generateName`` suffix and a ClusterIP before it validates; the model puts
+the random state back, so re-running a refused command hands out the same
+names and addresses afterwards as before).
 
 Pods are deleted gracefully, as the real registry does: ``delete`` only sets
 ``deletionTimestamp``; the kubelet removes the pod once its containers stopped.
@@ -18,7 +22,7 @@ import dataclasses
 import random
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import errors, validation
+from k8sedu.apiserver import errors, labels, validation
 from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError, raise_if_invalid
 from k8sedu.apiserver.names import generate_name
 from k8sedu.apiserver.services import ServiceRegistry, default_service
@@ -61,7 +65,15 @@ class APIServer:
         return self._strategies.get(kind) or _STORE_AS_SENT
 
     def create(self, obj: Any) -> Any:
-        """Admit, default, validate, allocate, then store a new object."""
+        """Admit, default, validate, allocate, then store a new object; a refusal draws nothing."""
+        state = self._rng.getstate()
+        try:
+            return self._create(obj)
+        except StatusError:
+            self._rng.setstate(state)
+            raise
+
+    def _create(self, obj: Any) -> Any:
         obj = self._admit_namespace_and_name(obj)
         strategy = self.strategy(obj.kind)
         obj = strategy.prepare_for_create(obj)
@@ -72,8 +84,17 @@ class APIServer:
             raise
 
     def update(self, obj: Any) -> Any:
-        """Validate and store a new version of an existing object."""
+        """Validate and store a new version of an existing object; a refusal draws nothing."""
+        state = self._rng.getstate()
+        try:
+            return self._update(obj)
+        except StatusError:
+            self._rng.setstate(state)
+            raise
+
+    def _update(self, obj: Any) -> Any:
         old = self.store.get(obj.kind, obj.metadata.namespace, obj.metadata.name)
+        raise_if_invalid(obj, labels.validate_metadata_labels(obj))
         strategy = self.strategy(obj.kind)
         new = self.store.update(strategy.prepare_for_update(obj, old))
         strategy.release(old, new)
@@ -104,7 +125,7 @@ class APIServer:
         if not obj.metadata.name and obj.metadata.generate_name:
             obj = dataclasses.replace(obj, metadata=dataclasses.replace(
                 obj.metadata, name=self._unused_name(obj)))
-        raise_if_invalid(obj, validation.validate_name(obj))
+        raise_if_invalid(obj, validation.validate_name(obj) + labels.validate_metadata_labels(obj))
         return obj
 
     def _unused_name(self, obj: Any) -> str:

@@ -72,6 +72,15 @@ def already_exists(kind: str, name: str) -> StatusError:
     return StatusError("AlreadyExists", f'{RESOURCE_BY_KIND[kind].qualified} "{name}" already exists', 409)
 
 
+def internal_error(cause: str) -> StatusError:
+    """``errors.NewInternalError``: ``Internal error occurred: <cause>``, a 500 (an allocator's full range).
+
+    >>> internal_error("failed to allocate a serviceIP: range is full").message
+    'Internal error occurred: failed to allocate a serviceIP: range is full'
+    """
+    return StatusError("InternalError", f"Internal error occurred: {cause}", 500)
+
+
 def namespace_not_found(namespace: str) -> StatusError:
     return not_found("Namespace", namespace)
 

@@ -18,6 +18,19 @@ class RangeFull(Exception):
     pass
 
 
+def static_band(cidr_size: int) -> int:
+    """``calculateRangeOffset``: ``min(max(16, size/16), 256)``, or 0 for a range of 16 addresses or fewer.
+
+    Examples
+    --------
+    >>> static_band(16), static_band(256), static_band(65536), static_band(2 ** 20)
+    (0, 16, 256, 256)
+    """
+    if cidr_size <= 16:
+        return 0
+    return min(max(16, cidr_size // 16), 256)
+
+
 class IPAllocator:
     """Hands out and takes back IPs from one CIDR."""
 
@@ -25,8 +38,9 @@ class IPAllocator:
         self.network = ipaddress.ip_network(cidr)
         self._rng = rng
         self._base = int(self.network.network_address)
-        self._size = self.network.num_addresses - 2  # no network or broadcast address
-        self._static = min(max(16, self._size // 16), 256)
+        # no network address, and for IPv4 no broadcast address either (NewAllocatorCIDRRange)
+        self._size = self.network.num_addresses - (2 if self.network.version == 4 else 1)
+        self._static = static_band(self.network.num_addresses)
         self._used: set[int] = set()
 
     def __contains__(self, ip: str) -> bool:
@@ -42,7 +56,10 @@ class IPAllocator:
             raise ValueError(f"the provided IP ({ip}) is not in the valid range. "
                              f"The range of valid IPs is {self.network}")
         offset = int(ipaddress.ip_address(ip)) - self._base
-        if offset in self._used or not 1 <= offset <= self._size:
+        if not 1 <= offset <= self._size:  # the network or broadcast address: outside what it hands out
+            raise ValueError(f"the provided IP ({ip}) is not in the valid range. "
+                             f"The range of valid IPs is {self.network}")
+        if offset in self._used:
             raise ValueError("provided IP is already allocated")
         self._used.add(offset)
 

@@ -19,7 +19,9 @@ class PortAllocator:
         self.low, self.high = low, high
         self._rng = rng
         size = high - low + 1
-        self._static = min(max(16, size // 16), 128)
+        # no static band for 16 ports or fewer (calculateRangeOffset); the real band for 30000-32767 is
+        # size/32 = 86 ports, the model's size/16 clamped to 128 (kept: it decides which ports the seed hands out)
+        self._static = 0 if size <= 16 else min(max(16, size // 16), 128)
         self._used: set[int] = set()
 
     @property

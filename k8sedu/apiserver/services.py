@@ -25,8 +25,8 @@ import dataclasses
 import random
 from typing import Optional
 
-from k8sedu.apiserver import validation
-from k8sedu.apiserver.errors import FieldError, InvalidError, raise_if_invalid
+from k8sedu.apiserver import errors, validation
+from k8sedu.apiserver.errors import FieldError, InvalidError, StatusError, raise_if_invalid
 from k8sedu.apiserver.ipallocator import IPAllocator, RangeFull
 from k8sedu.apiserver.portallocator import PortAllocator
 from k8sedu.objects import (ClientIPConfig, LoadBalancerStatus, Service, ServicePort, ServiceStatus,
@@ -179,7 +179,7 @@ class ServiceRegistry:
             svc = self._allocate_cluster_ip(svc, old, taken)
             svc = self._allocate_node_ports(svc, old, taken)
             return self._allocate_health_check_port(svc, old, taken)
-        except InvalidError:
+        except StatusError:  # Invalid, or Internal for a full range
             self._undo(taken)
             raise
 
@@ -190,13 +190,17 @@ class ServiceRegistry:
         if not needs_cluster_ip(svc) or (old is not None and spec.cluster_ip == old.spec.cluster_ip
                                          and spec.cluster_ip):
             return svc
-        try:
-            if spec.cluster_ip:
-                self.ips.allocate(spec.cluster_ip)
-                ip = spec.cluster_ip
-            else:
+        if not spec.cluster_ip:
+            try:
                 ip = self.ips.allocate_next()
-        except (ValueError, RangeFull) as err:
+            except RangeFull as err:
+                raise errors.internal_error(f"failed to allocate a serviceIP: {err}") from None
+            taken.append(("ip", ip))
+            return dataclasses.replace(svc, spec=dataclasses.replace(spec, cluster_ip=ip, cluster_ips=(ip,)))
+        try:
+            self.ips.allocate(spec.cluster_ip)
+            ip = spec.cluster_ip
+        except ValueError as err:
             raise InvalidError("Service", svc.metadata.name, [FieldError(
                 "spec.clusterIPs", "Invalid value", f"failed to allocate IP {spec.cluster_ip}: {err}",
                 _GoValue(f'["{spec.cluster_ip}"]'))]) from None
@@ -214,14 +218,14 @@ class ServiceRegistry:
             if number and (port.protocol, number) in held:
                 ports.append(port)
                 continue
-            try:
-                if number:
+            if not number:
+                number = _next_node_port(allocator)
+            else:
+                try:
                     allocator.allocate(number)
-                else:
-                    number = allocator.allocate_next()
-            except ValueError as err:
-                raise InvalidError("Service", svc.metadata.name, [FieldError(
-                    f"spec.ports[{i}].nodePort", "Invalid value", str(err), port.node_port)]) from None
+                except ValueError as err:
+                    raise InvalidError("Service", svc.metadata.name, [FieldError(
+                        f"spec.ports[{i}].nodePort", "Invalid value", str(err), port.node_port)]) from None
             taken.append(("port", (port.protocol, number)))
             ports.append(dataclasses.replace(port, node_port=number))
         return dataclasses.replace(svc, spec=dataclasses.replace(svc.spec, ports=tuple(ports)))
@@ -242,7 +246,7 @@ class ServiceRegistry:
                 allocator.allocate(spec.health_check_node_port)
                 number = spec.health_check_node_port
             else:
-                number = allocator.allocate_next()
+                number = _next_node_port(allocator)
         except ValueError as err:
             raise InvalidError("Service", svc.metadata.name, [FieldError(
                 "spec.healthCheckNodePort", "Invalid value",
@@ -258,6 +262,14 @@ class ServiceRegistry:
             else:
                 proto, port = value
                 self.node_ports[proto].release(port)
+
+
+def _next_node_port(allocator: PortAllocator) -> int:
+    """``AllocateNext``, or the registry's Internal error when the range is full (``initNodePorts``)."""
+    try:
+        return allocator.allocate_next()
+    except ValueError as err:
+        raise errors.internal_error(f"failed to allocate a nodePort: {err}") from None
 
 
 def _node_ports(svc: Service) -> set[tuple[str, int]]:

@@ -12,9 +12,10 @@ the namespace and name checks every kind gets.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Callable, Optional
 
-from k8sedu.apiserver import admission, configmaps, ingress, validation
+from k8sedu.apiserver import admission, configmaps, endpoints, ingress, podspec
 from k8sedu.apiserver.errors import raise_if_invalid
 from k8sedu.apiserver.services import ServiceRegistry
 
@@ -51,17 +52,33 @@ class ServiceStrategy(Strategy):
 
 
 class PodStrategy(Strategy):
-    """Pods: the DefaultTolerationSeconds admission plugin on create (``admission.admit_pod``)."""
+    """Pods: the DefaultTolerationSeconds admission plugin on create (``admission.admit_pod``), then validation."""
 
     def prepare_for_create(self, obj: Any) -> Any:
-        return admission.admit_pod(obj)
+        obj = admission.admit_pod(dataclasses.replace(obj, spec=podspec.default_pod_spec(obj.spec)))
+        raise_if_invalid(obj, podspec.validate_pod(obj))
+        return obj
+
+
+class ValidatedStrategy(Strategy):
+    """A kind whose writes are only validated, by ``validate(obj)`` (create and update alike)."""
+
+    def __init__(self, validate: Callable[[Any], list]):
+        self.validate = validate
+
+    def prepare_for_create(self, obj: Any) -> Any:
+        raise_if_invalid(obj, self.validate(obj))
+        return obj
+
+    def prepare_for_update(self, obj: Any, old: Any) -> Any:
+        return self.prepare_for_create(obj)
 
 
 class DeploymentStrategy(Strategy):
     """Deployments: the selector must match the template's labels, and so on (apps/validation)."""
 
     def prepare_for_create(self, obj: Any) -> Any:
-        raise_if_invalid(obj, validation.validate_deployment(obj))
+        raise_if_invalid(obj, podspec.validate_deployment(obj))
         return obj
 
     def prepare_for_update(self, obj: Any, old: Any) -> Any:
@@ -117,4 +134,7 @@ def strategies(services: ServiceRegistry, ingress_classes: Callable[[], list]) -
         "Ingress": IngressStrategy(ingress_classes),
         "IngressClass": IngressClassStrategy(),
         "ConfigMap": ConfigMapStrategy(),
+        "ReplicaSet": ValidatedStrategy(podspec.validate_replicaset),
+        "Endpoints": ValidatedStrategy(endpoints.validate_endpoints),
+        "EndpointSlice": ValidatedStrategy(endpoints.validate_endpoint_slice),
     }

@@ -12,6 +12,7 @@ import ipaddress
 import re
 from typing import Any
 
+from k8sedu.apiserver import labels
 from k8sedu.apiserver.errors import FieldError
 
 DNS1035_FMT = "[a-z]([-a-z0-9]*[a-z0-9])?"
@@ -119,6 +120,7 @@ def validate_service(svc: Any) -> list[FieldError]:
     if needs_ports and not spec.ports:
         errs.append(FieldError("spec.ports", "Required value"))
     errs += _port_errors(spec.ports)
+    errs += labels.validate_labels(spec.selector, "spec.selector")
     errs += _type_errors(spec)
     errs += _policy_errors(spec)
     return errs
@@ -240,32 +242,3 @@ def _port_errors(ports) -> list[FieldError]:
                                    f"{{Port:{port.port}, Protocol:\"{port.protocol}\"}}"))
         seen_ports.add(key)
     return errs
-
-
-def validate_deployment(dep: Any) -> list[FieldError]:
-    """Check replicas, selector and that the selector matches the template labels."""
-    errs: list[FieldError] = []
-    spec = dep.spec
-    if spec.replicas < 0:
-        errs.append(FieldError("spec.replicas", "Invalid value",
-                               "must be greater than or equal to 0", spec.replicas))
-    if not spec.selector.match_labels:
-        errs.append(FieldError("spec.selector", "Required value"))
-    elif not spec.selector.matches(spec.template.metadata.labels):
-        shown = "map[string]string{" + ", ".join(
-            f'"{k}":"{v}"' for k, v in spec.template.metadata.labels.items()) + "}"
-        errs.append(FieldError("spec.template.metadata.labels", "Invalid value",
-                               "`selector` does not match template `labels`", _Raw(shown)))
-    if not spec.template.spec.containers:
-        errs.append(FieldError("spec.template.spec.containers", "Required value"))
-    return errs
-
-
-class _Raw:
-    """A value printed bare in an error body (Go's %v of a map)."""
-
-    def __init__(self, text: str):
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text

@@ -16,6 +16,15 @@ for daemon pods and static pods, whose tolerations have no limit. Then it is
 evicted (deleted), and its ReplicaSet creates a replacement on a healthy node.
 The evicted pods stay ``Terminating`` until the node comes back, because only
 its kubelet can confirm they stopped.
+
+When no node is Ready at all, the controller does not trust what it sees
+(``handleDisruption``: the zone's state is ``FullDisruption``, and with every
+zone so it logs "Controller detected that all Nodes are not-Ready. Entering
+master disruption mode"): it takes the NoExecute taints off every node
+(``markNodeAsReachable``) and stops evicting, since the fault is more likely
+its own network than every node at once. The NoSchedule taints stay. When a
+node is Ready again it leaves that mode, and the nodes still down are tainted
+NoExecute anew, their pods' tolerations counting from then.
 """
 
 from __future__ import annotations
@@ -64,6 +73,10 @@ def toleration_seconds(pod) -> Optional[float]:
     return None if seconds is None else float(max(seconds, 0))
 
 
+def _ready(node) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in node.status.conditions)
+
+
 def silent_conditions(conditions, now: float) -> tuple:
     """The node's conditions once its kubelet stopped posting status (``tryUpdateNodeHealth``)."""
     return tuple(dataclasses.replace(c, status="Unknown", reason="NodeStatusUnknown",
@@ -79,6 +92,8 @@ class NodeLifecycleController(Controller):
         self.clock = clock
         self.recorder = recorder
         self.silent_since: dict[str, float] = {}  # node -> when its kubelet stopped posting status
+        self.tainted_at: dict[str, float] = {}  # node -> when it got the NoExecute unreachable taint
+        self.full_disruption = False  # every node not Ready: no NoExecute taints, no evictions
 
     def watches(self) -> tuple[Watch, ...]:
         # new nodes are registered; failures are driven by missing heartbeats (timers), not by events
@@ -90,6 +105,7 @@ class NodeLifecycleController(Controller):
 
     def kubelet_resumed(self, node: str) -> None:
         self.silent_since.pop(node, None)
+        self.tainted_at.pop(node, None)
         obj = self.api.get("Node", "", node)
         taints = tuple(t for t in obj.spec.taints if t.key != UNREACHABLE)
         now = self.clock.now
@@ -100,6 +116,7 @@ class NodeLifecycleController(Controller):
         self.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, taints=taints),
                                             status=dataclasses.replace(obj.status, conditions=conditions)))
         self.recorder.event(obj, "NodeReady", f"Node {node} status is now: NodeReady")
+        self._handle_disruption()
 
     def reconcile(self, key) -> Optional[Result]:
         """Record that a new node joined, as the controller's first sight of it does."""
@@ -120,8 +137,32 @@ class NodeLifecycleController(Controller):
         self.recorder.event(obj, "NodeNotReady", f"Node {node} status is now: NodeNotReady")
         for pod in self.api.store.by_index("Pod", "node", node):
             self._mark_not_ready(pod)
+        self._start_evictions(node)
+        self._handle_disruption()
+
+    def _start_evictions(self, node: str) -> None:
+        """From now, evict each pod of ``node`` once its toleration of the NoExecute taint runs out."""
+        self.tainted_at[node] = self.clock.now
         for delay in sorted({toleration_seconds(p) for p in self.api.store.by_index("Pod", "node", node)} - {None}):
-            self.clock.call_later(delay, lambda: self._evict(node, since), label=f"{self.name} evict {node}")
+            self.clock.call_later(delay, lambda: self._evict(node), label=f"{self.name} evict {node}")
+
+    def _handle_disruption(self) -> None:
+        """``handleDisruption`` for the one zone of the model's clusters: enter or leave full disruption."""
+        nodes = self.api.list("Node")
+        all_down = bool(nodes) and not any(_ready(n) for n in nodes)
+        if all_down and not self.full_disruption:
+            self.full_disruption = True  # "Entering master disruption mode": no NoExecute taints, no evictions
+            for obj in nodes:
+                taints = tuple(t for t in obj.spec.taints if not (t.key == UNREACHABLE and t.effect == "NoExecute"))
+                if taints != obj.spec.taints:
+                    self.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, taints=taints)))
+        elif not all_down and self.full_disruption:
+            self.full_disruption = False  # "Exiting master disruption mode": the nodes still down are tainted anew
+            for obj in nodes:
+                if obj.metadata.name in self.silent_since:
+                    taints = obj.spec.taints + (Taint(UNREACHABLE, "NoExecute"),)
+                    self.api.update(dataclasses.replace(obj, spec=dataclasses.replace(obj.spec, taints=taints)))
+                    self._start_evictions(obj.metadata.name)
 
     def _mark_not_ready(self, pod) -> None:
         conditions = tuple(PodCondition(c.type, "False") if c.type in ("Ready", "ContainersReady") else c
@@ -130,10 +171,10 @@ class NodeLifecycleController(Controller):
             self.api.update(dataclasses.replace(pod, status=dataclasses.replace(pod.status, conditions=conditions)))
             self.recorder.event(pod, "NodeNotReady", "Node is not ready", type="Warning")
 
-    def _evict(self, node: str, since: float) -> None:
-        if self.silent_since.get(node) != since:
-            return  # the node came back in time
-        tainted_at = since + GRACE_PERIOD
+    def _evict(self, node: str) -> None:
+        tainted_at = self.tainted_at.get(node)
+        if tainted_at is None or self.full_disruption:
+            return  # the node came back in time, or every node is down and evictions stopped
         for pod in self.api.store.by_index("Pod", "node", node):
             seconds = toleration_seconds(pod)
             if pod.metadata.deletion_timestamp is None and seconds is not None \

@@ -7,12 +7,18 @@ count equals ``spec.replicas``. New pods are named by ``generateName``:
 pods that hurt least first, as ``getPodsToDelete`` ranks them: unscheduled
 before scheduled, Pending before Running, not-ready before ready, the most
 recently ready first, then the newest.
+
+Like the real controller it creates at most ``burstReplicas`` (500) pods per
+sync and comes back for the rest. The model also stops at 150000 pods in the
+cluster, Kubernetes' published limit: past it the ReplicaSet is still
+accepted, and a ``FailedCreate`` Warning event says why its pods were not
+created, in the API server's words.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key, owner_keys
@@ -20,14 +26,19 @@ from k8sedu.events import Recorder
 from k8sedu.objects import ObjectMeta, OwnerReference, Pod, ReplicaSet, ReplicaSetStatus
 
 PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+BURST_REPLICAS = 500  # replicaset_controller.go: BurstReplicas, the most pods one sync creates or deletes
+MAX_CLUSTER_PODS = 150_000  # k8sedu's own bound, at Kubernetes' published limit ("Considerations for large clusters")
+RESYNC = 1.0  # simulated seconds before the next batch: the model's pace for the real controller's rate-limited client
 
 
 class ReplicaSetController(Controller):
     name = "replicaset-controller"
 
-    def __init__(self, api: APIServer, recorder: Recorder):
+    def __init__(self, api: APIServer, recorder: Recorder, now: Callable[[], float] = lambda: 0.0):
         self.api = api
         self.recorder = recorder
+        self._now = now
+        self._resume: dict = {}  # key -> when the next batch may start (the model's stand-in for expectations)
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("ReplicaSet", own_key), Watch("Pod", owner_keys("ReplicaSet")))
@@ -39,15 +50,29 @@ class ReplicaSetController(Controller):
             return None
         active = [p for p in self.api.store.owned_by("Pod", namespace, rs.metadata.uid) if is_active(p)]
         diff = rs.spec.replicas - len(active)
+        again = None
+        wait = self._resume.get(key, 0.0) - self._now()
+        if diff > 0 and wait > 0:
+            return Result(requeue_after=wait)
+        self._resume.pop(key, None)
         if diff > 0:
-            for _ in range(diff):
+            room = MAX_CLUSTER_PODS - self.api.store.count("Pod")
+            for _ in range(min(diff, BURST_REPLICAS, max(room, 0))):
                 active.append(self._create_pod(rs))
+            if room < min(diff, BURST_REPLICAS):
+                self.recorder.event(rs, "FailedCreate", f'Error creating: pods "{rs.metadata.name}-" is forbidden: '
+                                    f"k8sedu models up to {MAX_CLUSTER_PODS} pods, Kubernetes' published limit",
+                                    type="Warning")
+            elif diff > BURST_REPLICAS:
+                self._resume[key] = self._now() + RESYNC
+                again = Result(requeue_after=RESYNC)
         elif diff < 0:
-            for pod in sorted(active, key=deletion_rank)[:-diff]:
+            for pod in sorted(active, key=deletion_rank)[:min(-diff, BURST_REPLICAS)]:
                 self.api.delete("Pod", namespace, pod.metadata.name)
                 self.recorder.event(rs, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
+            again = Result(requeue_after=RESYNC) if -diff > BURST_REPLICAS else None
         self._write_status(rs)
-        return None
+        return again
 
     def _create_pod(self, rs: ReplicaSet) -> Pod:
         template = rs.spec.template

@@ -156,9 +156,17 @@ def find(tokens: list[str]) -> tuple[Command, list[str]]:
     return cmd, rest
 
 
+# Linux's MAX_ARG_STRLEN (32 pages): no single argument a shell passes to kubectl is longer. k8sedu holds the whole
+# line to it, so splitting (shlex is quadratic in a token's length) stays fast.
+MAX_LINE = 131_072
+
+
 def _tokens(command: str) -> list[str]:
     if not isinstance(command, str):
         raise KubectlError(f"error: a kubectl command is a string, like \"get pods\" (got {type(command).__name__})")
+    if len(command) > MAX_LINE:
+        raise KubectlError(f"error: k8sedu takes command lines up to {MAX_LINE} characters (a shell would refuse a "
+                           "longer argument: Argument list too long)")
     try:
         tokens = shlex.split(command)
     except ValueError as err:
@@ -185,7 +193,7 @@ def _suggestions(typed: str) -> str:
     """cobra's "Did you mean this?": close in edit distance (<= 2), a prefix, or a listed alias, in command order."""
     names = _command_order()
     found = [n for n in names
-             if _distance(typed.lower(), n.lower()) <= 2 or n.lower().startswith(typed.lower())
+             if abs(len(typed) - len(n)) <= 2 and _distance(typed.lower(), n.lower()) <= 2 or n.lower().startswith(typed.lower())
              or typed.lower() in SUGGEST_FOR.get(n, ())]
     return "\n\nDid you mean this?\n" + "\n".join(f"\t{n}" for n in found) if found else ""
 

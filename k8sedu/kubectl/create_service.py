@@ -89,7 +89,7 @@ def build_service(name: str, namespace: str, kind: str, p: Parsed) -> Service:
     ports = []
     for spec in tcp:
         port = parse_tcp(spec)
-        if p.values.get("node-port", 0) > 0:
+        if p.values.get("node-port", 0) != 0:  # a negative one goes to the server too, which refuses it
             port = ServicePort(port.port, port.target_port, port.name, port.protocol, p["node-port"])
         ports.append(port)
     labels = frozen({"app": name})

@@ -80,6 +80,18 @@ def _atoi(text: str) -> int:
         raise KubectlError(f'error: strconv.Atoi: parsing "{text}": invalid syntax') from None
 
 
+def _go_atoi(text: str) -> Union[int, str]:
+    """A number if Go's ``strconv.Atoi`` reads one (an optional sign, then digits), else the text.
+
+    >>> _go_atoi("-1"), _go_atoi("+80"), _go_atoi("http")
+    (-1, 80, 'http')
+    """
+    digits = text[1:] if text[:1] in "+-" else text
+    if digits.isascii() and digits.isdigit() and len(digits) <= 19:
+        return int(text)
+    return text
+
+
 def build_service(obj: Any, p: Parsed, namespace: str) -> Service:
     """Generate the Service for ``obj`` from the flags (the ``service/v2`` generator)."""
     selector = parse_labels(p["selector"]) if p["selector"] else selector_for(obj)
@@ -94,7 +106,7 @@ def build_service(obj: Any, p: Parsed, namespace: str) -> Service:
             raise usage_error("couldn't find port via --port flag or introspection", PATH)
     target: Union[int, str, None] = None
     if p["target-port"]:
-        target = int(p["target-port"]) if p["target-port"].isdigit() else p["target-port"]
+        target = _go_atoi(p["target-port"])  # strconv.Atoi: "-1" and "+80" are numbers, the rest a port name
     ports = []
     for i, (port, protocol) in enumerate(exposed):
         name = f"port-{i + 1}" if len(exposed) > 1 else ""

@@ -228,6 +228,8 @@ def build(args: Sequence[str], selector: str = "", select_all: bool = False,
             raise KubectlError("error: at least one resource must be specified to use a selector")
         return Target(types=tuple(types), selector=parse_selector(selector))
     if names:
+        if not types:  # an empty type (``get '' web``): the REST mapper finds no resource ""
+            raise KubectlError(f'error: the server doesn\'t have a resource type "{args[0]}"')
         if len(types) > 1:
             raise KubectlError("error: you must specify only one resource")
         _no_names_across_namespaces(types, all_namespaces)

@@ -42,13 +42,15 @@ period), then removes the pod from the API and frees its IP.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import ipaddress
 from typing import Callable, Iterable, Optional, Sequence
 
 from k8sedu import images
 from k8sedu.apiserver import APIServer
 from k8sedu.clock import Clock
 from k8sedu.containerlogs import ContainerLogs
-from k8sedu.cni import HostLocalIPAM
+from k8sedu.cni import HostLocalIPAM, RangeExhausted
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
 from k8sedu.kubelet import prober
@@ -109,6 +111,11 @@ def _pod_ref(pod: Pod) -> str:
     """``format.Pod``: how the kubelet names a pod in its messages."""
     return f"{pod.metadata.name}_{pod.metadata.namespace}({pod.metadata.uid})"
 
+
+# --max-pods: the kubelet's default capacity of 110 pods per node (KubeletConfiguration.MaxPods), which the
+# scheduler's NodeResourcesFit filter checks ("Too many pods").
+MAX_PODS = 110
+SANDBOX_RETRY_SECONDS = 10  # the pod worker's next sync after a failed sandbox (kubelet's backoff starts at 10 s)
 
 class Kubelet(Controller):
     """The kubelet of one node."""
@@ -225,12 +232,25 @@ class Kubelet(Controller):
         if pod.spec.host_network:  # no network namespace of its own, no CNI call: the node's IP
             ip = pod.status.host_ip
         else:
-            ip = self.ipam.allocate()
+            try:
+                ip = self.ipam.allocate()
+            except RangeExhausted as err:  # the CNI ADD fails; the kubelet retries the sandbox on a later sync
+                return self._sandbox_failed(pod, err)
             self._ips[(pod.metadata.namespace, pod.metadata.name)] = ip
         status = dataclasses.replace(pod.status, pod_ip=ip, pod_ips=(ip,), conditions=_conditions(True, False))
         pod = self.api.update(dataclasses.replace(pod, status=status)) or pod
         for c in pod.spec.containers:
             self._later(pod, 0, lambda p, name=c.name: self._ensure_image(p, name), label=f"start {c.name}")
+
+    def _sandbox_failed(self, pod: Pod, err: Exception) -> None:
+        """containerd's answer when host-local IPAM has no address left, as the kubelet records it."""
+        cidr = ipaddress.ip_network(self.api.get("Node", "", self.node_name).spec.pod_cidr)
+        sandbox = hashlib.sha256(pod.metadata.uid.encode()).hexdigest()
+        self.recorder.event(pod, "FailedCreatePodSandBox",
+                            f'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network '
+                            f'for sandbox "{sandbox}": plugin type="ptp" failed (add): failed to allocate for range 0: '
+                            f"{err}: {cidr.network_address + 1}-{cidr.broadcast_address - 1}", type="Warning")
+        self._later(pod, SANDBOX_RETRY_SECONDS, self._sandbox_ready)
 
     # ------------------------------------------------------------ images (images.go EnsureImageExists)
 

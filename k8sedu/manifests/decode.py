@@ -241,13 +241,85 @@ def to_object(doc: dict, namespace: str) -> Any:
 
 
 def documents(data: Any, source: str) -> list[dict]:
-    """Flatten what ``apply`` was given (a dict, a list, ``kind: List``) into object documents."""
-    if isinstance(data, list):
-        return [d for item in data for d in documents(item, source)]
-    if isinstance(data, dict) and data.get("kind") == "List" and data.get("apiVersion") == "v1":
-        items = data.get("items")
-        if items is not None and not isinstance(items, list):
-            raise KubectlError(f'error: error validating "{source}": error validating data: invalid object to '
-                               "validate" + VALIDATE_HINT)
-        return [d for item in items or () for d in documents(item, source)]
-    return [data]
+    """Flatten what ``apply`` was given (a dict, a list, ``kind: List``) into object documents.
+
+    A Python manifest must hold what JSON holds: anything else (a tuple, a set, bytes) is refused by name before
+    anything is sent.
+
+    >>> documents({"kind": "ConfigMap", "data": ("a",)}, "STDIN")
+    Traceback (most recent call last):
+    ...
+    k8sedu.errors.KubectlError: error: error validating "STDIN": error validating data: data is a tuple, not a JSON value (use dict, list, str, int, float, bool or None); if you choose to ignore these errors, turn validation off with --validate=false
+    """
+    check_json_data(data, source)
+    return _flatten(data, source)
+
+
+_JSON_VALUES = (dict, list, str, int, float, bool, type(None))
+MAX_DEPTH = 10000  # go's encoding/json and go-yaml refuse deeper nesting
+
+
+def check_json_data(data: Any, source: str) -> None:
+    """Refuse a Python manifest holding a non-JSON value, a container that holds itself, or nesting past 10000.
+
+    Iterative, and a path is spelled out only for the error (shortened), so a hostile structure costs its size.
+
+    >>> loop = []; loop.append(loop)
+    >>> check_json_data({"data": loop}, "STDIN")
+    Traceback (most recent call last):
+    ...
+    k8sedu.errors.KubectlError: error: error validating "STDIN": error validating data: data[0] holds itself (JSON cannot); if you choose to ignore these errors, turn validation off with --validate=false
+    """
+    paths: list[tuple[int, str]] = [(-1, "")]  # (parent, step) per visited value: the path, built on demand
+    on_path: set[int] = set()
+    stack: list[tuple[Any, int, int]] = [(data, 0, 0)]  # (value, its entry in paths, depth); None value = leave
+    while stack:
+        value, entry, depth = stack.pop()
+        if entry < 0:
+            on_path.discard(depth)  # leaving the container whose id was stashed in ``depth``
+            continue
+        problem = ""
+        if not isinstance(value, _JSON_VALUES):
+            problem = f"is a {type(value).__name__}, not a JSON value (use dict, list, str, int, float, bool or None)"
+        elif depth > MAX_DEPTH:
+            problem = f"is nested deeper than {MAX_DEPTH} levels"
+        elif isinstance(value, (dict, list)) and id(value) in on_path:
+            problem = "holds itself (JSON cannot)"
+        if problem:
+            raise KubectlError(f'error: error validating "{source}": error validating data: '
+                               f"{_path(paths, entry)} {problem}" + VALIDATE_HINT)
+        if isinstance(value, (dict, list)):
+            on_path.add(id(value))
+            stack.append((None, -1, id(value)))
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, child in items:
+                paths.append((entry, f".{key}" if isinstance(value, dict) else f"[{key}]"))
+                stack.append((child, len(paths) - 1, depth + 1))
+
+
+def _path(paths: list[tuple[int, str]], entry: int, limit: int = 120) -> str:
+    steps = []
+    while entry > 0:
+        entry, step = paths[entry]
+        steps.append(step)
+    text = "".join(reversed(steps)).lstrip(".") or "the manifest"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _flatten(data: Any, source: str) -> list[dict]:
+    """Lists and ``kind: List`` items, in order, into documents; iterative (a list may be nested 10000 deep)."""
+    found: list = []
+    stack: list = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict) and item.get("kind") == "List" and item.get("apiVersion") == "v1":
+            items = item.get("items")
+            if items is not None and not isinstance(items, list):
+                raise KubectlError(f'error: error validating "{source}": error validating data: invalid object to '
+                                   "validate" + VALIDATE_HINT)
+            stack.extend(reversed(items or []))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+        else:
+            found.append(item)
+    return found

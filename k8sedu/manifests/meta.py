@@ -111,8 +111,14 @@ def items(value: Any) -> list[dict]:
 
 
 def labels(value: Any) -> Any:
-    """Return a label or annotation map as the model keeps it: read-only, strings only."""
-    return frozen({str(k): str(v) for k, v in (value or {}).items()})
+    """Return a label or annotation map as the model keeps it: read-only, strings only.
+
+    A null value is Go's zero value for a string, as the API server decodes it: ``{a: null}`` is ``a: ""``.
+
+    >>> dict(labels({"a": None}))
+    {'a': ''}
+    """
+    return frozen({str(k): "" if v is None else str(v) for k, v in (value or {}).items()})
 
 
 def integer(value: Any, default: int = 0) -> int:

@@ -125,8 +125,31 @@ class Network:
         return from_outside(self.core, req, dst_ip)
 
     def send(self, url: str, n: int, client: Client, headers: Optional[dict] = None) -> Counter:
-        """Send ``n`` requests; count who answered (pod names, or a host outside; failures under None)."""
+        """Send ``n`` requests; count who answered (pod names, or a host outside; failures under None).
+
+        ``n`` is a whole number from 1 to ``MAX_SEND`` (k8sedu's own bound: each request is traced hop by hop, so
+        a hundred million would run for hours); anything else is refused before a request is sent.
+        """
+        check_count(n)
         return Counter(_answered_by(self.request(url, client, headers)) for _ in range(n))
+
+
+MAX_SEND = 100_000
+
+
+def check_count(n: object) -> None:
+    """Refuse a request count ``send`` cannot take, naming the bound.
+
+    >>> check_count(10 ** 8)
+    Traceback (most recent call last):
+    ...
+    ValueError: k8sedu sends at most 100000 requests per call, got n=100000000
+    """
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"send takes a whole number of requests, got n={n!r}")
+    if not 1 <= n <= MAX_SEND:
+        raise ValueError(f"k8sedu sends at most {MAX_SEND} requests per call, got n={n}" if n > 0 else
+                         f"send needs at least one request, got n={n}")
 
 
 def _answered_by(trace: Trace) -> Optional[str]:

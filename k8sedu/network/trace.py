@@ -145,8 +145,27 @@ def parse_url(url: str, headers: Optional[dict] = None) -> Target:
         raise KubectlError("curl: (3) URL rejected: Malformed input to a URL function")
     default = 443 if parts.scheme == "https" else 80
     given = {k.lower(): v for k, v in (headers or {}).items()}
-    return Target(parts.hostname, parts.port or default, parts.path or "/", given.get("host", parts.hostname),
+    return Target(parts.hostname, _port(parts) or default, parts.path or "/", given.get("host", parts.hostname),
                   parts.scheme, given.get("user-agent", "-"))
+
+
+# curl's urlapi.c (CURLUE_BAD_PORT_NUMBER), as curl 8 prints it for a URL it cannot parse (exit code 3)
+BAD_PORT = "curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535"
+
+
+def _port(parts) -> Optional[int]:
+    """The URL's port, or None for none; curl's error for anything but a decimal number up to 65535.
+
+    >>> _port(urlsplit("http://web:99999/"))
+    Traceback (most recent call last):
+    ...
+    k8sedu.errors.KubectlError: curl: (3) URL rejected: Port number was not a decimal number between 0 and 65535
+    """
+    text = parts.netloc.rpartition("@")[2].rpartition("]")[2]
+    given = text.partition(":")[2] if ":" in text else ""
+    if given and not (given.isascii() and given.isdigit() and int(given) <= 65535):
+        raise KubectlError(BAD_PORT)
+    return int(given) if given else None
 
 
 def is_ip(host: str) -> bool:
