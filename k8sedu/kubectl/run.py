@@ -36,6 +36,7 @@ from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import output
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
+from k8sedu.kubectl.expose import parse_labels
 from k8sedu.kubectl.flags import Parsed, array, boolean, string, usage_error
 from k8sedu.kubectl.programs import one_command, run_program, start_error
 from k8sedu.kubectl.streams import IOStreams, Result
@@ -55,15 +56,7 @@ IMAGE = re.compile(r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]+)?/)?
 
 def _labels(text: str, name: str) -> dict[str, str]:
     """``--labels a=b,c=d`` (``generate.ParseLabels``), or ``run=<name>``."""
-    if not text:
-        return {"run": name}
-    labels = {}
-    for pair in text.split(","):
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise KubectlError(f"error: invalid label spec: {pair}")
-        labels[key] = value
-    return labels
+    return parse_labels(text) if text else {"run": name}
 
 
 def build_pod(p: Parsed, name: str, namespace: str, restart: str) -> Pod:
