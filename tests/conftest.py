@@ -1,13 +1,15 @@
-"""Shared fixtures: real, small fakes (a store and a clock), never mocks."""
+"""Shared fixtures: real, small fakes (a store and a clock), never mocks; a seeded cluster with ``web``."""
 
 import itertools
+import random
 
 import pytest
+from kubectl_results import out
 
+from k8sedu import Cluster
 from k8sedu.apiserver import APIServer
 from k8sedu.apiserver.store import Store
 from k8sedu.objects import Namespace, ObjectMeta
-import random
 
 
 class FakeClock:
@@ -32,3 +34,18 @@ def api(store, clock):
     for ns in ("default", "kube-system"):
         server.create(Namespace(ObjectMeta(name=ns)))
     return server
+
+
+@pytest.fixture
+def cluster():
+    """A seeded kind-like cluster (files that need another one define their own ``cluster``)."""
+    return Cluster(seed=7)
+
+
+@pytest.fixture
+def web(cluster):
+    """Three nginx pods behind a ClusterIP Service ``web``, ten seconds after they were created."""
+    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
+    out(cluster.core, "expose deployment web --port=80")
+    cluster.advance(10)
+    return cluster

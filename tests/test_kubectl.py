@@ -289,20 +289,6 @@ def test_label_selectors():
 
 # ================================================================ 6. commands on a seeded cluster
 
-@pytest.fixture
-def cluster():
-    return Cluster(seed=7)
-
-
-@pytest.fixture
-def web(cluster):
-    """Three nginx pods behind a Service ``web``, ten seconds after they were created."""
-    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
-    out(cluster.core, "expose deployment web --port=80")
-    cluster.advance(10)
-    return cluster
-
-
 DNSUTILS = """\
 apiVersion: v1
 kind: Pod

@@ -15,20 +15,6 @@ from k8sedu import Cluster
 from k8sedu.kubectl import run
 
 
-@pytest.fixture
-def cluster():
-    return Cluster(seed=7)
-
-
-@pytest.fixture
-def web(cluster):
-    """Three nginx pods behind a ClusterIP Service ``web``, ten seconds after they were created."""
-    out(cluster.core, "create deployment web --image=nginx:1.27 --replicas=3 --port=80")
-    out(cluster.core, "expose deployment web --port=80")
-    cluster.advance(10)
-    return cluster
-
-
 def pods(cluster, prefix=""):
     return [p for p in cluster.api.list("Pod", "default") if p.metadata.name.startswith(prefix)]
 
