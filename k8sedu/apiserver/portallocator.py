@@ -19,9 +19,8 @@ class PortAllocator:
         self.low, self.high = low, high
         self._rng = rng
         size = high - low + 1
-        # no static band for 16 ports or fewer (calculateRangeOffset); the real band for 30000-32767 is
-        # size/32 = 86 ports, the model's size/16 clamped to 128 (kept: it decides which ports the seed hands out)
-        self._static = 0 if size <= 16 else min(max(16, size // 16), 128)
+        # calculateRangeOffset: min(max(16, size/32), 128), none for 16 ports or fewer; 86 for 30000-32767
+        self._static = 0 if size <= 16 else min(max(16, size // 32), 128)
         self._used: set[int] = set()
 
     @property
@@ -45,7 +44,7 @@ class PortAllocator:
         Examples
         --------
         >>> alloc = PortAllocator(random.Random(0))
-        >>> 30000 + 128 <= alloc.allocate_next() <= 32767
+        >>> 30000 + 86 <= alloc.allocate_next() <= 32767
         True
         """
         for low, high in ((self.low + self._static, self.high), (self.low, self.low + self._static - 1)):
