@@ -1,4 +1,4 @@
-"""Auto-graded checks for the course: each one asks the live model, never a stored answer.
+"""Checks for service discovery (notebook 05): scaling, FQDNs, DNS queries, kube-proxy's probabilities.
 
 A check cell in a notebook or exercise calls one of these functions with the
 learner's answer, and usually with the cluster the learner built:
@@ -42,38 +42,14 @@ from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
+from k8sedu.checks.base import CheckFailed, NotAnswered, number, ok, require
 from k8sedu.errors import KubectlError
 
-__all__ = ["CheckFailed", "NotAnswered", "check_fqdn", "check_probability", "check_query_count",
+__all__ = ["check_fqdn", "check_probability", "check_query_count",
            "check_scaled_service"]
 
 SETTLE_SECONDS = 10  # simulated time a check lets pass after running the learner's command
 _SCRATCH_IMAGE = "in28min/currency-exchange:0.0.1-RELEASE"
-
-
-class CheckFailed(AssertionError):
-    """The answer is wrong: ``str(err)`` says what is wrong, then ``Hint: ...``."""
-
-    def __init__(self, problem: str, hint: str):
-        super().__init__(f"{problem}\nHint: {hint}")
-        self.problem = problem
-        self.hint = hint
-
-
-class NotAnswered(AssertionError):
-    """The answer is still the placeholder ``...``."""
-
-
-# ---------------------------------------------------------------- helpers
-
-def _require(answer: Any, what: str) -> None:
-    __tracebackhide__ = True  # IPython and pytest hide this frame: the learner sees their cell and the message
-    if answer is Ellipsis:
-        raise NotAnswered(f"not answered yet: replace ... with {what}")
-
-
-def _ok(message: str) -> None:
-    print(f"✓ {message}")
 
 
 def _service_rules(cluster: Cluster, service: str, namespace: str, node: str) -> list[str]:
@@ -92,19 +68,6 @@ def _probability(rule: str) -> Optional[str]:
     return found.group(1) if found else None
 
 
-def _number(answer: Any) -> Optional[float]:
-    if isinstance(answer, bool):
-        return None
-    if isinstance(answer, (int, float, Fraction)):
-        return float(answer)
-    if isinstance(answer, str):
-        try:
-            return float(Fraction(answer.strip()))
-        except (ValueError, ZeroDivisionError):
-            return None
-    return None
-
-
 # ---------------------------------------------------------------- scaling
 
 def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: Any = None,
@@ -116,7 +79,7 @@ def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: An
     """
     __tracebackhide__ = True
     if command is not None:
-        _require(command, f"the kubectl command line (a string) that scales {name} to {replicas} replicas")
+        require(command, f"the kubectl command line (a string) that scales {name} to {replicas} replicas")
         if not isinstance(command, str):
             raise CheckFailed(f"The command should be a string, not {type(command).__name__}.",
                               'Write it in quotes, as you would type it after "kubectl".')
@@ -143,7 +106,7 @@ def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: An
         raise CheckFailed(f"kube-proxy on {node} has {len(rules)} endpoint rules for {name}, not {replicas}.",
                           "kube-proxy writes one KUBE-SEP jump per ready endpoint; let time pass with "
                           "cluster.advance(10) and check again.")
-    _ok(f"deployment/{name} runs {replicas} ready pods, the Service has {replicas} ready endpoints, and "
+    ok(f"deployment/{name} runs {replicas} ready pods, the Service has {replicas} ready endpoints, and "
         f"kube-proxy on {node} spreads new connections over {replicas} KUBE-SEP chains.")
 
 
@@ -180,7 +143,7 @@ def check_fqdn(answer: Any, cluster: Cluster, from_namespace: str = "default",
     The name is resolved from the first Running pod in ``from_namespace``.
     """
     __tracebackhide__ = True
-    _require(answer, f"the fully qualified DNS name of Service {service} (a string)")
+    require(answer, f"the fully qualified DNS name of Service {service} (a string)")
     if not isinstance(answer, str) or not answer.strip():
         raise CheckFailed(f"The answer should be a DNS name in a string, not {answer!r}.",
                           "Write it in quotes, like the names you passed to nslookup.")
@@ -211,7 +174,7 @@ def check_fqdn(answer: Any, cluster: Cluster, from_namespace: str = "default",
                           f"completed it from the search list: {tried}.",
                           "A fully qualified name spells out every label, down to the cluster domain that "
                           "ends each search domain in /etc/resolv.conf.")
-    _ok(f"{name} is the FQDN of Service {service}: it resolves to {svc.spec.cluster_ip} from namespace "
+    ok(f"{name} is the FQDN of Service {service}: it resolves to {svc.spec.cluster_ip} from namespace "
         f"{from_namespace} ({len(dns.queries)} quer{'y' if len(dns.queries) == 1 else 'ies'}: {tried}).")
 
 
@@ -228,7 +191,7 @@ def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                       namespace: str = "default") -> None:
     """Check ``answer`` against the number of DNS queries ``from_pod`` sends to resolve ``name``."""
     __tracebackhide__ = True
-    _require(answer, f"the number of DNS queries (a whole number) the pod sends for {name!r}")
+    require(answer, f"the number of DNS queries (a whole number) the pod sends for {name!r}")
     if isinstance(answer, bool) or not isinstance(answer, int):
         raise CheckFailed(f"The answer should be a whole number of queries, not {answer!r}.",
                           "Count the names the resolver tries, up to and including the one that answers.")
@@ -239,7 +202,7 @@ def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                                     "run the cells above again.") from None
     tried = " -> ".join(f"{q} {rcode}" for q, rcode in dns.queries)
     if answer == len(dns.queries):
-        _ok(f"{name} takes {answer} quer{'y' if answer == 1 else 'ies'} from {from_pod}: {tried}")
+        ok(f"{name} takes {answer} quer{'y' if answer == 1 else 'ies'} from {from_pod}: {tried}")
         return
     resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
     dots = name.rstrip(".").count(".")
@@ -267,8 +230,8 @@ def check_probability(answer: Any, n: int, rule: int = 1) -> None:
     __tracebackhide__ = True
     if not 1 <= rule <= n:
         raise ValueError(f"rule must be between 1 and n={n}, got {rule}")
-    _require(answer, f"the probability on rule {rule} of the KUBE-SVC chain for {n} endpoints (a number such as 0.75)")
-    value = _number(answer)
+    require(answer, f"the probability on rule {rule} of the KUBE-SVC chain for {n} endpoints (a number such as 0.75)")
+    value = number(answer)
     if value is None:
         raise CheckFailed(f"{answer!r} is not a number.", "Write a number such as 0.75, or a fraction string such as '3/4'.")
     rules = _scratch_rules(n)
@@ -277,7 +240,7 @@ def check_probability(answer: Any, n: int, rule: int = 1) -> None:
     share = f"1/{n - rule + 1}"
     if abs(value - expected) < 5e-4:
         shown = f"--probability {printed}" if printed else "no probability: it always matches"
-        _ok(f"With {n} endpoints, rule {rule} of the KUBE-SVC chain carries {shown} ({share}).")
+        ok(f"With {n} endpoints, rule {rule} of the KUBE-SVC chain carries {shown} ({share}).")
         return
     raise CheckFailed(f"{answer} is not what kube-proxy writes on rule {rule} of {n}.", _probability_hint(value, n, rule))
 
