@@ -102,11 +102,13 @@ class Cluster:
         except OSError as err:  # as Go's os package words it: "open <path>: <reason>"
             raise KubectlError(f"error: open {path}: {(err.strerror or str(err)).lower()}") from None
 
-    def traffic_graph(self, namespace: str = "default", clients: tuple[str, ...] = (), nodes=None):
-        """A networkx DiGraph of what carries traffic from ``clients`` (pods) or ``nodes``, with each edge's
-        share of new connections as the rules give it (``k8sedu.viz.traffic_graph``)."""
+    def traffic_graph(self, namespace: str = "default", clients: tuple[str, ...] = (), nodes=None,
+                      outside: tuple[str, ...] = ()):
+        """A networkx DiGraph of what carries traffic from ``clients`` (pods), ``nodes`` or ``outside``
+        (``"internet"``, ``"vpc"``), with each edge's share of new connections as the rules give it
+        (``k8sedu.viz.traffic_graph``)."""
         from k8sedu import viz
-        return viz.traffic_graph(self.core, namespace, clients, nodes)
+        return viz.traffic_graph(self.core, namespace, clients, nodes, outside)
 
     # ------------------------------------------------------------ DNS and traffic
 

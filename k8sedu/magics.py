@@ -33,7 +33,8 @@ READS_MANIFESTS = ("apply", "delete")
 
 
 def show_error(message: str) -> None:
-    """Print ``message`` in red on standard error (kubectl writes its errors there)."""
+    """Print ``message`` in red on standard error (kubectl writes its errors there), after what stdout already has."""
+    sys.stdout.flush()  # a terminal shows stdout's lines before the error that followed them; so does the notebook
     sys.stderr.write(f"{RED}{message}{RESET}\n")
     sys.stderr.flush()
 

@@ -1,4 +1,4 @@
-"""The traffic graph and the widget panel, tested without a browser or a kernel.
+"""The traffic graph's shares, tested without a browser or a kernel (drawing: test_viz_figure.py; panels: test_widgets.py).
 
 The graph's shares come from the rules (tests/test_dataplane.py checks them
 against the walker and send() on random clusters); here, named cases.
@@ -106,51 +106,3 @@ def test_the_graph_reads_the_rules_without_drawing_random_numbers_or_touching_af
     assert all(len(cluster.kube_proxy(n.metadata.name).recent) == 0 for n in cluster.list("Node"))
 
 
-def test_layout_is_deterministic_and_groups_pods_by_node(cluster):
-    graph = viz.traffic_graph(cluster.core, clients=(client(cluster),))
-    assert viz.layout(graph) == viz.layout(viz.traffic_graph(cluster.core, clients=(client(cluster),)))
-    pods = [n for n in graph if n.startswith("pod/")]
-    ys = sorted(pods, key=lambda n: -viz.layout(graph)[n][1])
-    nodes = [graph.nodes[n]["node"] for n in ys]
-    assert nodes == sorted(nodes)
-
-
-def test_draw_highlights_the_traced_path(cluster):
-    import matplotlib
-    matplotlib.use("Agg")
-    trace = cluster.request("http://currency-exchange:8000/", from_pod=client(cluster))
-    graph = viz.traffic_graph(cluster.core, clients=(client(cluster),))
-    assert viz._trace_edges(graph, trace) == {(f"client/{client(cluster)}", "svc/currency-exchange"),
-                                              ("svc/currency-exchange", f"pod/{trace.pod}")}
-    ax = viz.draw(graph, trace=trace)
-    assert ax.get_title() == ""
-
-
-def test_layout_puts_drops_below_the_pods():
-    graph = nx.DiGraph()
-    graph.add_node("pod/a", kind="pod", node="n1")
-    graph.add_node("drop/web", kind="drop")
-    positions = viz.layout(graph)
-    assert positions["pod/a"] == (2.0, 0.0) and positions["drop/web"] == (2.0, -1.0)
-
-
-def test_the_panel_scales_the_deployment_and_reports_endpoints_and_traffic(cluster):
-    from k8sedu.widgets import ServiceDiscoveryPanel
-    panel = ServiceDiscoveryPanel(cluster, "currency-exchange", "http://currency-exchange:8000/", client(cluster))
-    panel.render = lambda send=False: None  # drawing is tested above; here the logic only
-    panel.replicas.value = 3
-    assert cluster.get("Deployment", "currency-exchange").spec.replicas == 3
-    text = panel.summary(send=True)
-    pods = cluster.pod_names({"app": "currency-exchange"})
-    assert len(pods) == 3 and all(p in text for p in pods)
-    assert "currency-exchange -> NOERROR" in text
-    panel.name.value = "nope"
-    assert "nope -> NXDOMAIN" in panel.summary()
-
-
-def test_the_panel_reads_the_service_from_its_url_as_curl_parses_it(cluster):
-    from k8sedu.widgets import ServiceDiscoveryPanel
-    panel = ServiceDiscoveryPanel(cluster, "currency-exchange",
-                                  "currency-exchange.default.svc.cluster.local:8000/x", client(cluster))
-    assert panel.name.value == "currency-exchange.default.svc.cluster.local"
-    assert panel.summary().startswith(cluster.kubectl("get endpoints currency-exchange"))

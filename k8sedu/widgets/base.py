@@ -1,0 +1,119 @@
+"""What every panel shares: a row of controls, a text pane and a picture that changes in place.
+
+A panel acts on its cluster only through the public API a learner could
+type (``cluster.kubectl(...)``, ``cluster.send(...)``), and every control has
+a Python value (``panel.replicas.value = 3`` does what dragging does), so a
+panel's logic is tested without a browser. The picture is an
+``ipywidgets.Image``: a ``viz.TrafficFigure`` keeps its artists and redraws
+only when the graph changed, and the old picture stays until the new PNG is
+ready. Text goes into an ``HTML`` widget, never an ``Output`` widget, so
+nothing a panel prints lands in a notebook cell's outputs (which nbval would
+compare).
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Iterable, Optional
+
+import ipywidgets as w
+
+from k8sedu import viz
+from k8sedu.errors import KubectlError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cluster import Cluster
+    from k8sedu.network import Trace
+
+GREEN, RED, GREY = "#007A5A", "#B34400", "#555555"  # darker Okabe-Ito bluish green and vermillion, for text
+
+
+def pre(text: str) -> str:
+    """Monospace text that scrolls sideways instead of wrapping, like a terminal."""
+    return (f'<pre style="margin:0 0 6px 0; overflow-x:auto; white-space:pre; font-size:12px; '
+            f'line-height:1.3">{html.escape(text)}</pre>')
+
+
+def good(text: str) -> str:
+    return f'<div style="color:{GREEN}">✓ {html.escape(text)}</div>'
+
+
+def bad(text: str) -> str:
+    return f'<div style="color:{RED}">✗ {html.escape(text)}</div>'
+
+
+def note(text: str) -> str:
+    return f'<div style="color:{GREY}">{html.escape(text)}</div>'
+
+
+def counts_html(counts, reason: str) -> str:
+    """Who answered how many requests; failures with the model's reason, never a bare count."""
+    lines = [good(f"{pod}: {hits}") for pod, hits in sorted(counts.items(), key=lambda kv: str(kv[0])) if pod]
+    if counts.get(None):
+        lines.append(bad(f"{counts[None]} failed: {reason}"))
+    return "".join(lines)
+
+
+def failure_reason(cluster: "Cluster", url: str, **where) -> str:
+    """Why a request like the ones that failed fails: one more request's trace says it."""
+    trace = cluster.request(url, **where)
+    return trace.reason or trace.error
+
+
+def trace_html(trace: "Trace") -> str:
+    head = good(f"{trace.status} from {trace.server}") if trace.ok else bad(f"failed: {trace.reason}")
+    return head + pre(str(trace))
+
+
+class Panel:
+    """Controls on top, then the text pane, then the picture with the legend beside it."""
+
+    def __init__(self, cluster: "Cluster", title: str = ""):
+        self.cluster = cluster
+        self.text = w.HTML()
+        self.image = w.Image(format="svg+xml", layout=w.Layout(max_width="100%", height="auto"))
+        self.figure = viz.TrafficFigure(title, legend=False)
+        self.pictures_sent = 0  # PNGs shipped to the browser: only when the picture changed
+
+    def controls(self) -> list:
+        """The widgets of the top row (each panel says which)."""
+        raise NotImplementedError
+
+    @property
+    def widget(self) -> w.Widget:
+        legend = w.Image(value=viz.legend_png(), format="png", layout=w.Layout(width="184px", height="auto"))
+        picture = w.HBox([self.image, legend], layout=w.Layout(overflow="auto", align_items="flex-start"))
+        return w.VBox([w.HBox(self.controls(), layout=w.Layout(flex_flow="row wrap")), self.text, picture])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        self.refresh()
+        display(self.widget)
+
+    def refresh(self) -> None:
+        """Recompute the text and the picture from the cluster as it is now."""
+        raise NotImplementedError
+
+    def show(self, text: str, graph=None, highlight: Iterable = (), counts: Optional[dict] = None,
+             title: Optional[str] = None) -> None:
+        """Put the new picture in place (only if it changed), then the text, so the two change together."""
+        if graph is not None and self.figure.update(graph, highlight, counts, title):
+            self.image.value = self.figure.svg()
+            self.pictures_sent += 1
+        if self.text.value != text:
+            self.text.value = text
+
+    def run(self, command: str) -> str:
+        """Run one kubectl command: its output, or kubectl's error in red (the model changed nothing)."""
+        try:
+            return pre(f"$ kubectl {command}\n{self.cluster.kubectl(command)}")
+        except KubectlError as err:
+            return pre(f"$ kubectl {command}") + bad(str(err))
+
+
+def client_pod(cluster: "Cluster", client: Optional[str], namespace: str = "default") -> Optional[str]:
+    """The given client pod, or None."""
+    if client is not None:
+        cluster.get("Pod", client, namespace)  # kubectl's NotFound if it does not exist
+    return client
