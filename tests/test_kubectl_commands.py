@@ -63,7 +63,7 @@ def test_describe_service_follows_the_reference_layout(web):
         "IPs:                      10.96.88.14\n"
         "Port:                     <unset>  80/TCP\n"
         "TargetPort:               80/TCP\n"
-        "NodePort:                 <unset>  32588/TCP\n"
+        "NodePort:                 <unset>  32546/TCP\n"
         "Endpoints:                10.244.1.2:80,10.244.1.3:80,10.244.2.2:80\n"
         "Session Affinity:         None\n"
         "External Traffic Policy:  Cluster\n"
@@ -255,7 +255,7 @@ def test_create_service_generators(cluster):
         "NAME         TYPE           CLUSTER-IP     EXTERNAL-IP   PORT(S)                      AGE",
         "ext          ExternalName   <none>         example.com   <none>                       0s",
         "kubernetes   ClusterIP      10.96.0.1      <none>        443/TCP                      5m",
-        "lb           LoadBalancer   10.96.42.141   <pending>     80:30578/TCP,443:31520/TCP   0s",
+        "lb           LoadBalancer   10.96.42.141   <pending>     80:30536/TCP,443:31478/TCP   0s",
         "np           NodePort       10.96.14.211   <none>        80:30080/TCP                 0s",
         "web          ClusterIP      10.96.73.45    <none>        80/TCP                       0s"]
     svc = cluster.get("Service", "web")
@@ -412,7 +412,7 @@ def test_patch_switches_a_service_type_and_keeps_its_cluster_ip(web):
     ip = web.get("Service", "web").spec.cluster_ip
     assert out(web.core, "patch svc web -p '{\"spec\":{\"type\":\"LoadBalancer\"}}'") == "service/web patched"
     svc = web.get("Service", "web")
-    assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 32588)
+    assert (svc.spec.type, svc.spec.cluster_ip, svc.spec.ports[0].node_port) == ("LoadBalancer", ip, 32546)
     assert out(web.core, "patch svc web --type=merge -p '{\"spec\":{\"type\":\"ClusterIP\"}}'") == "service/web patched"
     assert web.get("Service", "web").spec.ports[0].node_port == 0
     assert out(web.core, "patch svc web -p 'spec: {type: ClusterIP}'") == "service/web patched (no change)"
