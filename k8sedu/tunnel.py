@@ -5,7 +5,8 @@ foreground process on the host that adds a route for the service CIDR through
 the cluster's node and, for each LoadBalancer Service, "sets their Ingress to
 their ClusterIP", so EXTERNAL-IP shows the ClusterIP. Only the host running
 the tunnel gets the route. In the model, stopping the tunnel also clears the
-addresses it wrote.
+addresses it wrote, and only those: a Service whose address another
+controller (MetalLB) wrote is left alone, so the two never fight over it.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ class Tunnel(Controller, Addon):
         svc = self.api.try_get("Service", *key)
         if svc is None or svc.spec.type != "LoadBalancer":
             return None
-        ingress = (LoadBalancerIngress(ip=svc.spec.cluster_ip, ip_mode="VIP"),) if self.running else ()
-        status = ServiceStatus(LoadBalancerStatus(ingress))
-        if svc.status != status:
-            self.api.update(dataclasses.replace(svc, status=status))
+        ours = ServiceStatus(LoadBalancerStatus((LoadBalancerIngress(ip=svc.spec.cluster_ip, ip_mode="VIP"),)))
+        empty = ServiceStatus(LoadBalancerStatus(()))
+        if self.running and svc.status == empty:
+            self.api.update(dataclasses.replace(svc, status=ours))
+        elif not self.running and svc.status == ours:
+            self.api.update(dataclasses.replace(svc, status=empty))
         return None
 
 

@@ -109,3 +109,22 @@ def test_the_host_source_is_the_machine_that_runs_kind(clusters):
     """source="host" only exists next to a kind cluster; a cloud has a VPC and the internet."""
     with pytest.raises(KubectlError, match='source="host" is the machine that runs kind'):
         clusters["aws"].request("http://localhost/", source="host")
+
+
+def test_a_stopped_minikube_tunnel_and_metallb_never_fight_over_a_services_address():
+    """Gap found writing notebook 03: the stopped tunnel kept clearing what MetalLB wrote (controllers did not settle)."""
+    cluster = Cluster(seed=3)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE --replicas=2 "
+                    "--port=8000")
+    cluster.kubectl("expose deployment currency-exchange --type=LoadBalancer --port=8000")
+    cluster.minikube_tunnel()
+    svc = cluster.get("Service", "currency-exchange")
+    assert svc.status.load_balancer.ingress[0].ip == svc.spec.cluster_ip  # the tunnel's address: the ClusterIP
+    cluster.minikube_tunnel(running=False)
+    assert cluster.get("Service", "currency-exchange").status.load_balancer.ingress == ()
+    cluster.install("metallb", addresses="172.18.255.200-172.18.255.250")
+    cluster.advance(10)
+    assert cluster.get("Service", "currency-exchange").status.load_balancer.ingress[0].ip == "172.18.255.200"
+    cluster.minikube_tunnel()  # a tunnel started later leaves MetalLB's address alone
+    cluster.minikube_tunnel(running=False)
+    assert cluster.get("Service", "currency-exchange").status.load_balancer.ingress[0].ip == "172.18.255.200"
