@@ -13,6 +13,8 @@ and the logic is tested without a browser:
 - ``ChaosPanel``: delete a pod, fail a node, break readiness; the Service recovers.
 - ``ServiceDiscoveryPanel``: notebook 05's scale + resolve + send, built from the above.
 
+``lab()`` builds the currency system on a cluster of its own for a notebook's "Try it" panel.
+
 Every control calls the public API a learner could type (``cluster.kubectl``,
 ``cluster.send``, ``cluster.request``, ``cluster.resolve``), so a panel never
 does anything the notebook text could not show.
@@ -22,10 +24,11 @@ from k8sedu.widgets.chaos import ChaosPanel
 from k8sedu.widgets.discovery import ServiceDiscoveryPanel
 from k8sedu.widgets.dns import DnsExplorer
 from k8sedu.widgets.ingress import IngressTester
+from k8sedu.widgets.lab import lab
 from k8sedu.widgets.packetwalk import PacketWalk
 from k8sedu.widgets.scale import ScaleDeployment
 from k8sedu.widgets.servicetype import ServiceTypeSwitcher
 from k8sedu.widgets.traffic import TrafficExplorer
 
 __all__ = ["ChaosPanel", "DnsExplorer", "IngressTester", "PacketWalk", "ScaleDeployment", "ServiceDiscoveryPanel",
-           "ServiceTypeSwitcher", "TrafficExplorer"]
+           "ServiceTypeSwitcher", "TrafficExplorer", "lab"]
