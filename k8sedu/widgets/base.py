@@ -34,6 +34,16 @@ def pre(text: str) -> str:
             f'line-height:1.3">{html.escape(text)}</pre>')
 
 
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]], colours: tuple[str, ...] = ()) -> str:
+    """An HTML table whose cells do not wrap (names and URLs stay on one line); ``colours`` per row, optional."""
+    head = "".join(f'<th style="text-align:left; padding-right:1em">{html.escape(h)}</th>' for h in header)
+    body = "".join("<tr>" + "".join(f'<td style="text-align:left; padding-right:1em; white-space:nowrap; '
+                                    f'color:{colour if i == len(row) - 1 else "inherit"}">{html.escape(cell)}</td>'
+                                    for i, cell in enumerate(row)) + "</tr>"
+                   for row, colour in zip(rows, colours or ("inherit",) * len(rows)))
+    return f'<div style="overflow-x:auto"><table style="font-size:12px">{"<tr>" + head + "</tr>"}{body}</table></div>'
+
+
 def good(text: str) -> str:
     return f'<div style="color:{GREEN}">✓ {html.escape(text)}</div>'
 
@@ -71,7 +81,7 @@ class Panel:
     def __init__(self, cluster: "Cluster", title: str = ""):
         self.cluster = cluster
         self.text = w.HTML()
-        self.image = w.Image(format="svg+xml", layout=w.Layout(max_width="100%", height="auto"))
+        self.image = w.Image(format="svg+xml", layout=w.Layout(max_width="calc(100% - 190px)", height="auto"))
         self.figure = viz.TrafficFigure(title, legend=False)
         self.pictures_sent = 0  # PNGs shipped to the browser: only when the picture changed
 
@@ -81,8 +91,9 @@ class Panel:
 
     @property
     def widget(self) -> w.Widget:
-        legend = w.Image(value=viz.legend_png(), format="png", layout=w.Layout(width="184px", height="auto"))
-        picture = w.HBox([self.image, legend], layout=w.Layout(overflow="auto", align_items="flex-start"))
+        legend = w.Image(value=viz.legend_png(), format="png", layout=w.Layout(width="184px", min_width="184px",
+                                                                                height="auto"))
+        picture = w.HBox([self.image, legend], layout=w.Layout(align_items="flex-start"))
         return w.VBox([w.HBox(self.controls(), layout=w.Layout(flex_flow="row wrap")), self.text, picture])
 
     def _ipython_display_(self) -> None:

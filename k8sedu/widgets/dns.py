@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
 from k8sedu.errors import KubectlError
-from k8sedu.widgets.base import GREEN, RED, Panel, bad, good, note, pre
+from k8sedu.widgets.base import GREEN, RED, Panel, bad, good, note, pre, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
@@ -47,10 +46,8 @@ class DnsExplorer(Panel):
         except KubectlError as err:
             self.show(pre(conf) + bad(str(err)))
             return
-        rows = "".join(f'<tr><td>{i}</td><td><code>{html.escape(q)}</code></td>'
-                       f'<td style="color:{GREEN if rcode == "NOERROR" else RED}">{rcode}</td></tr>'
-                       for i, (q, rcode) in enumerate(answer.queries, 1))
-        table = f"<table><tr><th>#</th><th>query sent</th><th>answer</th></tr>{rows}</table>"
+        queries = table(("#", "query sent", "answer"), [(str(i), q, rcode) for i, (q, rcode) in enumerate(answer.queries, 1)],
+                        tuple(GREEN if rcode == "NOERROR" else RED for _, rcode in answer.queries))
         found = ", ".join(answer.addresses) or (f"CNAME {answer.cname}" if answer.cname else "")
         result = (good(f"{self.name.value} -> {found} after {len(answer.queries)} quer"
                        f"{'y' if len(answer.queries) == 1 else 'ies'}") if answer.rcode == "NOERROR" and found
@@ -59,4 +56,4 @@ class DnsExplorer(Panel):
         why = ("ends with a dot: absolute, sent as it is" if self.name.value.endswith(".")
                else f"{dots} dot(s), fewer than ndots: the search list first" if dots < 5
                else f"{dots} dots, at least ndots: tried as it is first")
-        self.show(pre(f"$ kubectl exec {pod} -n {namespace} -- cat /etc/resolv.conf\n{conf}") + note(why) + table + result)
+        self.show(pre(f"$ kubectl exec {pod} -n {namespace} -- cat /etc/resolv.conf\n{conf}") + note(why) + queries + result)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import TYPE_CHECKING, Optional
 
 import ipywidgets as w
 
 from k8sedu import load_balancers, viz
-from k8sedu.widgets.base import GREEN, RED, Panel, note, pre
+from k8sedu.widgets.base import GREEN, RED, Panel, note, pre, table
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cluster import Cluster
@@ -96,11 +95,10 @@ class ServiceTypeSwitcher(Panel):
         return rows
 
     def refresh(self) -> None:
-        rows = "".join(f'<tr><td>{html.escape(who)}</td><td><code>{html.escape(url)}</code></td>'
-                       f'<td style="color:{GREEN if ok else RED}; text-align:left">{"✓" if ok else "✗"} '
-                       f'{html.escape(why)}</td></tr>' for who, url, ok, why in self.reachability())
-        table = f'<table><tr><th>from</th><th>to</th><th style="text-align:left">result</th></tr>{rows}</table>'
+        rows = self.reachability()
+        results = table(("from", "to", "result"), [(who, url, f"{'✓' if ok else '✗'} {why}") for who, url, ok, why in rows],
+                        tuple(GREEN if ok else RED for _, _, ok, _ in rows))
         text = (self.last_command + pre(self.cluster.kubectl(f"get service {self.service} -n {self.namespace}"))
-                + "".join(note("• " + line) for line in self.exists()) + table)
+                + "".join(note("• " + line) for line in self.exists()) + results)
         graph = viz.traffic_graph(self.cluster.core, self.namespace, clients=(self.client,), outside=("internet",))
         self.show(text, graph, title=f"service/{self.service}: {self.type.value}")
