@@ -11,7 +11,9 @@
 
 Output is printed as kubectl prints it: what it writes on stdout, then what
 it writes on stderr (errors, warnings) in red, in kubectl's words and without
-a Python traceback, as a terminal would show it. A command that partly
+a Python traceback, as a terminal would show it. In a notebook, stdout is
+shown as a block that scrolls sideways instead of wrapping, so wide tables
+(``-o wide``) keep their columns; its plain text is the same. A command that partly
 succeeds (an ``apply`` with one bad object) shows both. This is the only
 module that talks to IPython, and it needs no import of it: the shell hands
 itself to ``register``.
@@ -19,9 +21,10 @@ itself to ``register``.
 
 from __future__ import annotations
 
+import html
 import shlex
 import sys
-from typing import Optional
+from typing import Any, Optional
 
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl import run
@@ -30,6 +33,8 @@ from k8sedu.notebook import current
 RED = "\x1b[31m"
 RESET = "\x1b[0m"
 READS_MANIFESTS = ("apply", "delete")
+SCROLLING = '<pre style="white-space: pre; overflow-x: auto; margin: 0">{}</pre>'
+_shell: list[Any] = []  # the IPython shell that loaded the extension, if any
 
 
 def show_error(message: str) -> None:
@@ -37,6 +42,16 @@ def show_error(message: str) -> None:
     sys.stdout.flush()  # a terminal shows stdout's lines before the error that followed them; so does the notebook
     sys.stderr.write(f"{RED}{message}{RESET}\n")
     sys.stderr.flush()
+
+
+def show_output(text: str) -> None:
+    """Show kubectl's stdout: as a sideways-scrolling block in a notebook (plain text beside it), else printed."""
+    if not _shell:
+        print(text)
+        return
+    sys.stdout.flush()
+    _shell[0].display_pub.publish(data={"text/plain": text, "text/html": SCROLLING.format(html.escape(text))},
+                                  metadata={})
 
 
 def manifest_command(line: str) -> Optional[str]:
@@ -68,7 +83,7 @@ def run_line(line: str, stdin: Optional[str] = None) -> bool:
         return False
     result = run(core, line, stdin=stdin)
     if result.stdout:
-        print(result.stdout)
+        show_output(result.stdout)
     if result.stderr:
         show_error(result.stderr)
     return result.exit_code == 0
@@ -100,4 +115,5 @@ def kubectl_magic(line: str, cell: Optional[str] = None) -> None:
 
 def register(ipython) -> None:
     """Register the magics with an IPython shell (``%load_ext k8sedu`` calls this)."""
+    _shell[:] = [ipython]
     ipython.register_magic_function(kubectl_magic, magic_kind="line_cell", magic_name="kubectl")
