@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_change_cost.py
 	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_notebooks.py
 
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py

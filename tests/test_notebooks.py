@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-ALL = NOTEBOOKS + sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
+GALLERY = ROOT / "notebooks" / "widget_gallery.ipynb"
+ALL = NOTEBOOKS + [GALLERY] + sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "exercises").glob("*.ipynb"))
 SECTIONS = ("Objectives", "Time", "On a real cluster", "Summary", "Next")
 EXPECTED_ERROR = {"raises-exception", "nbval-raises-exception"}
 
@@ -73,6 +74,14 @@ def test_widget_cells_are_never_output_checked_and_no_widget_state_is_stored(pat
         if shows_widget:
             assert "nbval-check-output" not in cell.metadata.get("tags", []), f"cell {i}"
             assert cell.outputs == [], f"cell {i}: widget output stored"
+
+
+def test_the_gallery_drives_every_panel_of_k8sedu_widgets():
+    from k8sedu import widgets
+
+    sources = "\n".join(c.source for c in read(GALLERY).cells)
+    panels = [name for name in widgets.__all__ if name[0].isupper() and name != "ServiceDiscoveryPanel"]
+    assert len(panels) == 7 and all(f"widgets.{name}(" in sources for name in panels)
 
 
 def test_exercise_notebooks_are_committed_without_outputs():
