@@ -168,7 +168,8 @@ class Core:
         add(EndpointsController(api, self.recorder("endpoint-controller")))
         add(GarbageCollector(api))
         add(KubernetesServiceController(api, self.clock))  # kube-apiserver keeps default/kubernetes
-        self.node_lifecycle = add(NodeLifecycleController(api, self.clock, self.recorder("node-controller")))
+        self.node_lifecycle = add(NodeLifecycleController(api, self.clock, self.recorder("node-controller"),
+                                                           self.recorder("taint-eviction-controller")))
         if self.cloud is not None:  # the cloud-controller-manager runs beside the control plane
             controller = ServiceLBController(api, self.clock, self.recorder("service-controller"), self.cloud)
             self.addons.add("cloud-provider", add(controller))

@@ -308,3 +308,34 @@ def test_an_immutable_configmap_keeps_its_data():
                                                 "data: {a: '2'}\n") == (
         'The ConfigMap "frozen" is invalid: \n* immutable: Forbidden: field is immutable when `immutable` is set\n'
         "* data: Forbidden: field is immutable when `immutable` is set")
+
+
+def test_hostname_f_reads_the_fqdn_the_kubelet_wrote_into_etc_hosts():
+    """A pod with hostname and subdomain (and its headless Service) gets its FQDN in /etc/hosts; ``hostname -f``
+    prints it ("DNS for Services and Pods": Pod's hostname and subdomain fields). Without a subdomain it is the
+    short name, and ``-d`` is empty."""
+    from k8sedu import Cluster
+
+    cluster = Cluster(seed=4)
+    cluster.apply("""
+apiVersion: v1
+kind: Service
+metadata: {name: exchange-pods}
+spec: {clusterIP: None, selector: {app: ex}, ports: [{port: 8000}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: exchange-primary, labels: {app: ex}}
+spec:
+  hostname: primary
+  subdomain: exchange-pods
+  containers: [{name: c, image: registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3, command: [sleep, infinity]}]
+""")
+    cluster.kubectl("run plain --image=registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3 -- sleep infinity")
+    cluster.advance(10)
+    run = lambda pod, opt: cluster.kubectl(f"exec {pod} -- hostname {opt}")
+    assert run("exchange-primary", "-f") == "primary.exchange-pods.default.svc.cluster.local"
+    assert run("exchange-primary", "") == run("exchange-primary", "-s") == "primary"
+    assert run("exchange-primary", "-d") == "exchange-pods.default.svc.cluster.local"
+    assert run("exchange-primary", "-i") == cluster.get("Pod", "exchange-primary").status.pod_ip
+    assert (run("plain", "-f"), run("plain", "-d")) == ("plain", "")

@@ -736,3 +736,17 @@ def test_help_walks_the_tree_as_far_as_the_words_go(cluster):
     assert out(cluster.core, "help create service nope") == out(cluster.core, "create svc -h")
     assert out(cluster.core, "help -n default get") == out(cluster.core, "get -h")
     assert out(cluster.core, "help") == out(cluster.core, "") == out(cluster.core, "-- get pods")
+
+
+def test_exec_curl_max_time_ends_a_connection_nothing_answers(web):
+    """``curl -m 5`` to an IP no pod has: curl's multi.c gives up with exit 28 "Connection timed out after 5000
+    milliseconds"; a refused connection (7) and answers do not care about -m; a bad value is curl's usage error."""
+    pod = web.pod_names({"app": "web"})[0]
+    with pytest.raises(KubectlError) as gone:
+        web.kubectl(f"exec {pod} -- curl -sS -m 5 http://10.244.9.9:80/")
+    assert "curl: (28) Connection timed out after 5000 milliseconds" in str(gone.value)
+    assert "command terminated with exit code 28" in str(gone.value)
+    assert "Welcome to nginx" in web.kubectl(f"exec {pod} -- curl -s --max-time 2.5 http://web/")
+    with pytest.raises(KubectlError) as bad:
+        web.kubectl(f"exec {pod} -- curl -m soon http://web/")
+    assert "curl: option -m: expected a proper numerical parameter" in str(bad.value)

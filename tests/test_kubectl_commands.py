@@ -21,7 +21,7 @@ import pytest
 
 from kubectl_results import out, refused
 
-from k8sedu import Cluster
+from k8sedu import Cluster, KubectlError
 from k8sedu.kubectl import Result, run
 from k8sedu.kubectl.explain import wrap
 from k8sedu.kubectl.table import tabwrite
@@ -583,3 +583,23 @@ def test_help_is_kubectl_s_own(cluster):
     assert out(cluster.core, "get -h") == out(cluster.core, "help get")
     assert out(cluster.core, "get --help").startswith("Display one or many resources.")
     assert "kubectl create service clusterip NAME" in out(cluster.core, "create service clusterip --help")
+
+
+def test_describe_service_without_a_selector_says_none_as_format_labels_does(cluster):
+    """kubectl's describeService prints ``labels.FormatLabels(spec.selector)``: ``<none>`` when it is empty."""
+    cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "bare"}, "spec": {"ports": [{"port": 80}]}})
+    assert "\nSelector:                 <none>\n" in out(cluster.core, "describe service bare")
+
+
+@pytest.mark.parametrize("port, error", [
+    ("-1", 'The Pod "p" is invalid: spec.containers[0].ports[0].containerPort: Invalid value: -1: '
+           "must be between 1 and 65535, inclusive"),
+    ("abc", 'error: strconv.Atoi: parsing "abc": invalid syntax'),
+    ("99999999999999999999", 'error: strconv.Atoi: parsing "99999999999999999999": value out of range'),
+])
+def test_run_port_is_read_by_strconv_atoi_then_validated_by_the_api_server(cluster, port, error):
+    """kubectl run reads --port with strconv.Atoi ("-1" is a number, so the API server refuses it, not kubectl)."""
+    with pytest.raises(KubectlError) as err:
+        cluster.kubectl(f"run p --image=nginx --port={port}")
+    assert str(err.value) == error
+    assert cluster.core.api.try_get("Pod", "default", "p") is None

@@ -90,6 +90,9 @@ def test_ordinary_pods_are_evicted_300_s_after_the_taint_daemon_pods_stay(core):
     core.advance(1)
     assert all(on_node()[n].metadata.deletion_timestamp is not None for n in web)
     assert all(on_node()[n].metadata.deletion_timestamp is None for n in daemons)
+    # the taint-eviction-controller (separate from node-controller since 1.29) marks them, under its own name
+    evictions = [e for e in core.events if e.reason == "TaintManagerEviction"]
+    assert {e.component for e in evictions} == {"taint-eviction-controller"} and len(evictions) == len(web)
     core.advance(600)
     assert all(on_node()[n].metadata.deletion_timestamp is None for n in daemons)
 

@@ -87,10 +87,13 @@ def silent_conditions(conditions, now: float) -> tuple:
 class NodeLifecycleController(Controller):
     name = "node-lifecycle-controller"
 
-    def __init__(self, api: APIServer, clock: Clock, recorder: Recorder):
+    def __init__(self, api: APIServer, clock: Clock, recorder: Recorder, evictions: Optional[Recorder] = None):
         self.api = api
         self.clock = clock
         self.recorder = recorder
+        # since 1.29 (SeparateTaintEvictionController) the NoExecute evictions are kube-controller-manager's
+        # taint-eviction-controller, which records its TaintManagerEviction events under its own name
+        self.evictions = evictions or recorder
         self.silent_since: dict[str, float] = {}  # node -> when its kubelet stopped posting status
         self.tainted_at: dict[str, float] = {}  # node -> when it got the NoExecute unreachable taint
         self.full_disruption = False  # every node not Ready: no NoExecute taints, no evictions
@@ -179,6 +182,6 @@ class NodeLifecycleController(Controller):
             seconds = toleration_seconds(pod)
             if pod.metadata.deletion_timestamp is None and seconds is not None \
                     and self.clock.now >= tainted_at + seconds:
-                self.recorder.event(pod, "TaintManagerEviction",
+                self.evictions.event(pod, "TaintManagerEviction",
                                     f"Marking for deletion Pod {pod.metadata.namespace}/{pod.metadata.name}")
                 self.api.delete("Pod", pod.metadata.namespace, pod.metadata.name)

@@ -96,7 +96,7 @@ def describe_service(cluster: "Model", svc: Any) -> list[str]:
     """The lines of ``describeService``."""
     spec, meta = svc.spec, svc.metadata
     lines = [f"Name:\t{meta.name}", f"Namespace:\t{meta.namespace}"] + meta_block(svc)
-    lines += [f"Selector:\t{selector_string(spec.selector)}", f"Type:\t{spec.type}"]
+    lines += [f"Selector:\t{selector_string(spec.selector) or '<none>'}", f"Type:\t{spec.type}"]  # FormatLabels
     if spec.ip_family_policy:
         lines.append(f"IP Family Policy:\t{spec.ip_family_policy}")
     lines.append(f"IP Families:\t{','.join(spec.ip_families) or '<none>'}")

@@ -22,7 +22,7 @@ from k8sedu.apiserver.errors import StatusError
 from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import resources
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format, success
-from k8sedu.kubectl.flags import Parsed, string, usage_error
+from k8sedu.kubectl.flags import Parsed, atoi, string, usage_error
 from k8sedu.kubectl.streams import IOStreams
 from k8sedu.objects import ObjectMeta, Service, ServicePort, ServiceSpec, frozen
 
@@ -71,15 +71,6 @@ def parse_labels(text: str) -> dict[str, str]:
     return labels
 
 
-def _atoi(text: str) -> int:
-    try:
-        if not text.lstrip("+-").isdigit():
-            raise ValueError
-        return int(text)
-    except ValueError:
-        raise KubectlError(f'error: strconv.Atoi: parsing "{text}": invalid syntax') from None
-
-
 def _go_atoi(text: str) -> Union[int, str]:
     """A number if Go's ``strconv.Atoi`` reads one (an optional sign, then digits), else the text.
 
@@ -98,7 +89,7 @@ def build_service(obj: Any, p: Parsed, namespace: str) -> Service:
     headless = p["cluster-ip"] == "None"
     protocols = {port: protocol for port, protocol in ports_for(obj)}  # ProtocolsForObject: by port number
     if p["port"]:
-        port = _atoi(p["port"])
+        port = atoi(p["port"])
         exposed = [(port, protocols.get(port, "TCP"))]
     else:
         exposed = ports_for(obj)

@@ -242,6 +242,24 @@ def parse_go_int(text: str, bits: int = 32) -> int:
     return number
 
 
+def atoi(text: str) -> int:
+    """Go's ``strconv.Atoi`` (an optional sign, then decimal digits, within int64), or its error as kubectl prints it.
+
+    >>> atoi("-1"), atoi("+80")
+    (-1, 80)
+    >>> atoi("80abc")
+    Traceback (most recent call last):
+    ...
+    k8sedu.errors.KubectlError: error: strconv.Atoi: parsing "80abc": invalid syntax
+    """
+    digits = text[1:] if text[:1] in "+-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise KubectlError(f'error: strconv.Atoi: parsing "{text}": invalid syntax')
+    if not -2 ** 63 <= int(text) < 2 ** 63:
+        raise KubectlError(f'error: strconv.Atoi: parsing "{text}": value out of range')
+    return int(text)
+
+
 def parse_go_bool(text: str) -> bool:
     """Parse like Go's ``strconv.ParseBool``."""
     if text in ("1", "t", "T", "TRUE", "true", "True"):

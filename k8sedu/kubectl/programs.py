@@ -162,8 +162,8 @@ CURL_NOT_VERIFIED = ("curl: (60) SSL certificate problem: unable to get local is
                      "curl failed to verify the legitimacy of the server and therefore could not\n"
                      "establish a secure connection to it. To learn more about this situation and\n"
                      "how to fix it, please visit the web page mentioned above.\n")
-CURL_UNMODELLED = ("-v", "-i", "-I", "-H", "-o", "-O", "-m", "-L", "-k", "-X", "-d", "-w", "-x", "--verbose",
-                   "--include", "--head", "--header", "--output", "--max-time", "--location", "--insecure",
+CURL_UNMODELLED = ("-v", "-i", "-I", "-H", "-o", "-O", "-L", "-k", "-X", "-d", "-w", "-x", "--verbose",
+                   "--include", "--head", "--header", "--output", "--location", "--insecure",
                    "--request", "--data", "--write-out", "--connect-timeout", "--resolve")
 
 
@@ -179,15 +179,43 @@ def _curl_options(argv: Sequence[str]) -> tuple[set[str], list[str]]:
         elif arg.startswith("-"):
             if arg.split("=", 1)[0] in CURL_UNMODELLED or arg[:2] in CURL_UNMODELLED:
                 raise KubectlError(f"error: k8sedu's curl does not model the option {arg} yet "
-                                   "(it models -s, -S and -f)")
+                                   "(it models -s, -S, -f, -k and -m)")
             return options, ["__unknown__", arg]
         else:
             urls.append(arg)
     return options, urls
 
 
+def _max_time(argv: Sequence[str]) -> tuple[list[str], Optional[float]]:
+    """Take ``-m N`` / ``-mN`` / ``--max-time N`` out of ``argv``: the rest, and N (None if absent).
+
+    Raises ValueError (curl's words) when N is not a number.
+    """
+    rest, seconds, args = [], None, list(argv)
+    while args:
+        arg = args.pop(0)
+        if arg in ("-m", "--max-time") or (arg.startswith("-m") and not arg.startswith("--") and len(arg) > 2):
+            value = arg[2:] if arg.startswith("-m") and len(arg) > 2 else (args.pop(0) if args else "")
+            try:
+                seconds = float(value)
+            except ValueError:
+                raise ValueError(f"curl: option {arg if len(arg) == 2 or arg.startswith('--') else '-m'}: "
+                                 "expected a proper numerical parameter") from None
+            if not 0 <= seconds < 10 ** 9:
+                raise ValueError(f"curl: option {arg[:2] if not arg.startswith('--') else arg}: "
+                                 "expected a proper numerical parameter")
+        else:
+            rest.append(arg)
+    return rest, seconds
+
+
 def curl(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "curl") -> Result:
-    """Run ``curl [-s] [-S] [-f] [-k] URL`` in ``pod`` (``-k``: accept a certificate of the cluster's own CA)."""
+    """Run ``curl [-s] [-S] [-f] [-k] [-m SECONDS] URL`` in ``pod`` (``-k``: accept a certificate of the
+    cluster's own CA; ``-m``: a connection nothing answers ends after SECONDS, as multi.c reports it)."""
+    try:
+        argv, max_time = _max_time(argv)
+    except ValueError as err:
+        return Result(stderr=f"{err}\ncurl: try 'curl --help' or 'curl --manual' for more information\n", exit_code=2)
     options, urls = _curl_options(argv)
     if urls[:1] == ["__unknown__"]:
         return Result(stderr=f"curl: option {urls[1]}: is unknown\n"
@@ -210,7 +238,10 @@ def curl(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "curl")
         return Result(stderr=text if show_errors else "", exit_code=22)
     if trace.ok:
         return Result(trace.body)
-    return Result(stderr=f"{trace.error}\n" if show_errors else "", exit_code=trace.exit_code or 1)
+    error = trace.error
+    if trace.exit_code == 28 and max_time is not None:  # nothing answered: curl gives up at --max-time
+        error = f"curl: (28) Connection timed out after {round(max_time * 1000)} milliseconds"
+    return Result(stderr=f"{error}\n" if show_errors else "", exit_code=trace.exit_code or 1)
 
 
 def _hosts_file(pod: Any) -> str:
@@ -245,7 +276,19 @@ def cat(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "coreuti
 
 
 def hostname(cluster: "Model", pod: Any, argv: Sequence[str], flavour: str = "debian") -> Result:
-    return Result((pod.spec.hostname or pod.metadata.name) + "\n")
+    """``hostname`` and its read-only options: ``-f`` (the FQDN: the first name of the pod's own line in the
+    /etc/hosts the kubelet wrote, so ``<hostname>.<subdomain>.<ns>.svc.cluster.local`` only with a subdomain),
+    ``-s``, ``-d`` (the part after the first dot), ``-i`` (the pod's IP)."""
+    short = pod.spec.hostname or pod.metadata.name
+    own = _hosts_file(pod).splitlines()[-1].split("\t")
+    answers = {"-f": own[1], "--fqdn": own[1], "--long": own[1], "-s": short, "--short": short,
+               "-d": own[1].partition(".")[2], "--domain": own[1].partition(".")[2],
+               "-i": pod.status.pod_ip, "--ip-address": pod.status.pod_ip}
+    options = list(argv[1:])
+    unknown = [o for o in options if o not in answers]
+    if unknown:
+        raise KubectlError(f"error: k8sedu's hostname does not model {unknown[0]} (it models -f, -s, -d and -i)")
+    return Result((answers[options[-1]] if options else short) + "\n")
 
 
 # Each program takes the flavour the container's image carries (``images.tool``): "bind9", "busybox-1.36",

@@ -37,7 +37,7 @@ from k8sedu.errors import KubectlError, from_status
 from k8sedu.kubectl import output
 from k8sedu.kubectl.command import PRINT_FORMATS, Command, dry_run, dry_run_flag, namespace_of, output_format
 from k8sedu.kubectl.expose import parse_labels
-from k8sedu.kubectl.flags import Parsed, array, boolean, string, usage_error
+from k8sedu.kubectl.flags import Parsed, array, atoi, boolean, string, usage_error
 from k8sedu.kubectl.programs import one_command, run_program, start_error
 from k8sedu.kubectl.streams import IOStreams, Result
 from k8sedu.objects import Container, ContainerPort, ObjectMeta, Pod, PodSpec, frozen
@@ -62,9 +62,7 @@ def _labels(text: str, name: str) -> dict[str, str]:
 def build_pod(p: Parsed, name: str, namespace: str, restart: str) -> Pod:
     """The Pod of kubectl's ``BasicPod`` generator."""
     words = tuple(p.args[p.args_len_at_dash:]) if p.args_len_at_dash >= 0 else tuple(p.args[1:])
-    if p["port"] and not p["port"].isdigit():
-        raise KubectlError(f'error: strconv.Atoi: parsing "{p["port"]}": invalid syntax')
-    ports = (ContainerPort(int(p["port"])),) if p["port"] else ()
+    ports = (ContainerPort(atoi(p["port"])),) if p["port"] else ()  # -1 is a number: the API server refuses it
     container = Container(name=name, image=p["image"], ports=ports,
                           command=words if p["command"] else (), args=() if p["command"] else words)
     return Pod(ObjectMeta(name=name, namespace=namespace, labels=frozen(_labels(p["labels"], name))),
