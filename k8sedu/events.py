@@ -4,11 +4,16 @@ Mirrors client-go's ``record.EventRecorder``: a component records an event
 about an object with a reason (``ScalingReplicaSet``, ``SuccessfulCreate``,
 ``Scheduled``...) and a message. The model keeps them in one ordered log,
 ``cluster.events``, so a notebook can show the control loop at work without
-touching it.
+touching it. As client-go's EventCorrelator does, the same thing said again
+about the same object (same source, object, type, reason and message) is not
+a new entry: it bumps the entry's ``count`` and ``time``, so a pod that
+fails to schedule at every node change adds one event, not one per retry,
+and the log stays bounded by what is different.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 CORE_V1 = "v1"  # client-go tools/record: the Event carries source {component, host}
@@ -30,15 +35,43 @@ class Event:
     host: str = ""  # the node the recording component runs on (source.host of the kubelet's events)
     field_path: str = ""  # the part of the object, e.g. spec.containers{web} (involvedObject.fieldPath)
     api: str = CORE_V1  # which recorder wrote it: CORE_V1 or EVENTS_V1
+    count: int = 1  # how many times it was said (the correlator's count, or an events.k8s.io series)
+    first: float = -1.0  # when it was first said; ``time`` is the last time (-1: the same as ``time``)
+
+    @property
+    def key(self) -> tuple:
+        """The correlator's key (client-go ``getEventKey``): source, object and field path, type, reason, message."""
+        return (self.component, self.host, self.api, self.type, self.kind, self.namespace, self.name,
+                self.field_path, self.reason, self.message)
+
+    @property
+    def first_time(self) -> float:
+        return self.time if self.first < 0 else self.first
 
     def __str__(self) -> str:
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        again = f" (x{self.count} since T={self.first_time:.1f}s)" if self.count > 1 else ""
         return (f"T={self.time:>7.1f}s  {self.component:<24} {self.type:<7} {self.reason:<20} "
-                f"{self.kind.lower()}/{where}: {self.message}")
+                f"{self.kind.lower()}/{where}: {self.message}{again}")
 
 
 class EventLog(list):
-    """The cluster's event log: a plain list of ``Event`` with small helpers."""
+    """The cluster's event log: a list of ``Event`` (one per distinct thing said) with small helpers."""
+
+    def record(self, event: Event) -> None:
+        """Add ``event``, or count it on the entry that already says the same thing."""
+        index = self._index().get(event.key)
+        if index is None:
+            self._index()[event.key] = len(self)
+            self.append(event)
+        else:
+            old = self[index]
+            self[index] = dataclasses.replace(old, time=event.time, count=old.count + 1, first=old.first_time)
+
+    def _index(self) -> dict:
+        if not hasattr(self, "_keys") or len(self._keys) > len(self):  # a filtered copy builds its own
+            self._keys = {e.key: i for i, e in enumerate(self)}
+        return self._keys
 
     def since(self, time: float) -> "EventLog":
         """Return the events recorded at or after ``time``."""
@@ -70,5 +103,5 @@ class Recorder:
 
     def event(self, obj, reason: str, message: str, type: str = "Normal", field_path: str = "") -> None:
         meta = obj.metadata
-        self._log.append(Event(self._now(), self.component, obj.kind, meta.namespace, meta.name,
+        self._log.record(Event(self._now(), self.component, obj.kind, meta.namespace, meta.name,
                                reason, message, type, self.host, field_path, self.api))

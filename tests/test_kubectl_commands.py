@@ -603,3 +603,21 @@ def test_run_port_is_read_by_strconv_atoi_then_validated_by_the_api_server(clust
         cluster.kubectl(f"run p --image=nginx --port={port}")
     assert str(err.value) == error
     assert cluster.core.api.try_get("Pod", "default", "p") is None
+
+
+def test_the_same_event_said_again_is_counted_not_stored_again(cluster):
+    """client-go's EventCorrelator: pods that stay Pending fail to schedule at every node change, and each
+    pod keeps one FailedScheduling event whose count grows; the log grows with what is different only."""
+    cluster.kubectl("create deployment web --image=nginx --replicas=400")
+    cluster.advance(30)
+    pending = [p for p in cluster.list("Pod") if p.status.phase == "Pending"]
+    failed = [e for e in cluster.events if e.reason == "FailedScheduling"]
+    assert pending and len(failed) == len(pending)
+    size = len(cluster.events)
+    for i in range(3):
+        cluster.kubectl(f"label node kind-worker try{i}=again")
+        cluster.advance(1)
+    assert len(cluster.events) == size
+    counted = [e for e in cluster.events if e.reason == "FailedScheduling"]
+    assert {e.count for e in counted} == {4}
+    assert "(x4 over" in out(cluster.core, f"describe pod {pending[0].metadata.name}")

@@ -173,12 +173,12 @@ def events(log: Iterable[Any], now: float, namespace: Optional[str] = None) -> l
     for e in log:
         if e.component == MODEL_COMPONENT:
             continue
-        key = (e.component, e.host, e.api, e.type, e.kind, e.namespace, e.name, e.field_path, e.reason, e.message)
+        key = e.key
         if key in folded:
             folded[key][1] = e.time
-            folded[key][2] += 1
+            folded[key][2] += e.count
         else:
-            folded[key] = [e.time, e.time, 1]
+            folded[key] = [e.first_time, e.time, e.count]
     views, names = [], _names(folded)
     for key, (first, last, count) in folded.items():
         component, host, api, type_, kind, ns, name, field_path, reason, message = key
