@@ -252,3 +252,24 @@ def test_a_range_mixing_families_is_refused_clearly():
     """Derived from code: ``metallb.parse_pool``."""
     with pytest.raises(KubectlError, match="different IP families"):
         Cluster().install("metallb", addresses="10.0.0.1-fc00::1")
+
+
+def test_past_the_cluster_pod_limit_a_replicaset_records_failed_create_and_the_cluster_keeps_working(monkeypatch):
+    """The model's bound on pods (150,000, Kubernetes' published limit) is the API server refusing the create, as
+    a quota would (``Error creating: pods "<rs>-" is forbidden: ...``); shown here with the bound lowered to 300,
+    so the path runs in a second instead of building 150,000 pods."""
+    from k8sedu.controllers import replicaset
+
+    monkeypatch.setattr(replicaset, "MAX_CLUSTER_PODS", 300)
+    cluster = Cluster(seed=1, nodes=4)
+    cluster.kubectl("create deployment web --image=nginx --replicas=400")
+    cluster.advance(5)
+    assert len(cluster.list("Pod", None)) == 300
+    rs = cluster.list("ReplicaSet")[0].metadata.name
+    failed = [e for e in cluster.events if e.reason == "FailedCreate"]
+    assert failed and failed[0].message == (f'Error creating: pods "{rs}-" is forbidden: '
+                                            "k8sedu models up to 300 pods, Kubernetes' published limit")
+    assert "FailedCreate" in cluster.kubectl(f"describe rs {rs}")
+    cluster.kubectl("scale deployment web --replicas=10")
+    cluster.advance(60)
+    assert len(cluster.pod_names({"app": "web"})) == 10
