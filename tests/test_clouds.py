@@ -128,3 +128,23 @@ def test_a_stopped_minikube_tunnel_and_metallb_never_fight_over_a_services_addre
     cluster.minikube_tunnel()  # a tunnel started later leaves MetalLB's address alone
     cluster.minikube_tunnel(running=False)
     assert cluster.get("Service", "currency-exchange").status.load_balancer.ingress[0].ip == "172.18.255.200"
+
+
+def test_a_pod_reaches_an_aws_load_balancer_by_its_public_name_out_through_its_node_and_back_in():
+    """An ELB is reached by its DNS name: CoreDNS forwards it to public DNS; there is no kube-proxy rule for a
+    hostname-only status, so the connection leaves through the node and comes back through the ELB."""
+    cluster = Cluster(cloud="aws", seed=2)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE "
+                    "--replicas=2 --port=8000")
+    cluster.kubectl("expose deployment currency-exchange --type=LoadBalancer --port=8000")
+    cluster.advance(300)
+    host = cluster.get("Service", "currency-exchange").status.load_balancer.ingress[0].hostname
+    pod = cluster.pod_names({"app": "currency-exchange"})[0]
+    answer = cluster.resolve(host, from_pod=pod)
+    assert answer.addresses and answer.queries[-1] == (f"{host}.", "NOERROR")
+    trace = cluster.request(f"http://{host}:8000/", from_pod=pod)
+    assert trace.ok and [h.component for h in trace.hops][1:3] == ["network", "cloud load balancer"]
+    cluster.kubectl("run dig --image=registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3 -- sleep infinity")
+    cluster.advance(10)
+    assert answer.addresses[0] in cluster.kubectl(f"exec dig -- dig +short {host}")
+    assert cluster.request(f"http://{host}:8000/", source="node/ip-10-0-1-11.ec2.internal").ok

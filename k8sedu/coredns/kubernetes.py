@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Mapping, Optional
 
 from k8sedu.apiserver.store import Store
 from k8sedu.coredns.parse import RecordRequest, parse_query
@@ -60,7 +60,7 @@ class NxDomain(Exception):
 
 
 def resolve(qname: str, store: Store, zone: str = ZONE, qtype: str = "A",
-            lookup: Optional[Lookup] = None) -> Response:
+            lookup: Optional[Lookup] = None, upstream: Optional[Mapping[str, str]] = None) -> Response:
     """Answer a query as CoreDNS's kubernetes plugin, then ``forward``, would.
 
     Names outside ``zone`` and the reverse zones go to ``forward``; so does a
@@ -70,13 +70,13 @@ def resolve(qname: str, store: Store, zone: str = ZONE, qtype: str = "A",
     """
     qname = fqdn(qname)
     if not in_zone(qname, zone) and not any(in_zone(qname, z) for z in REVERSE_ZONES):
-        return forward(qname, qtype)
+        return forward(qname, qtype, upstream)
     plugin_zone = zone if in_zone(qname, zone) else next(z for z in REVERSE_ZONES if in_zone(qname, z))
-    chase = lookup or (lambda name, kind: resolve(name, store, zone, kind))
+    chase = lookup or (lambda name, kind: resolve(name, store, zone, kind, upstream=upstream))
     try:
         records = _records_of_type(qname, plugin_zone, zone, qtype.upper(), store, chase)
     except NxDomain:
-        return forward(qname, qtype) if plugin_zone in REVERSE_ZONES else NXDOMAIN
+        return forward(qname, qtype, upstream) if plugin_zone in REVERSE_ZONES else NXDOMAIN
     return Response("NOERROR", tuple(records)) if records else NODATA
 
 

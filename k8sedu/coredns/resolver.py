@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 from k8sedu.apiserver.store import Store
 from k8sedu.coredns.records import ZONE, Record
@@ -101,11 +101,13 @@ class DnsAnswer:
 
 
 def lookup(name: str, resolv: ResolvConf, store: Store, zone: str = ZONE, *, server: str = "", now: float = 0.0,
-           rng: Optional[random.Random] = None, caches: Optional[Caches] = None) -> DnsAnswer:
+           rng: Optional[random.Random] = None, caches: Optional[Caches] = None,
+           upstream: Optional[Mapping[str, str]] = None) -> DnsAnswer:
     """Walk the search list, asking the CoreDNS pod ``server`` for each candidate, until one has an address."""
     queries = []
     for candidate in search_candidates(name, resolv):
-        response = query(store, candidate, "A", server=server, now=now, rng=rng, caches=caches, zone=zone)
+        response = query(store, candidate, "A", server=server, now=now, rng=rng, caches=caches, zone=zone,
+                         upstream=upstream)
         if response.rcode == "NOERROR" and any(r.type == "A" for r in response.answers):
             queries.append((candidate, "NOERROR"))
             return _answer(name, response.answers, tuple(queries))

@@ -28,7 +28,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Mapping, Optional
 
 from k8sedu.apiserver.store import Store
 from k8sedu.coredns.kubernetes import resolve
@@ -102,7 +102,8 @@ class Caches:
 
 
 def query(store: Store, qname: str, qtype: str = "A", *, server: str = "", now: float = 0.0,
-          rng: Optional[random.Random] = None, caches: Optional[Caches] = None, zone: str = ZONE) -> Response:
+          rng: Optional[random.Random] = None, caches: Optional[Caches] = None, zone: str = ZONE,
+          upstream: Optional[Mapping[str, str]] = None) -> Response:
     """Ask the CoreDNS pod ``server`` for ``qname``/``qtype`` at simulated time ``now``.
 
     Examples
@@ -116,8 +117,9 @@ def query(store: Store, qname: str, qtype: str = "A", *, server: str = "", now: 
     response = cache.get(qname, qtype, now) if cache is not None else None
     if response is None:
         def chain(name: str, kind: str) -> Response:  # the plugin's Upstream.Lookup: the whole chain again
-            return query(store, name, kind, server=server, now=now, rng=rng, caches=caches, zone=zone)
-        response = resolve(qname, store, zone, qtype, chain)
+            return query(store, name, kind, server=server, now=now, rng=rng, caches=caches, zone=zone,
+                         upstream=upstream)
+        response = resolve(qname, store, zone, qtype, chain, upstream)
         if cache is not None:
             response = cache.put(qname, qtype, response, now)
     return load_balance(response, rng)

@@ -45,6 +45,7 @@ from k8sedu import coredns
 from k8sedu.coredns import Record, Response
 from k8sedu.errors import KubectlError
 from k8sedu.kubectl.streams import Result
+from k8sedu.network.dns import upstream_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.protocols import Model
@@ -73,13 +74,14 @@ class Resolver:
         """One query to the CoreDNS pod, through its whole plugin chain."""
         cluster = self.cluster
         return coredns.query(cluster.api.store, coredns.fqdn(qname), qtype, server=self.server or "",
-                             now=cluster.now, rng=cluster.random, caches=self.caches)
+                             now=cluster.now, rng=cluster.random, caches=self.caches,
+                             upstream=upstream_names(cluster))
 
     def lookup(self, name: str) -> coredns.DnsAnswer:
         """The libc resolver's walk (``getaddrinfo``), through the same CoreDNS pod."""
         cluster = self.cluster
         return coredns.lookup(name, self.resolv, cluster.api.store, server=self.server or "", now=cluster.now,
-                              rng=cluster.random, caches=self.caches)
+                              rng=cluster.random, caches=self.caches, upstream=upstream_names(cluster))
 
     def bind9_candidates(self, name: str) -> list[str]:
         """dighost's walk: search domains then the name, or the name alone (trailing dot, or >= ndots dots)."""

@@ -67,6 +67,16 @@ def not_found(core: "DataPlane", req: Request) -> Trace:
     return req.failed(reason, COULD_NOT_RESOLVE)
 
 
+def upstream_names(core: "DataPlane") -> dict[str, str]:
+    """What CoreDNS's ``forward`` upstream knows: the public names, and the cloud's load balancer hostnames
+    (an AWS ELB is reached by its DNS name, which public DNS answers with its address)."""
+    names = dict(coredns.UPSTREAM)
+    for lb in core.addons.load_balancers():
+        if lb.hostname and core.now >= lb.ready_at:
+            names[coredns.fqdn(lb.hostname).lower()] = lb.address
+    return names
+
+
 def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer, tuple[Hop, ...]]:
     """Resolve ``name`` as ``pod`` would: through kube-dns's ClusterIP to a CoreDNS pod."""
     resolv = core.resolv_conf(pod)
@@ -77,7 +87,7 @@ def lookup(core: "DataPlane", name: str, pod: "Pod") -> tuple[coredns.DnsAnswer,
         answer = coredns.DnsAnswer(name, "TIMEOUT", server=server)
         return answer, (Hop("dns", "failed", _no_answer(flow, server, coredns_pod), matched_rules(flow)),)
     answer = coredns.lookup(name, resolv, core.api.store, server=coredns_pod.metadata.name,
-                            now=core.now, rng=core.random, caches=core.dns_caches)
+                            now=core.now, rng=core.random, caches=core.dns_caches, upstream=upstream_names(core))
     tried = ", ".join(f"{q} {rcode}" for q, rcode in answer.queries)
     result = ", ".join(answer.addresses) if answer.rcode == "NOERROR" else answer.rcode
     if answer.cname:

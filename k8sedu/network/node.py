@@ -26,13 +26,14 @@ import dataclasses
 import ipaddress
 from typing import TYPE_CHECKING, Optional
 
-from k8sedu import coredns, images, kindnet
+from k8sedu import coredns, images, kindnet, load_balancers
 from k8sedu.kube_proxy.names import KUBE_EXTERNAL_SERVICES, KUBE_SERVICES
 from k8sedu.netfilter import Flow, Packet, Verdict, connection_distribution, trace_chain, trace_connection
 from k8sedu.network import hosts, ingress
-from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
+from k8sedu.network.trace import CONNECTION_REFUSED, EMPTY_REPLY, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
+    from k8sedu.cloud import LoadBalancer
     from k8sedu.protocols import DataPlane
     from k8sedu.objects import Pod
 
@@ -209,9 +210,22 @@ def _to_address(core: "DataPlane", req: Request, node: str, ip: str, port: int, 
             why = f"the API server endpoint {ip} listens on port {api_port}, not {port}"
             return req.fail(f"{hosts.APISERVER} ({provider})", "refused", why, CONNECTION_REFUSED)
         return hosts.answer_apiserver(req, f"{hosts.APISERVER} ({provider} control plane)", ip, port, leaving)
+    lb = _public_load_balancer(core, ip)
+    if lb is not None:  # an AWS ELB's address: no kube-proxy rule (its status has a hostname), so out and back in
+        req.record("network", "egress", f"{ip} is the public address of the load balancer {lb.name}: the packet "
+                   f"leaves through node {node}" + hosts.masquerade_note(core, src, leaving), masq_rules)
+        return via_load_balancer(core, req, lb, src=leaving)
     if ip in _external_hosts():
         return _egress(core, req, node, ip, src)
     return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
+
+
+def _public_load_balancer(core: "DataPlane", ip: str) -> Optional["LoadBalancer"]:
+    """The ready cloud load balancer reachable from the internet at ``ip``, if any."""
+    for lb in core.addons.load_balancers():
+        if lb.address == ip and lb.internet_reachable and core.now >= lb.ready_at:
+            return lb
+    return None
 
 
 def _leaving(core: "DataPlane", node: str, src: str, dst_ip: str, port: int) -> tuple[str, tuple[str, ...]]:
@@ -251,6 +265,36 @@ def _egress(core: "DataPlane", req: Request, node: str, dst_ip: str, src: str) -
                f"node {node}, {how}", rules)
     req.record(host, "answered", f"HTTP 200 from {dst_ip}:{req.target.port}, a server outside the cluster")
     return req.answered(200, host, f"<!doctype html><html><head><title>{host}</title>", client_ip_seen=ip)
+
+
+def via_load_balancer(core: "DataPlane", req: Request, lb: "LoadBalancer", src: str = "") -> Trace:
+    """The load balancer checks its listener, then hands the connection to one healthy node.
+
+    ``src`` is the source address it sees when that is not the client's own
+    (a pod's connection leaves through its node's SNAT).
+    """
+    svc = core.api.try_get("Service", *lb.service)
+    port = next((p for p in svc.spec.ports if p.port == req.target.port), None) if svc else None
+    if port is None:
+        why = f"the load balancer {lb.name} has no listener on port {req.target.port}"
+        return req.fail("cloud load balancer", "refused", why, CONNECTION_REFUSED)
+    if not lb.internet_reachable and req.client.kind in ("internet", "pod", "node"):
+        why = f"{lb.address} is a private address (an L2 pool on the nodes' network): not reachable from the internet"
+        return req.fail("network", "no route", why, TIMED_OUT)
+    backends = load_balancers.backends(core, svc, lb)
+    if not backends:
+        why = f"the load balancer {lb.name} has no healthy backend node (health checks fail on every node)"
+        return req.fail("cloud load balancer", "no backend", why, EMPTY_REPLY)
+    node = core.random.choice(backends)  # one draw per connection, after the checks above
+    if lb.forwards_to_node_port:
+        ip = node_ip(core, node)
+        req.record("cloud load balancer", "forwarded",
+                   f"{lb.name} picked healthy node {node} ({len(backends)} healthy) and sent the "
+                   f"connection to its NodePort {ip}:{port.node_port}")
+        return on_node(core, req, node, ip, port.node_port, dst_local=True, src=src)
+    req.record(lb.kind, "forwarded", f"{lb.name} picked node {node} ({len(backends)} eligible) and delivered the "
+               f"packet still addressed to {lb.address}:{req.target.port}")
+    return on_node(core, req, node, lb.address, req.target.port, src=src)
 
 
 def deliver(core: "DataPlane", req: Request, dest: "Pod", port: int, seen_source: str) -> Trace:

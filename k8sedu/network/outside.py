@@ -16,11 +16,10 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, Optional
 
-from k8sedu import load_balancers
 from k8sedu.network import hosts
-from k8sedu.network.node import deliver, node_ip, on_node, pod_at
+from k8sedu.network.node import deliver, node_ip, on_node, pod_at, via_load_balancer
 from k8sedu.network.portforward import through_port_forward
-from k8sedu.network.trace import CONNECTION_REFUSED, EMPTY_REPLY, TIMED_OUT, Request, Trace
+from k8sedu.network.trace import CONNECTION_REFUSED, TIMED_OUT, Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
     from k8sedu.cloud import LoadBalancer
@@ -32,7 +31,7 @@ def from_outside(core: "DataPlane", req: Request, dst_ip: str) -> Trace:
     """Find the way in: a load balancer, a node address, a tunnel route, or nothing."""
     lb = _load_balancer_at(core, dst_ip)
     if lb is not None:
-        return _via_load_balancer(core, req, lb)
+        return via_load_balancer(core, req, lb)
     node = _node_with_address(core, dst_ip)
     if node is not None:
         return _to_node_address(core, req, node, dst_ip)
@@ -78,32 +77,6 @@ def loopback(core: "DataPlane", req: Request, ip: str) -> Trace:
     req.record("docker (host)", "forwarded", f"{ip}:{port} is one of kind's extraPortMappings: docker forwards it "
                f"to node {node}'s port {node_port} ({node_address}), from the host's address {client.ip}")
     return on_node(core, req, node, node_address, node_port, dst_local=True)
-
-
-def _via_load_balancer(core: "DataPlane", req: Request, lb: "LoadBalancer") -> Trace:
-    """The load balancer checks its listener, then hands the connection to one healthy node."""
-    svc = core.api.try_get("Service", *lb.service)
-    port = next((p for p in svc.spec.ports if p.port == req.target.port), None) if svc else None
-    if port is None:
-        why = f"the load balancer {lb.name} has no listener on port {req.target.port}"
-        return req.fail("cloud load balancer", "refused", why, CONNECTION_REFUSED)
-    if not lb.internet_reachable and req.client.kind == "internet":
-        why = f"{lb.address} is a private address (an L2 pool on the nodes' network): not reachable from the internet"
-        return req.fail("network", "no route", why, TIMED_OUT)
-    backends = load_balancers.backends(core, svc, lb)
-    if not backends:
-        why = f"the load balancer {lb.name} has no healthy backend node (health checks fail on every node)"
-        return req.fail("cloud load balancer", "no backend", why, EMPTY_REPLY)
-    node = core.random.choice(backends)  # one draw per connection, after the checks above
-    if lb.forwards_to_node_port:
-        ip = node_ip(core, node)
-        req.record("cloud load balancer", "forwarded",
-                   f"{lb.name} picked healthy node {node} ({len(backends)} healthy) and sent the "
-                   f"connection to its NodePort {ip}:{port.node_port}")
-        return on_node(core, req, node, ip, port.node_port, dst_local=True)
-    req.record(lb.kind, "forwarded", f"{lb.name} picked node {node} ({len(backends)} eligible) and delivered the "
-               f"packet still addressed to {lb.address}:{req.target.port}")
-    return on_node(core, req, node, lb.address, req.target.port)
 
 
 def _to_node_address(core: "DataPlane", req: Request, node: "Node", dst_ip: str) -> Trace:
