@@ -89,3 +89,182 @@ def test_a_pool_overlapping_another_cluster_s_pool_is_refused():
 def test_a_pool_beside_another_cluster_s_pool_passes(capsys):
     check_metallb_pool("172.18.254.1-172.18.254.10", taken=TAKEN)
     assert capsys.readouterr().out.startswith("✓ MetalLB assigned 172.18.254.")
+
+
+# ---------------------------------------------------------------- the exercises of solutions/03
+
+from k8sedu.checks.scenarios import check_external_name, check_load_balancer_pool, check_service_manifest
+from k8sedu.cluster import Cluster
+
+SERVICE = """apiVersion: v1
+kind: Service
+metadata:
+  name: {name}
+spec:
+  selector:
+    app: {app}
+  ports:
+  - port: 8000
+    targetPort: {target}
+"""
+
+
+def service(name="currency-exchange", app="currency-exchange", target=8000) -> str:
+    return SERVICE.format(name=name, app=app, target=target)
+
+
+@pytest.fixture
+def shop():
+    """currency-exchange (2 pods) behind a Service whose selector has a typo; a currency-conversion client."""
+    cluster = Cluster(seed=31)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE "
+                    "--replicas=2 --port=8000")
+    cluster.kubectl("create deployment currency-conversion --image=in28min/currency-conversion:0.0.1-RELEASE "
+                    "--port=8100")
+    cluster.apply(service(app="currency-exchnage"))
+    cluster.advance(10)
+    return cluster
+
+
+def failure_of(check_function, answer, cluster) -> CheckFailed:
+    with pytest.raises(CheckFailed) as err:
+        check_function(answer, cluster)
+    return err.value
+
+
+def test_the_fixed_selector_passes(shop, capsys):
+    check_service_manifest(service(), shop)
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Service currency-exchange selects app=currency-exchange")
+    assert "reached currency-exchange-" in out
+
+
+def test_the_selector_placeholder_is_not_answered_yet(shop):
+    with pytest.raises(NotAnswered, match="manifest"):
+        check_service_manifest(..., shop)
+
+
+def test_the_typo_left_in_names_the_labels(shop):
+    err = failure_of(check_service_manifest, service(app="currency-exchnage"), shop)
+    assert "labelled app=currency-exchange" in err.problem and "letter for letter" in err.hint
+
+
+def test_the_client_s_label_selects_the_wrong_pods(shop):
+    err = failure_of(check_service_manifest, service(app="currency-conversion"), shop)
+    assert "selects currency-conversion-" in err.problem
+
+
+def test_a_changed_target_port_is_named(shop):
+    assert "targetPort is the pods' port" in failure_of(check_service_manifest, service(target=8100), shop).hint
+
+
+def test_a_renamed_service_is_named(shop):
+    err = failure_of(check_service_manifest, service(name="currency-exchange-svc"), shop)
+    assert "keep metadata.name: currency-exchange" in err.hint
+
+
+@pytest.mark.parametrize("manifest", ["spec: [", 8000])
+def test_a_manifest_that_is_not_yaml_text_is_named(shop, manifest):
+    hint = failure_of(check_service_manifest, manifest, shop).hint
+    assert "YAML" in hint
+
+
+@pytest.fixture
+def pending():
+    """Three LoadBalancer Services on a kind-like cluster, all <pending>: nothing provisions them."""
+    cluster = Cluster(seed=32)
+    for name, port in (("currency-exchange", 8000), ("currency-conversion", 8100)):
+        cluster.kubectl(f"create deployment {name} --image=in28min/{name}:0.0.1-RELEASE --port={port}")
+        cluster.kubectl(f"expose deployment {name} --type=LoadBalancer --port={port}")
+    cluster.kubectl("create deployment web --image=nginx --port=80")
+    cluster.kubectl("expose deployment web --type=LoadBalancer --port=80")
+    cluster.advance(10)
+    return cluster
+
+
+def test_a_free_pool_of_the_nodes_network_fixes_every_pending_service(pending, capsys):
+    check_load_balancer_pool("172.18.255.200-172.18.255.250", pending)
+    check_load_balancer_pool("172.18.255.200-172.18.255.250", pending)  # a second run still passes
+    out = capsys.readouterr().out
+    assert out.count("✓ MetalLB took every LoadBalancer Service out of <pending>") == 2
+    assert "web got 172.18.255." in out
+
+
+def test_the_pool_placeholder_is_not_answered_yet(pending):
+    with pytest.raises(NotAnswered, match="IPAddressPool"):
+        check_load_balancer_pool(..., pending)
+
+
+def test_a_pool_too_small_for_three_services_is_counted(pending):
+    err = failure_of(check_load_balancer_pool, "172.18.255.200/31", pending)
+    assert "holds 2 addresses, and 3" in err.problem and "/30 four" in err.hint
+    assert "metallb" not in pending.core.addons  # refused before installing: the learner can try again
+
+
+@pytest.mark.parametrize("pool, hint", [("10.96.200.0/29", "virtual"), ("192.168.1.240-192.168.1.250", "ARP"),
+                                        ("172.18.0.1-172.18.0.9", "fight over it"), ("172.18.255.x", "joined by '-'"),
+                                        (["172.18.255.200/29"], "quotes")])
+def test_each_wrong_pool_gets_its_own_hint(pending, pool, hint):
+    assert hint in failure_of(check_load_balancer_pool, pool, pending).hint
+
+
+EXTERNAL = """apiVersion: v1
+kind: Service
+metadata:
+  name: rates
+spec:
+  type: ExternalName
+  externalName: {target}
+"""
+
+
+@pytest.fixture
+def rates():
+    """currency-exchange pods calling http://rates/, a ClusterIP Service in front of an in-cluster stub."""
+    cluster = Cluster(seed=33)
+    cluster.kubectl("create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE "
+                    "--port=8000")
+    cluster.kubectl("create deployment rates-stub --image=nginx --port=80")
+    cluster.apply("apiVersion: v1\nkind: Service\nmetadata:\n  name: rates\nspec:\n  selector:\n"
+                  "    app: rates-stub\n  ports:\n  - port: 80\n")
+    cluster.advance(10)
+    return cluster
+
+
+def test_an_external_name_to_the_provider_passes(rates, capsys):
+    check_external_name(EXTERNAL.format(target="example.com"), rates)
+    out = capsys.readouterr().out
+    assert out.startswith("✓ From pod currency-exchange-") and "rates is a CNAME to example.com" in out
+    assert rates.get("Service", "rates").spec.cluster_ip in (None, "")
+
+
+def test_the_external_name_placeholder_is_not_answered_yet(rates):
+    with pytest.raises(NotAnswered, match="DNS alias"):
+        check_external_name(..., rates)
+
+
+def test_a_url_as_external_name_is_refused_by_the_api_server(rates):
+    err = failure_of(check_external_name, EXTERNAL.format(target="https://example.com/v1"), rates)
+    assert "spec.externalName: Invalid value" in err.problem and "no scheme" in err.hint
+
+
+def test_a_misspelt_external_name_does_not_resolve(rates):
+    err = failure_of(check_external_name, EXTERNAL.format(target="exmaple.com"), rates)
+    assert "does not resolve" in err.problem and "spelling" in err.hint
+
+
+def test_forgetting_the_type_is_named(rates):
+    manifest = EXTERNAL.format(target="example.com").replace("  type: ExternalName\n", "")
+    assert "type: ExternalName" in failure_of(check_external_name, manifest, rates).hint
+
+
+def test_a_cluster_ip_service_still_selecting_the_stub_is_named(rates):
+    err = failure_of(check_external_name, "apiVersion: v1\nkind: Service\nmetadata:\n  name: rates\nspec:\n"
+                                          "  selector:\n    app: rates-stub\n  ports:\n  - port: 80\n", rates)
+    assert "is type ClusterIP" in err.problem and "ExternalName" in err.hint
+
+
+def test_another_service_name_is_named(rates):
+    err = failure_of(check_external_name, EXTERNAL.format(target="example.com").replace("name: rates",
+                                                                                        "name: rates-api"), rates)
+    assert "the Service's metadata.name is that name" in err.hint

@@ -114,3 +114,179 @@ def test_patching_a_cluster_ip_to_node_port_passes(cluster, capsys):
     cluster.kubectl("expose deployment currency-conversion --port=8100")
     check_nodeport_command("""patch service currency-conversion -p '{"spec":{"type":"NodePort"}}'""", cluster)
     assert capsys.readouterr().out.startswith("✓ Service currency-conversion (NodePort)")
+
+
+# ---------------------------------------------------------------- the exercises of solutions/02
+
+from k8sedu.checks.service_types import check_expose_command, check_nodeport_manifest, check_reachable_sources
+
+EXPOSE = "expose deployment currency-conversion --type=NodePort --port=80 --target-port=8100"
+
+
+def expose_hint(cluster, command) -> str:
+    with pytest.raises(CheckFailed) as err:
+        check_expose_command(command, cluster)
+    return err.value.hint
+
+
+@pytest.mark.parametrize("command", [EXPOSE, "kubectl " + EXPOSE,
+                                     "expose deployment currency-conversion --type=LoadBalancer --port=80 "
+                                     "--target-port=8100"])
+def test_expose_on_port_80_to_8100_on_every_node_passes(cluster, command, capsys):
+    check_expose_command(command, cluster)
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Service currency-conversion (")
+    assert ":80 reached currency-conversion-" in out and "every node answers on nodePort" in out
+
+
+def test_expose_placeholder_is_not_answered_yet(cluster):
+    with pytest.raises(NotAnswered, match="port 80"):
+        check_expose_command(..., cluster)
+
+
+def test_expose_without_target_port_names_it(cluster):
+    hint = expose_hint(cluster, "expose deployment currency-conversion --type=NodePort --port=80")
+    assert "listen on 8100" in hint and "--target-port" in hint
+
+
+def test_expose_on_the_pods_port_is_not_the_port_clients_call(cluster):
+    hint = expose_hint(cluster, "expose deployment currency-conversion --type=NodePort --port=8100")
+    assert "the clients call 80" in hint
+
+
+def test_expose_without_type_is_a_cluster_ip(cluster):
+    assert "--type=NodePort" in expose_hint(cluster, "expose deployment currency-conversion --port=80 "
+                                                     "--target-port=8100")
+
+
+def test_expose_with_a_lower_case_type_is_refused(cluster):
+    assert "case-sensitive" in expose_hint(cluster, EXPOSE.replace("NodePort", "nodeport"))
+
+
+def test_expose_needs_a_string(cluster):
+    assert "in quotes" in expose_hint(cluster, 80)
+
+
+NODEPORT_MANIFEST = """apiVersion: v1
+kind: Service
+metadata:
+  name: currency-conversion
+spec:
+  type: NodePort
+  selector:
+    app: currency-conversion
+  ports:
+  - port: 8100
+    targetPort: 8100
+    nodePort: {node_port}
+"""
+
+
+@pytest.fixture
+def taken(cluster):
+    """The fixture's cluster, where Service currency-exchange already holds nodePort 30080."""
+    cluster.kubectl("create service nodeport currency-exchange --tcp=8000:8000 --node-port=30080")
+    cluster.advance(5)
+    return cluster
+
+
+def manifest_hint(cluster, manifest) -> str:
+    with pytest.raises(CheckFailed) as err:
+        check_nodeport_manifest(manifest, cluster)
+    return err.value.hint
+
+
+@pytest.mark.parametrize("node_port", ["31100", "null"])
+def test_a_free_node_port_in_range_or_none_passes(taken, node_port, capsys):
+    check_nodeport_manifest(NODEPORT_MANIFEST.format(node_port=node_port), taken)
+    assert capsys.readouterr().out.startswith("✓ Service currency-conversion (NodePort) answers from the nodes'")
+
+
+def test_the_manifest_placeholder_is_not_answered_yet(taken):
+    with pytest.raises(NotAnswered, match="YAML manifest"):
+        check_nodeport_manifest(..., taken)
+
+
+def test_a_node_port_out_of_range_names_the_range(taken):
+    assert "30000-32767" in manifest_hint(taken, NODEPORT_MANIFEST.format(node_port="8100"))
+
+
+def test_a_node_port_another_service_holds_is_named(taken):
+    assert "Another Service already holds" in manifest_hint(taken, NODEPORT_MANIFEST.format(node_port="30080"))
+
+
+def test_a_node_port_on_a_cluster_ip_service_is_refused(taken):
+    manifest = NODEPORT_MANIFEST.format(node_port="31100").replace("type: NodePort", "type: ClusterIP")
+    assert "keep type: NodePort" in manifest_hint(taken, manifest)
+
+
+def test_dropping_the_type_leaves_no_node_port(taken):
+    manifest = NODEPORT_MANIFEST.format(node_port="31100").replace("  type: NodePort\n", "").replace(
+        "    nodePort: 31100\n", "")
+    assert "--type=NodePort" in manifest_hint(taken, manifest)
+
+
+def test_a_wrong_target_port_is_named(taken):
+    manifest = NODEPORT_MANIFEST.format(node_port="31100").replace("targetPort: 8100", "targetPort: 80")
+    assert "--target-port" in manifest_hint(taken, manifest)
+
+
+@pytest.mark.parametrize("manifest", ["kind: Service\n  name: [x", 42])
+def test_a_manifest_that_is_not_yaml_text_is_named(taken, manifest):
+    assert "YAML" in manifest_hint(taken, manifest) or "triple quotes" in manifest_hint(taken, manifest)
+
+
+def test_a_renamed_service_is_named(taken):
+    manifest = NODEPORT_MANIFEST.format(node_port="31100").replace("name: currency-conversion",
+                                                                   "name: conversion")
+    assert "metadata.name: currency-conversion" in manifest_hint(taken, manifest)
+
+
+@pytest.fixture
+def exposed(cluster):
+    """The fixture's cluster with currency-exchange exposed as a NodePort Service."""
+    cluster.kubectl("expose deployment currency-exchange --type=NodePort --port=8000")
+    cluster.advance(5)
+    return cluster
+
+
+RIGHT_SOURCES = {"ClusterIP": {"pod", "node"}, "NodePort": {"pod", "node", "vpc"}}
+
+
+def sources_hint(cluster, answer) -> str:
+    with pytest.raises(CheckFailed) as err:
+        check_reachable_sources(answer, cluster)
+    return err.value.hint
+
+
+def test_the_right_sources_pass(exposed, capsys):
+    check_reachable_sources(RIGHT_SOURCES, exposed)
+    out = capsys.readouterr().out
+    assert "answers pod, node;" in out and "answers pod, node, vpc;" in out
+
+
+def test_the_sources_placeholder_is_not_answered_yet(exposed):
+    with pytest.raises(NotAnswered, match="ClusterIP"):
+        check_reachable_sources(..., exposed)
+
+
+def test_vpc_reaching_a_cluster_ip_is_refuted(exposed):
+    answer = {**RIGHT_SOURCES, "ClusterIP": {"pod", "node", "vpc"}}
+    assert "virtual" in sources_hint(exposed, answer)
+
+
+def test_internet_reaching_a_kind_node_port_is_refuted(exposed):
+    answer = {**RIGHT_SOURCES, "NodePort": {"pod", "node", "vpc", "internet"}}
+    assert "no route" in sources_hint(exposed, answer)
+
+
+def test_leaving_pods_out_of_the_node_port_is_named(exposed):
+    answer = {**RIGHT_SOURCES, "NodePort": {"vpc"}}
+    assert "ordinary address" in sources_hint(exposed, answer)
+
+
+@pytest.mark.parametrize("answer", [{"pod", "node"}, {"ClusterIP": {"pods"}, "NodePort": set()},
+                                    {"ClusterIP": 3, "NodePort": set()}])
+def test_a_malformed_prediction_says_how_to_write_it(exposed, answer):
+    hint = sources_hint(exposed, answer)
+    assert "{" in hint or "sources are" in hint

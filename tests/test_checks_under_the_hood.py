@@ -6,7 +6,8 @@ import pytest
 
 from k8sedu import Cluster
 from k8sedu.checks.base import CheckFailed, NotAnswered
-from k8sedu.checks.under_the_hood import check_sep_chain
+from k8sedu.checks.under_the_hood import (check_ptr_answer, check_rule_probability, check_sep_chain,
+                                           check_terminating_conditions)
 
 IMAGE = "in28min/currency-exchange:0.0.1-RELEASE"
 
@@ -118,3 +119,207 @@ def test_the_check_reads_the_live_rules_after_a_pod_is_replaced(capsys):
         check_sep_chain(old_chain, c, pod=new)
     check_sep_chain(sep_for(c, new_ip), c, pod=new)
     assert capsys.readouterr().out.startswith("✓ ")
+
+
+# ---------------------------------------------------------------- check_rule_probability (exercise 6, task 1)
+
+@pytest.fixture(scope="module")
+def five():
+    """Five ready currency-exchange pods: a ladder of 1/5, 1/4, 1/3, 1/2, then a rule without probability."""
+    c = Cluster(seed=601)
+    c.kubectl(f"create deployment currency-exchange --image={IMAGE} --replicas=5 --port=8000")
+    c.kubectl("expose deployment currency-exchange --port=8000")
+    c.advance(10)
+    return c
+
+
+@pytest.mark.parametrize("rule, answer, shown", [
+    (1, 0.2, "--probability 0.20000000019"), (3, "1/3", "--probability 0.33333333349"),
+    (3, 0.3333, "--probability 0.33333333349"), (4, 0.5, "--probability 0.50000000000"),
+    (5, 1, "no probability (it always matches)"),
+])
+def test_the_probability_written_on_the_node_passes(five, rule, answer, shown, capsys):
+    check_rule_probability(answer, five, rule=rule, node="kind-worker")
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ On kind-worker, endpoint rule {rule} of 5 in KUBE-SVC-")
+    assert shown in out and "which is 1/5 of all of them" in out
+
+
+def test_the_probability_placeholder_is_not_answered(five):
+    with pytest.raises(NotAnswered, match="the probability on endpoint rule 3 of the KUBE-SVC chain"):
+        check_rule_probability(..., five, rule=3)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    (0.2, "1/5 is the share of ALL connections each endpoint ends up with"),
+    ("1/2", "Off by one: count the endpoint of rule 3 itself"),
+    ("3/5", "3/5 grows with the rule number, but not in the right way"),
+    (0.25, "Rule 3 only sees the connections that the 2 rules above it did not take"),
+    (3, "A probability lies between 0 and 1"),
+])
+def test_each_wrong_probability_gets_its_own_hint(five, answer, hint):
+    with pytest.raises(CheckFailed) as caught:
+        check_rule_probability(answer, five, rule=3)
+    assert f"{answer} is not the probability on rule 3 of 5" in caught.value.problem
+    assert hint in caught.value.hint
+
+
+@pytest.mark.parametrize("answer", ["one third", None, True])
+def test_a_probability_must_be_a_number(five, answer):
+    with pytest.raises(CheckFailed, match="is not a number") as caught:
+        check_rule_probability(answer, five, rule=3)
+    assert "fraction string" in caught.value.hint
+
+
+def test_a_rule_past_the_ladder_says_how_many_rules_there_are(five):
+    with pytest.raises(CheckFailed, match="has 5 endpoint rules for currency-exchange, so there is no rule 6"):
+        check_rule_probability(1, five, rule=6)
+
+
+def test_the_ladder_is_read_live_after_scaling():
+    c = Cluster(seed=601)
+    c.kubectl(f"create deployment currency-exchange --image={IMAGE} --replicas=5 --port=8000")
+    c.kubectl("expose deployment currency-exchange --port=8000")
+    c.advance(10)
+    c.kubectl("scale deployment currency-exchange --replicas=4")
+    c.advance(10)
+    with pytest.raises(CheckFailed):
+        check_rule_probability("1/3", c, rule=3)
+    check_rule_probability("1/2", c, rule=3)
+
+
+# ---------------------------------------------------------------- check_terminating_conditions (task 3)
+
+@pytest.fixture
+def leaving():
+    """A cluster with one currency-exchange pod just deleted (Terminating, still in the slice), and its name."""
+    c = Cluster(seed=603)
+    c.kubectl(f"create deployment currency-exchange --image={IMAGE} --replicas=3 --port=8000")
+    c.kubectl("expose deployment currency-exchange --port=8000")
+    c.advance(10)
+    name = c.pod_names({"app": "currency-exchange"})[0]
+    c.kubectl(f"delete pod {name} --wait=false")
+    return c, name
+
+
+TERMINATING = {"ready": False, "serving": True, "terminating": True}
+
+
+def test_the_terminating_conditions_pass(leaving, capsys):
+    c, name = leaving
+    check_terminating_conditions(dict(TERMINATING), c, pod=name)
+    assert capsys.readouterr().out.startswith(
+        f"✓ Pod {name} is terminating and the EndpointSlice of currency-exchange lists it with ready: false, "
+        "serving: true, terminating: true")
+
+
+def test_the_conditions_placeholder_is_not_answered(leaving):
+    c, name = leaving
+    with pytest.raises(NotAnswered, match="a dict such as"):
+        check_terminating_conditions(..., c, pod=name)
+
+
+@pytest.mark.parametrize("wrong, problem, hint", [
+    ({"ready": True}, "ready: true is not what the EndpointSlice says", "A terminating endpoint is never ready"),
+    ({"serving": False}, "serving: false is not what", "serving is the readiness probe's verdict alone"),
+    ({"terminating": False}, "terminating: false is not what", "deletionTimestamp"),
+    ({"ready": True, "terminating": False}, "(and terminating is wrong too)", "never ready"),
+])
+def test_each_wrong_condition_gets_its_own_hint(leaving, wrong, problem, hint):
+    c, name = leaving
+    with pytest.raises(CheckFailed) as caught:
+        check_terminating_conditions({**TERMINATING, **wrong}, c, pod=name)
+    assert problem in caught.value.problem
+    assert hint in caught.value.hint
+
+
+@pytest.mark.parametrize("answer", [{"ready": 0, "serving": 1, "terminating": 1}, {"ready": False},
+                                    "ready=false", [False, True, True]])
+def test_conditions_must_be_a_dict_of_three_booleans(leaving, answer):
+    c, name = leaving
+    with pytest.raises(CheckFailed, match="should be a dict with the keys ready, serving and terminating"):
+        check_terminating_conditions(answer, c, pod=name)
+
+
+def test_a_pod_that_is_gone_or_not_deleted_asks_to_rerun_the_setup(leaving):
+    c, name = leaving
+    alive = next(n for n in c.pod_names({"app": "currency-exchange"}) if n != name)
+    with pytest.raises(CheckFailed, match=f"Pod {alive} is not a terminating endpoint"):
+        check_terminating_conditions(dict(TERMINATING), c, pod=alive)
+    c.advance(30)
+    with pytest.raises(CheckFailed, match=f"Pod {name} is not a terminating endpoint") as caught:
+        check_terminating_conditions(dict(TERMINATING), c, pod=name)
+    assert "without letting time pass" in caught.value.hint
+
+
+# ---------------------------------------------------------------- check_ptr_answer (task 4)
+
+DNSUTILS = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3"
+
+
+@pytest.fixture(scope="module")
+def lookup():
+    c = Cluster(seed=604)
+    c.kubectl(f"create deployment currency-exchange --image={IMAGE} --replicas=2 --port=8000")
+    c.kubectl("expose deployment currency-exchange --port=8000")
+    c.kubectl(f"run dnsutils --image={DNSUTILS} -- sleep infinity")
+    c.advance(10)
+    name = c.pod_names({"app": "currency-exchange"})[0]
+    return c, name, c.get("Pod", name).status.pod_ip
+
+
+@pytest.mark.parametrize("form", ["{dashed}.currency-exchange.default.svc.cluster.local.",
+                                  "{dashed}.currency-exchange.default.svc.cluster.local",
+                                  " {dashed}.Currency-Exchange.default.svc.CLUSTER.local "])
+def test_the_endpoint_name_passes(lookup, form, capsys):
+    c, _, ip = lookup
+    check_ptr_answer(form.format(dashed=ip.replace(".", "-")), c, ip=ip)
+    out = capsys.readouterr().out
+    assert out.startswith(f"✓ From pod dnsutils, dig -x {ip} gets the PTR record "
+                          f"{ip.replace('.', '-')}.currency-exchange.default.svc.cluster.local.")
+
+
+def test_a_clusterip_answers_the_services_name(lookup, capsys):
+    c, _, _ = lookup
+    ip = c.get("Service", "currency-exchange").spec.cluster_ip
+    check_ptr_answer("currency-exchange.default.svc.cluster.local", c, ip=ip)
+    assert capsys.readouterr().out.startswith("✓ ")
+
+
+def test_the_ptr_placeholder_is_not_answered(lookup):
+    c, _, ip = lookup
+    with pytest.raises(NotAnswered, match=f"the name CoreDNS answers for a PTR query on {ip}"):
+        check_ptr_answer(..., c, ip=ip)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    ("{reverse}", "is the question dig -x asks, not the answer"),
+    ("{reverse}.", "is the question dig -x asks, not the answer"),
+    ("currency-exchange.default.svc.cluster.local", "That is a Service's name, the answer for its ClusterIP"),
+    ("{ip}.currency-exchange.default.svc.cluster.local", "with dashes, not dots"),
+    ("{pod}.currency-exchange.default.svc.cluster.local", "CoreDNS does not use the pod's name"),
+    ("{dashed}.currency-exchange.web.svc.cluster.local", "Look at the EndpointSlice that lists this IP"),
+    (42, "Write it in quotes"),
+])
+def test_each_wrong_ptr_answer_gets_its_own_hint(lookup, answer, hint):
+    c, name, ip = lookup
+    if isinstance(answer, str):
+        reverse = ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
+        answer = answer.format(reverse=reverse, ip=ip, pod=name, dashed=ip.replace(".", "-"))
+    with pytest.raises(CheckFailed) as caught:
+        check_ptr_answer(answer, c, ip=ip)
+    assert hint in caught.value.hint
+
+
+def test_an_ip_without_a_ptr_record_says_there_is_no_answer(lookup):
+    c, _, _ = lookup
+    ip = c.get("Pod", "dnsutils").status.pod_ip
+    with pytest.raises(CheckFailed, match="dig -x gets no answer"):
+        check_ptr_answer(f"{ip.replace('.', '-')}.dnsutils.default.svc.cluster.local", c, ip=ip)
+
+
+def test_a_missing_asking_pod_is_a_failure_not_a_traceback(lookup):
+    c, _, ip = lookup
+    with pytest.raises(CheckFailed, match="failed in pod nope") as caught:
+        check_ptr_answer("x.cluster.local", c, ip=ip, from_pod="nope")
+    assert "setup cell" in caught.value.hint

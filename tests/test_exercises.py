@@ -1,120 +1,16 @@
-"""Exercises: generated from their solutions, unanswered until the learner acts, graded by the live model.
+"""The checks of exercise 5 (service discovery): they reject plausible wrong answers with their hint and accept
+the right ones. (The generator and the blank exercises: test_exercise_generator.py.)"""
 
-(a) exercises/ is exactly what tools/make_exercises.py generates from solutions/;
-(b) an untouched exercise notebook stops at its first check cell with "not answered yet";
-(c) the checks reject plausible wrong answers, with their hint;
-(d) the checks accept the right answers.
-"""
-
-import importlib.util
 import re
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 from k8sedu import Cluster, checks
 from k8sedu.checks import CheckFailed, NotAnswered
 
 ROOT = Path(__file__).resolve().parent.parent
-SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
-EXERCISE_05 = ROOT / "exercises" / "05_service_discovery.ipynb"
 
-
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_exercises = _load_tool()
-
-
-# ---------------------------------------------------------------- (a) generated, never edited
-
-@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda p: p.name)
-def test_exercise_is_exactly_what_the_generator_makes(solution):
-    exercise = ROOT / "exercises" / solution.name
-    assert exercise.exists(), f"run python tools/make_exercises.py to create {exercise.name}"
-    assert exercise.read_text(encoding="utf-8") == make_exercises.render(solution), \
-        f"exercises/{solution.name} is out of date: run python tools/make_exercises.py"
-
-
-def test_check_mode_passes_on_the_repository():
-    assert make_exercises.main(["--check"]) == 0
-
-
-def test_check_mode_fails_when_an_exercise_drifts(tmp_path, capsys):
-    (tmp_path / "solutions").mkdir()
-    (tmp_path / "exercises").mkdir()
-    solution = tmp_path / "solutions" / EXERCISE_05.name
-    shutil.copy(ROOT / "solutions" / EXERCISE_05.name, solution)
-    shutil.copy(EXERCISE_05, tmp_path / "exercises" / EXERCISE_05.name)
-    assert make_exercises.main(["--check"], root=tmp_path) == 0
-    nb = nbformat.read(solution, as_version=4)
-    nb.cells[0].source += "\n\nA new sentence."
-    nbformat.write(nb, solution)
-    assert make_exercises.main(["--check"], root=tmp_path) == 1
-    assert "is out of date" in capsys.readouterr().err
-    assert make_exercises.main([], root=tmp_path) == 0
-    assert make_exercises.main(["--check"], root=tmp_path) == 0
-
-
-def test_exercise_hides_every_answer_and_every_output():
-    solution = nbformat.read(ROOT / "solutions" / EXERCISE_05.name, as_version=4)
-    exercise = nbformat.read(EXERCISE_05, as_version=4)
-    answers = [answer for c in solution.cells if c.cell_type == "code"
-               for answer in re.findall(r"### BEGIN SOLUTION\n(.*?)\n### END SOLUTION", c.source, re.S)]
-    assert len(answers) == 3
-    sources = "\n".join(c.source for c in exercise.cells)
-    assert "SOLUTION" not in sources
-    for answer in answers:
-        assert answer not in sources
-    code = [c for c in exercise.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    assert sum("= ...  # your answer here" in c.source for c in code) == 3
-
-
-def test_the_generator_examples_run():
-    import doctest
-    assert doctest.testmod(make_exercises).failed == 0
-
-
-def test_placeholders_keep_the_indentation_and_name_every_assignment():
-    source = "def f():\n    ### BEGIN SOLUTION\n    a, b = 1, 2\n    c: int = 3\n    ### END SOLUTION\n    return a"
-    assert make_exercises.strip_solutions(source) == (
-        "def f():\n    a = ...  # your answer here\n    b = ...  # your answer here\n"
-        "    c = ...  # your answer here\n    return a")
-
-
-@pytest.mark.parametrize("source, error", [
-    ("### BEGIN SOLUTION\nx = 1", "without ### END SOLUTION"),
-    ("x = 1\n### END SOLUTION", "without ### BEGIN SOLUTION"),
-    ("### BEGIN SOLUTION\nprint(1)\n### END SOLUTION", "assigns no name"),
-])
-def test_broken_markers_are_refused(source, error):
-    with pytest.raises(make_exercises.SolutionMarkerError, match=error):
-        make_exercises.strip_solutions(source)
-
-
-# ---------------------------------------------------------------- (b) unanswered
-
-def test_untouched_exercise_stops_at_the_first_check_with_not_answered_yet():
-    nb = nbformat.read(EXERCISE_05, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(EXERCISE_05.parent)}})
-    with pytest.raises(CellExecutionError) as caught:
-        client.execute()
-    assert "NotAnswered" in str(caught.value)
-    assert "not answered yet" in str(caught.value)
-    failed = [i for i, c in enumerate(nb.cells)
-              if c.cell_type == "code" and any(o.output_type == "error" for o in c.get("outputs", []))]
-    first_check = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "checks.check_" in c.source)
-    assert failed == [first_check]
 
 
 # ---------------------------------------------------------------- (c) and (d): the checks
@@ -272,3 +168,34 @@ def test_a_wrong_query_count_is_rejected_with_a_hint(cluster, answer, hint):
 def test_the_right_query_count_is_accepted(cluster, capsys):
     checks.check_query_count(3, cluster, "currency-exchange.default.svc", from_pod=_client(cluster))
     assert capsys.readouterr().out.startswith("✓ currency-exchange.default.svc takes 3 queries")
+
+
+# ---------------------------------------------------------------- the probability, read from the task's own cluster
+
+def _ladder(replicas):
+    """Exercise 5, task 2: currency-exchange with ``replicas`` ready pods behind a ClusterIP Service."""
+    ladder = Cluster(seed=12, current=False)
+    ladder.kubectl(f"create deployment currency-exchange --image=in28min/currency-exchange:0.0.1-RELEASE "
+                   f"--replicas={replicas} --port=8000")
+    ladder.kubectl("expose deployment currency-exchange --port=8000")
+    ladder.advance(10)
+    return ladder
+
+
+@pytest.mark.parametrize("answer, rule, printed", [(1 / 4, 1, "0.25000000000"), ("1/2", 3, "0.50000000000")])
+def test_the_probability_is_read_from_the_given_cluster(answer, rule, printed, capsys):
+    checks.check_probability(answer, n=4, rule=rule, cluster=_ladder(4))
+    assert f"carries --probability {printed}" in capsys.readouterr().out
+
+
+def test_a_wrong_probability_on_the_given_cluster_gets_the_same_hint():
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_probability(0.5, n=4, cluster=_ladder(4))
+    assert caught.value.hint.startswith("0.5 is the first rule's value for 2 endpoints.")
+
+
+def test_a_given_cluster_with_another_endpoint_count_points_back_to_the_setup_cell():
+    with pytest.raises(CheckFailed) as caught:
+        checks.check_probability(0.25, n=4, cluster=_ladder(3))
+    assert caught.value.problem == "Service currency-exchange has 3 endpoint rules in kube-proxy's chain, not 4."
+    assert "setup cell again" in caught.value.hint

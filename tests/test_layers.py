@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "k8sedu"
 TOOLS = {"kubectl", "manifests", "viz"}
 EDGE = {"__init__", "widgets", "magics", "checks", "notebook"}
 LAYER_NAMES = ("core", "tools", "facade", "edge")
-DEFERRABLE = ("IPython", "matplotlib", "ipympl", "ipywidgets", "networkx")
+DEFERRABLE = ("IPython", "matplotlib", "ipympl", "ipywidgets", "networkx", "nbformat", "nbclient")
 CORE_TYPES = {"Model", "DataPlane", "Nodes", "Core"}  # what a tool or core entry point may take as its cluster
 
 

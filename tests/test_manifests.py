@@ -239,8 +239,8 @@ def course_manifests() -> list[tuple[str, str]]:
                 first, _, rest = source.partition("\n")
                 if first.startswith("%%kubectl") and first.split()[1:2] in (["apply"], ["delete"]):
                     found.append((where, rest))
-                found += [(where, m.group(2)) for m in re.finditer(r'\.apply\(\s*(?:f?r?)("""|\'\'\')(.*?)\1',
-                                                                      source, re.S)]
+                found += [(where, m.group(2).removeprefix("\\\n"))  # \"\"\"\\ starts the text on the next line
+                          for m in re.finditer(r'\.apply\(\s*(?:f?r?)("""|\'\'\')(.*?)\1', source, re.S)]
     return found
 
 

@@ -1,22 +1,26 @@
 """Auto-graded checks for the course: each one asks the live model, never a stored answer.
 
-One module per course topic; this package re-exports every check, so a
-notebook writes ``from k8sedu.checks import check_fqdn``. ``base`` holds
-what they share: ``CheckFailed`` (the mistake and a hint for it),
-``NotAnswered`` (the answer is still ``...``) and the "✓" pass line.
+One module per course topic; a notebook imports from its topic's module
+(``from k8sedu.checks.dns import check_one_query_name``), and this package
+re-exports the checks the course notebooks use. ``base`` holds what they
+share: ``CheckFailed`` (the mistake and a hint for it), ``NotAnswered``
+(the answer is still ``...``), the pass line, and ``@check``, which shows a
+styled verdict in a learner's kernel and raises under grading
+(``K8SEDU_GRADING=1``).
 
-=====================  ==========================================================
-notebook               checks
-=====================  ==========================================================
-01 why Services        ``check_stable_address``
-02 Service types       ``check_nodeport_command``
-03 scenarios           ``check_metallb_pool``
-04 FQDNs and DNS       ``check_one_query_name``
-05 service discovery   ``check_scaled_service``, ``check_fqdn``, ``check_query_count``, ``check_probability``
-06 under the hood      ``check_sep_chain``
-07/08 Ingress          ``check_conversion_ingress``, ``check_ingress_class``
-09 Ingress vs LB       ``check_load_balancer_count``
-=====================  ==========================================================
+=====================  ==================  ===========================================================
+notebook               module              checks
+=====================  ==================  ===========================================================
+00 start here          ``start``           deployment command, fixed manifest, why pods wait, seconds
+01 why Services        ``why_services``    stable address, expose, fixed Service, traffic share
+02 Service types       ``service_types``   NodePort command, expose, NodePort manifest, who reaches what
+03 scenarios           ``scenarios``       MetalLB pool, Service manifest, LB pool, ExternalName
+04 FQDNs and DNS       ``dns``             one-query name, config host, query count
+05 service discovery   ``discovery``       scaling, FQDN, query count, probability
+06 under the hood      ``under_the_hood``  KUBE-SEP chain, rule probability, terminating conditions, PTR
+07/08 Ingress          ``ingress``         Ingress manifests, hosts, path predictions, class, controller
+09 Ingress vs LB       ``comparison``      load balancer count, monthly saving, third service, TCP
+=====================  ==================  ===========================================================
 """
 
 from k8sedu.checks.base import CheckFailed, NotAnswered

@@ -42,7 +42,7 @@ from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
-from k8sedu.checks.base import CheckFailed, NotAnswered, number, ok, require
+from k8sedu.checks.base import CheckFailed, NotAnswered, check, number, ok, require
 from k8sedu.errors import KubectlError
 
 __all__ = ["check_fqdn", "check_probability", "check_query_count",
@@ -70,6 +70,7 @@ def _probability(rule: str) -> Optional[str]:
 
 # ---------------------------------------------------------------- scaling
 
+@check
 def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: Any = None,
                          namespace: str = "default") -> None:
     """Check that Deployment and Service ``name`` run ``replicas`` ready pods, all load-balanced.
@@ -136,6 +137,7 @@ def _check_ready_endpoints(cluster: Cluster, name: str, replicas: int, namespace
 
 # ---------------------------------------------------------------- DNS
 
+@check
 def check_fqdn(answer: Any, cluster: Cluster, from_namespace: str = "default",
                service: str = "currency-exchange", namespace: str = "default") -> None:
     """Check that ``answer`` is the fully qualified name of ``service`` and resolves from ``from_namespace``.
@@ -187,6 +189,7 @@ def _running_pod(cluster: Cluster, namespace: str) -> str:
                       f"Run the cell that creates a client pod in namespace {namespace}, then cluster.advance(10).")
 
 
+@check
 def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                       namespace: str = "default") -> None:
     """Check ``answer`` against the number of DNS queries ``from_pod`` sends to resolve ``name``."""
@@ -221,11 +224,14 @@ def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
 
 # ---------------------------------------------------------------- kube-proxy
 
-def check_probability(answer: Any, n: int, rule: int = 1) -> None:
+@check
+def check_probability(answer: Any, n: int, rule: int = 1, cluster: Optional[Cluster] = None,
+                      service: str = "currency-exchange", namespace: str = "default") -> None:
     """Check ``answer`` against the probability kube-proxy writes on ``rule`` (1-based) for ``n`` endpoints.
 
-    The value comes from a scratch cluster: a Deployment with ``n`` replicas
-    behind a ClusterIP Service, read back from ``iptables-save``.
+    The value is read back from ``iptables-save``: on ``cluster``, from the
+    rules of ``service`` (which must have ``n`` ready endpoints), else from a
+    scratch cluster with a Deployment of ``n`` replicas behind a ClusterIP Service.
     """
     __tracebackhide__ = True
     if not 1 <= rule <= n:
@@ -234,7 +240,7 @@ def check_probability(answer: Any, n: int, rule: int = 1) -> None:
     value = number(answer)
     if value is None:
         raise CheckFailed(f"{answer!r} is not a number.", "Write a number such as 0.75, or a fraction string such as '3/4'.")
-    rules = _scratch_rules(n)
+    rules = _scratch_rules(n) if cluster is None else _cluster_rules(cluster, service, namespace, n)
     printed = _probability(rules[rule - 1])
     expected = float(printed) if printed else 1.0
     share = f"1/{n - rule + 1}"
@@ -259,6 +265,16 @@ def _probability_hint(value: float, n: int, rule: int) -> str:
     if rule > 1 and abs(value - 1 / n) < 5e-4:
         return f"1/{n} is right for rule 1 only. {hint}"
     return hint
+
+
+def _cluster_rules(cluster: Cluster, service: str, namespace: str, n: int) -> list[str]:
+    """The KUBE-SVC endpoint rules of ``service`` on ``cluster``'s last node, which must number ``n``."""
+    __tracebackhide__ = True
+    rules = _service_rules(cluster, service, namespace, cluster.list("Node")[-1].metadata.name)
+    if len(rules) != n:
+        raise CheckFailed(f"Service {service} has {len(rules)} endpoint rules in kube-proxy's chain, not {n}.",
+                          f"Run the task's setup cell again (it starts {n} ready pods), then this cell.")
+    return rules
 
 
 def _scratch_rules(n: int) -> list[str]:

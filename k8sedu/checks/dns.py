@@ -8,6 +8,16 @@
   another namespace (NXDOMAIN), the caller's namespace instead of the
   Service's, a name without its trailing dot (the search list runs first),
   one pod's name instead of the Service's.
+- ``check_config_host(manifest, cluster, ...)`` applies the learner's fixed
+  ConfigMap, reads the host name it holds, and sends a request from the
+  client pod to that host: it passes if the request reaches a pod of the
+  Service. Hints name the caller's namespace used instead of the Service's,
+  a short name, a URL instead of a host, a ConfigMap moved out of the pods'
+  namespace.
+- ``check_query_prediction(answer, cluster, name, from_pod, ...)`` counts the
+  queries the pod's resolver really sends for ``name``; hints name the
+  mistake behind the learner's number (name tried first, no stop at the first
+  hit, the name itself forgotten).
 
 On success a check prints one line starting with "✓". Otherwise it raises
 ``NotAnswered`` while the answer is still ``...``, or ``CheckFailed`` saying
@@ -18,15 +28,18 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from k8sedu.checks.base import CheckFailed, ok, require
+import yaml
+
+from k8sedu.checks.base import CheckFailed, check, ok, require
 from k8sedu.checks.discovery import _running_pod
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
 from k8sedu.errors import KubectlError
 
-__all__ = ["check_one_query_name"]
+__all__ = ["check_config_host", "check_one_query_name", "check_query_prediction"]
 
 
+@check
 def check_one_query_name(answer: Any, cluster: Cluster, service: str = "currency-conversion",
                          namespace: str = "web", from_namespace: str = "default",
                          from_pod: Optional[str] = None) -> None:
@@ -119,3 +132,142 @@ def _too_many_hint(name: str, queries: int) -> str:
                 "search domain first and the name as it is last. Spell the name out completely and end it "
                 "with a dot: a trailing dot marks it absolute, and the search list is skipped.")
     return "Spell the name out completely, down to the cluster domain, and end it with a dot."
+
+
+# ---------------------------------------------------------------- a host name in a ConfigMap
+
+@check
+def check_config_host(manifest: Any, cluster: Cluster, configmap: str = "exchange-config",
+                      key: str = "CURRENCY_EXCHANGE_HOST", namespace: str = "web",
+                      service: str = "currency-exchange", service_namespace: str = "default",
+                      port: int = 8000, path: str = "/currency-exchange/from/USD/to/INR") -> None:
+    """Apply the learner's ConfigMap; check that the host it holds takes a request from ``namespace`` to ``service``.
+
+    Why: a wrong namespace in a DNS name is a classic outage. The check does
+    what the application would: it reads the host from the ConfigMap in the
+    pods' namespace and sends an HTTP request to it from a Running pod there.
+    """
+    __tracebackhide__ = True
+    require(manifest, f"the fixed ConfigMap {configmap} as YAML text (a string)")
+    _apply(manifest, cluster)
+    _applied_where(manifest, configmap, namespace)
+    host = _config_value(cluster, configmap, key, namespace)
+    name = _host(host, key)
+    _cluster_ip(cluster, service, service_namespace)
+    client = _running_pod(cluster, namespace)
+    trace = cluster.request(f"http://{name}:{port}{path}", from_pod=client, namespace=namespace)
+    dns = cluster.resolve(name, from_pod=client, namespace=namespace)
+    if dns.rcode != "NOERROR":
+        tried = " -> ".join(f"{query} {rcode}" for query, rcode in dns.queries)
+        raise CheckFailed(f"{key} is {name!r}: from pod {client} in namespace {namespace} it does not resolve "
+                          f"({dns.rcode}). The resolver tried: {tried}.",
+                          _not_found_hint(name, service, service_namespace, namespace))
+    backends = set(cluster.pod_names(dict(cluster.get("Service", service, service_namespace).spec.selector),
+                                     service_namespace))
+    if not trace.ok or trace.pod not in backends:
+        raise CheckFailed(f"{key} is {name!r}: it resolves to {', '.join(dns.addresses)}, and a request to it "
+                          f"does not reach a {service} pod ({trace.reason or trace.status}).",
+                          _wrong_address_hint(name, service, service_namespace))
+    ok(f"ConfigMap {configmap} in {namespace} says {key}={name}: from pod {client} it resolves to "
+       f"{', '.join(dns.addresses)} and a request reaches pod {trace.pod} of Service {service} "
+       f"in {service_namespace} (HTTP {trace.status}).")
+
+
+def _apply(manifest: Any, cluster: Cluster) -> None:
+    __tracebackhide__ = True
+    if not isinstance(manifest, str) or not manifest.strip():
+        raise CheckFailed(f"The answer should be a manifest in a string, not {manifest!r}.",
+                          'Write the YAML between triple quotes: manifest = """ ... """.')
+    try:
+        cluster.apply(manifest)
+    except (KubectlError, yaml.YAMLError) as err:
+        raise CheckFailed(f"kubectl apply refused the manifest:\n  {err}",
+                          "Start from the ConfigMap the setup cell printed and change only the value; "
+                          "keep its indentation (spaces, not tabs).") from None
+
+
+def _applied_where(manifest: str, configmap: str, namespace: str) -> None:
+    """Fail if the manifest has no ConfigMap ``configmap`` for ``namespace`` (kubectl's default is ``default``)."""
+    __tracebackhide__ = True
+    placed = [(doc.get("metadata") or {}).get("namespace") or "default"
+              for doc in yaml.safe_load_all(manifest) if isinstance(doc, dict) and doc.get("kind") == "ConfigMap"
+              and (doc.get("metadata") or {}).get("name") == configmap]
+    if placed and namespace not in placed:
+        raise CheckFailed(f"Your manifest puts ConfigMap {configmap} in namespace {placed[0]}, but the application's "
+                          f"pods run in {namespace}.",
+                          f"A pod reads ConfigMaps from its own namespace only: keep metadata.namespace: {namespace} "
+                          "and fix the value instead.")
+    if not placed:
+        raise CheckFailed(f"Your manifest has no ConfigMap named {configmap}.",
+                          f"Keep kind: ConfigMap and metadata.name: {configmap}; the application reads that one.")
+
+
+def _config_value(cluster: Cluster, configmap: str, key: str, namespace: str) -> Any:
+    __tracebackhide__ = True
+    try:
+        data = cluster.get("ConfigMap", configmap, namespace).data or {}
+    except KubectlError:
+        raise CheckFailed(f"There is no ConfigMap {configmap} in namespace {namespace}.",
+                          f"Keep metadata.name: {configmap} and metadata.namespace: {namespace}: a pod reads "
+                          "ConfigMaps from its own namespace only.") from None
+    if key not in data:
+        raise CheckFailed(f"ConfigMap {configmap} has no key {key} (it has: {', '.join(sorted(data)) or 'none'}).",
+                          f"The application reads {key}: fix its value, keep the key.")
+    return data[key]
+
+
+def _host(value: Any, key: str) -> str:
+    __tracebackhide__ = True
+    if not isinstance(value, str) or not value.strip():
+        raise CheckFailed(f"{key} is {value!r}, not a host name.", "Write the Service's DNS name as the value.")
+    if "/" in value or ":" in value:
+        raise CheckFailed(f"{key} is {value!r}: a URL or a host with a port.",
+                          "The application adds the scheme and the port itself: give only the host name.")
+    return _name(value)
+
+
+# ---------------------------------------------------------------- predict the queries
+
+@check
+def check_query_prediction(answer: Any, cluster: Cluster, name: str, from_pod: str,
+                           namespace: str = "default") -> None:
+    """Check ``answer`` against the number of DNS queries ``from_pod`` really sends for ``name``.
+
+    Why: every miss on the search list is a round trip to CoreDNS, and
+    predicting them is reading ``/etc/resolv.conf`` correctly.
+    """
+    __tracebackhide__ = True
+    require(answer, f"the number of DNS queries (a whole number) the pod sends for {name!r}")
+    if isinstance(answer, bool) or not isinstance(answer, int):
+        raise CheckFailed(f"The answer should be a whole number of queries, not {answer!r}.",
+                          "Count the names the resolver tries, up to and including the one that answers.")
+    try:
+        dns = cluster.resolve(name, from_pod=from_pod, namespace=namespace)
+        resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
+    except KubectlError as err:
+        raise CheckFailed(str(err), f"The check asks from pod {from_pod} in {namespace}: run the setup cell "
+                                    "again.") from None
+    tried = " -> ".join(f"{query} {rcode}" for query, rcode in dns.queries)
+    if answer == len(dns.queries):
+        ok(f"{from_pod} in {namespace} sends {answer} quer{'y' if answer == 1 else 'ies'} for {name}: {tried}.")
+        return
+    raise CheckFailed(f"{answer} is not the number of queries {from_pod} sends for {name!r}.",
+                      _prediction_hint(answer, name, resolv, dns))
+
+
+def _prediction_hint(answer: int, name: str, resolv, dns) -> str:
+    dots = name.rstrip(".").count(".")
+    searched = not name.endswith(".") and dots < resolv.ndots
+    rule = (f"{name!r} has {dots} dot{'' if dots == 1 else 's'}, fewer than ndots:{resolv.ndots}, so the "
+            f"resolver appends each search domain first ({', '.join(resolv.search)}), then tries the name as it is.")
+    if answer < 1:
+        return "Every lookup sends at least one query."
+    if searched and answer == 1:
+        return f"The name is not tried as it is first. {rule}"
+    if searched and answer == len(resolv.search) + 1 and dns.rcode == "NOERROR":
+        return f"The resolver stops at the first name that exists. {rule} Which try is the first that exists?"
+    if searched and answer == len(resolv.search) and dns.rcode != "NOERROR":
+        return f"You counted the search domains but not the last try, the name as it is. {rule}"
+    if searched:
+        return f"{rule} Write down each name it builds and ask which is the first that exists."
+    return "Look at the dots and the trailing dot: is the search list used first, last, or not at all?"

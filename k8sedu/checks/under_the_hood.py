@@ -9,6 +9,19 @@
   chain instead of an endpoint's, another pod's chain, another Service's chain
   for the same pod, or a name the node does not have.
 
+- ``check_rule_probability(answer, cluster, rule, ...)`` reads the
+  ``--probability`` kube-proxy wrote on endpoint rule ``rule`` of a Service's
+  ``KUBE-SVC`` chain on a live node. Hints name the usual slips: the share
+  every endpoint gets (1/n) given as a rule's probability, an off-by-one in
+  the count of rules left, a value that is not a probability.
+- ``check_terminating_conditions(answer, cluster, pod, ...)`` compares the
+  learner's ``{"ready", "serving", "terminating"}`` with the conditions the
+  EndpointSlice controller wrote for a terminating pod, one hint per field.
+- ``check_ptr_answer(answer, cluster, ip, from_pod=...)`` runs ``dig -x`` for
+  ``ip`` in a pod and compares the learner's name with CoreDNS's PTR answer;
+  hints for the reverse query name, the Service's name for a pod IP, the
+  pod's own name and the IP with dots.
+
 On success a check prints one line starting with "✓". Otherwise it raises
 ``NotAnswered`` while the answer is still ``...``, or ``CheckFailed`` with the
 mistake and a hint.
@@ -23,15 +36,17 @@ k8sedu.checks.NotAnswered: not answered yet: replace ... with the name of the KU
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
-from k8sedu.checks.base import CheckFailed, ok, require
+from k8sedu.checks.base import CheckFailed, check, number, ok, require
 from k8sedu.errors import KubectlError
 
-__all__ = ["check_sep_chain"]
+__all__ = ["check_ptr_answer", "check_rule_probability", "check_sep_chain",
+           "check_terminating_conditions"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +83,7 @@ def _pod_ip(cluster: Cluster, pod: str, namespace: str) -> str:
     return ip
 
 
+@check
 def check_sep_chain(answer: Any, cluster: Cluster, pod: str, node: Optional[str] = None,
                     service: str = "currency-exchange", namespace: str = "default") -> None:
     """Check that ``answer`` is the KUBE-SEP chain kube-proxy on ``node`` uses to DNAT ``service`` traffic to ``pod``.
@@ -122,3 +138,163 @@ def _mistake(chain: str, pod: str, ip: str, node: str, ladder: Ladder, cluster: 
 
 def _pod_with_ip(cluster: Cluster, ip: str, namespace: str) -> str:
     return next((p.metadata.name for p in cluster.list("Pod", namespace) if p.status.pod_ip == ip), f"with IP {ip}")
+
+
+# ---------------------------------------------------------------- the probability ladder
+
+@check
+def check_rule_probability(answer: Any, cluster: Cluster, rule: int, node: Optional[str] = None,
+                           service: str = "currency-exchange", namespace: str = "default") -> None:
+    """Check ``answer`` against the probability on endpoint rule ``rule`` (1-based) of ``service``'s KUBE-SVC chain.
+
+    Why: the rising ladder 1/n, 1/(n-1), ..., 1 is how kube-proxy gives every
+    endpoint the same share; reading it means knowing that each rule only
+    sees what the rules above it let through. The value is read from the
+    node's ``iptables-save`` at the moment of the check.
+    """
+    __tracebackhide__ = True
+    require(answer, f"the probability on endpoint rule {rule} of the KUBE-SVC chain (a number such as 0.75, "
+                    'or a fraction in a string such as "3/4")')
+    value = number(answer)
+    if value is None:
+        raise CheckFailed(f"{answer!r} is not a number.", 'Write a number such as 0.75, or a fraction string such as "3/4".')
+    node = node or cluster.list("Node")[-1].metadata.name
+    text = cluster.iptables_save(node=node)
+    ladder = _ladder(text, service, namespace)
+    n = len(ladder.seps) if ladder else 0
+    if not 1 <= rule <= n:
+        raise CheckFailed(f"kube-proxy on {node} has {n} endpoint rules for {service}, so there is no rule {rule}.",
+                          "Let time pass with cluster.advance(10) so every pod is ready, then check again.")
+    line = next(l for l in text.splitlines() if l.startswith(f"-A {ladder.svc_chain} ") and
+                l.endswith(f"-j {ladder.seps[rule - 1]}"))
+    found = re.search(r"--probability (\S+)", line)
+    written = float(found.group(1)) if found else 1.0
+    if abs(value - written) < 5e-4:
+        shown = f"--probability {found.group(1)}" if found else "no probability (it always matches)"
+        ok(f"On {node}, endpoint rule {rule} of {n} in {ladder.svc_chain} carries {shown}: it keeps 1 in "
+           f"{n - rule + 1} of the connections that reach it, which is 1/{n} of all of them.")
+        return
+    raise CheckFailed(f"{answer} is not the probability on rule {rule} of {n} in {ladder.svc_chain}.",
+                      _ladder_hint(value, n, rule))
+
+
+def _ladder_hint(value: float, n: int, rule: int) -> str:
+    sees = (f"Rule {rule} only sees the connections that the {rule - 1} rule{'s' if rule > 2 else ''} above it "
+            f"did not take, and {n - rule + 1} endpoints are left to share them.")
+    if not 0 <= value <= 1:
+        return "A probability lies between 0 and 1."
+    if rule > 1 and abs(value - 1 / n) < 5e-4:
+        return f"1/{n} is the share of ALL connections each endpoint ends up with, not the rule's probability. {sees}"
+    if n - rule > 0 and abs(value - 1 / (n - rule)) < 5e-4:
+        return f"Off by one: count the endpoint of rule {rule} itself among those left. {sees}"
+    if rule > 1 and abs(value - rule / n) < 5e-4:
+        return f"{rule}/{n} grows with the rule number, but not in the right way. {sees}"
+    return sees
+
+
+# ---------------------------------------------------------------- a terminating endpoint
+
+CONDITIONS = ("ready", "serving", "terminating")
+
+
+@check
+def check_terminating_conditions(answer: Any, cluster: Cluster, pod: str, service: str = "currency-exchange",
+                                 namespace: str = "default") -> None:
+    """Check ``answer`` (a dict of the three conditions) against the EndpointSlice entry of terminating ``pod``.
+
+    Why: during its grace period a deleted pod stays in the slice; its
+    conditions decide whether kube-proxy still sends it traffic.
+    """
+    __tracebackhide__ = True
+    require(answer, 'a dict such as {"ready": True, "serving": True, "terminating": False}')
+    if not isinstance(answer, dict) or set(answer) != set(CONDITIONS) or \
+            not all(isinstance(v, bool) for v in answer.values()):
+        raise CheckFailed(f"The answer should be a dict with the keys ready, serving and terminating, each True "
+                          f"or False, not {answer!r}.",
+                          'Write it like {"ready": True, "serving": True, "terminating": False}.')
+    live = _endpoint_conditions(cluster, pod, service, namespace)
+    wrong = [name for name in CONDITIONS if answer[name] != live[name]]
+    if not wrong:
+        ok(f"Pod {pod} is terminating and the EndpointSlice of {service} lists it with "
+           + ", ".join(f"{name}: {str(live[name]).lower()}" for name in CONDITIONS)
+           + ": kube-proxy sends it no new connections while it shuts down.")
+        return
+    name = wrong[0]
+    raise CheckFailed(f"{name}: {str(answer[name]).lower()} is not what the EndpointSlice says for pod {pod}"
+                      + (f" (and {', '.join(wrong[1:])} {'is' if len(wrong) == 2 else 'are'} wrong too)."
+                         if len(wrong) > 1 else "."), _CONDITION_HINTS[name])
+
+
+_CONDITION_HINTS = {
+    "ready": "A terminating endpoint is never ready, whatever its probe says: ready is what kube-proxy uses to "
+             "pick endpoints for new connections.",
+    "serving": "serving is the readiness probe's verdict alone, terminating or not: the container is still "
+               "running during the grace period and still passes its probe.",
+    "terminating": "The pod has a deletionTimestamp (kubectl delete set it), and that is exactly what "
+                   "terminating reports.",
+}
+
+
+def _endpoint_conditions(cluster: Cluster, pod: str, service: str, namespace: str) -> dict[str, bool]:
+    __tracebackhide__ = True
+    for piece in cluster.list("EndpointSlice", namespace, {"kubernetes.io/service-name": service}):
+        for endpoint in piece.endpoints:
+            if endpoint.target_ref is not None and endpoint.target_ref.name == pod:
+                c = endpoint.conditions
+                live = {"ready": c.ready is not False, "serving": c.serving is not False,
+                        "terminating": bool(c.terminating)}
+                if live["terminating"]:
+                    return live
+    raise CheckFailed(f"Pod {pod} is not a terminating endpoint of {service} (it is gone already, or it was never "
+                      "deleted).", "Run the task's setup cell again, then check without letting time pass: the "
+                                   "container exits soon after its SIGTERM, and then the pod leaves the slice.")
+
+
+# ---------------------------------------------------------------- reverse lookups
+
+@check
+def check_ptr_answer(answer: Any, cluster: Cluster, ip: str, from_pod: str = "dnsutils",
+                     namespace: str = "default") -> None:
+    """Check that ``answer`` is the name CoreDNS gives for a PTR query on ``ip`` (``dig -x``), asked from ``from_pod``.
+
+    Why: reverse lookups show how CoreDNS's kubernetes plugin maps an address
+    back to the Service or the endpoint it belongs to.
+    """
+    __tracebackhide__ = True
+    require(answer, f"the name CoreDNS answers for a PTR query on {ip} (a string)")
+    if not isinstance(answer, str) or not answer.strip():
+        raise CheckFailed(f"The answer should be a DNS name in a string, not {answer!r}.",
+                          "Write it in quotes, as dig would print it.")
+    try:
+        printed = cluster.kubectl(f"exec -n {namespace} {from_pod} -- dig +short -x {ip}")
+    except KubectlError as err:
+        raise CheckFailed(f"dig -x {ip} failed in pod {from_pod}: {err}",
+                          "Run the task's setup cell again: it starts the dnsutils pod.") from None
+    names = [line.strip().rstrip(".").lower() for line in printed.splitlines() if line.strip()]
+    given = answer.strip().rstrip(".").lower()
+    if given in names:
+        record = " ".join(printed.split())
+        ok(f"From pod {from_pod}, dig -x {ip} gets the PTR record {record} (the reverse name "
+           f"{ipaddress.ip_address(ip).reverse_pointer} asked of CoreDNS)")
+        return
+    raise CheckFailed(f"{answer.strip()!r} is not what CoreDNS answers for {ip}: dig -x gets "
+                      f"{'a different name' if names else 'no answer'}.", _ptr_hint(given, ip, cluster, names))
+
+
+def _ptr_hint(given: str, ip: str, cluster: Cluster, names: list[str]) -> str:
+    reverse = ipaddress.ip_address(ip).reverse_pointer
+    if given == reverse:
+        return (f"{reverse} is the question dig -x asks, not the answer. The answer is a name inside the "
+                "cluster's zone, cluster.local.")
+    labels = given.split(".")
+    if given.startswith(ip + ".") or ip in given:
+        return ("The IP is in the name with dashes, not dots: each dot would start a new label.")
+    services = {f"{s.metadata.name}.{s.metadata.namespace}.svc.cluster.local" for s in cluster.list("Service", None)}
+    if given in services:
+        return (f"That is a Service's name, the answer for its ClusterIP. {ip} is a pod's IP: CoreDNS names the "
+                "endpoint, one label more on the left of its Service's name.")
+    pods = {p.metadata.name for p in cluster.list("Pod", None)}
+    if labels[0] in pods:
+        return ("CoreDNS does not use the pod's name: an endpoint without spec.hostname is named by its IP, "
+                "with dashes.")
+    return "Look at the EndpointSlice that lists this IP: which Service does it belong to, and how is an endpoint named?"
