@@ -18,7 +18,7 @@ def learner(monkeypatch):
 @pytest.mark.parametrize("answer, status, text", [
     (0.25, "passed", "✓ With 4 endpoints, rule 1 of the KUBE-SVC chain carries --probability 0.25000000000 (1/4)."),
     (0.5, "failed", "✗ 0.5 is not what kube-proxy writes on rule 1 of 4.\nHint: 0.5 is the first rule's value for 2"),
-    (..., "not answered", "… replace ... with the probability on rule 1 of the KUBE-SVC chain for 4 endpoints"),
+    (..., "not answered", "… Replace ... with the probability on rule 1 of the KUBE-SVC chain for 4 endpoints"),
 ])
 def test_in_a_learners_kernel_a_check_never_raises_and_says_what_it_found(learner, capsys, answer, status, text):
     assert check_probability(answer, n=4) is None  # nothing returned: a check on a cell's last line shows once

@@ -105,7 +105,8 @@ def check(function: F) -> F:
             function(*args, **kwargs)
             verdict = Verdict("passed", "\n".join(passed) or "correct")
         except NotAnswered as err:
-            verdict = _unless_grading(err, Verdict("not answered", str(err).removeprefix("not answered yet: ")))
+            what = str(err).removeprefix("not answered yet: ")
+            verdict = _unless_grading(err, Verdict("not answered", what[:1].upper() + what[1:]))
         except CheckFailed as err:
             verdict = _unless_grading(err, Verdict("failed", err.problem, err.hint))
         except KubectlError as err:  # the learner's cluster or command is not in a state the check can use
