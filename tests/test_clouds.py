@@ -148,3 +148,18 @@ def test_a_pod_reaches_an_aws_load_balancer_by_its_public_name_out_through_its_n
     cluster.advance(10)
     assert answer.addresses[0] in cluster.kubectl(f"exec dig -- dig +short {host}")
     assert cluster.request(f"http://{host}:8000/", source="node/ip-10-0-1-11.ec2.internal").ok
+
+
+def test_an_http_request_to_a_udp_only_load_balancer_port_is_refused_and_never_loops():
+    """Found by the exercise review: TCP to a LoadBalancer whose port 53 is UDP bounced between the load balancer
+    and the node until Python's recursion limit. An HTTP request is TCP: a UDP listener does not take it."""
+    cluster = Cluster(cloud="gcp", seed=3)
+    cluster.kubectl("create deployment feed --image=nginx")
+    cluster.apply({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "udp"},
+                   "spec": {"type": "LoadBalancer", "selector": {"app": "feed"},
+                            "ports": [{"port": 53, "protocol": "UDP"}]}})
+    cluster.advance(120)
+    ip = cluster.get("Service", "udp").status.load_balancer.ingress[0].ip
+    for where in ({"source": "internet"}, {"from_pod": cluster.pod_names({"app": "feed"})[0]}):
+        trace = cluster.request(f"http://{ip}:53/", **where)
+        assert not trace.ok and "has no TCP listener on port 53" in trace.reason

@@ -211,13 +211,18 @@ def _to_address(core: "DataPlane", req: Request, node: str, ip: str, port: int, 
             return req.fail(f"{hosts.APISERVER} ({provider})", "refused", why, CONNECTION_REFUSED)
         return hosts.answer_apiserver(req, f"{hosts.APISERVER} ({provider} control plane)", ip, port, leaving)
     lb = _public_load_balancer(core, ip)
-    if lb is not None:  # an AWS ELB's address: no kube-proxy rule (its status has a hostname), so out and back in
+    if lb is not None and not _through(req, lb):  # an ELB's address (no kube-proxy rule for a hostname): out and back in
         req.record("network", "egress", f"{ip} is the public address of the load balancer {lb.name}: the packet "
                    f"leaves through node {node}" + hosts.masquerade_note(core, src, leaving), masq_rules)
         return via_load_balancer(core, req, lb, src=leaving)
     if ip in _external_hosts():
         return _egress(core, req, node, ip, src)
     return req.fail("network", "dropped", why_unreachable(core, ip), TIMED_OUT)
+
+
+def _through(req: Request, lb: "LoadBalancer") -> bool:
+    """Whether the request already came through ``lb`` (it must not loop back into it)."""
+    return any(h.component == lb.kind and lb.name in h.detail for h in req.hops)
 
 
 def _public_load_balancer(core: "DataPlane", ip: str) -> Optional["LoadBalancer"]:
@@ -274,9 +279,9 @@ def via_load_balancer(core: "DataPlane", req: Request, lb: "LoadBalancer", src: 
     (a pod's connection leaves through its node's SNAT).
     """
     svc = core.api.try_get("Service", *lb.service)
-    port = next((p for p in svc.spec.ports if p.port == req.target.port), None) if svc else None
-    if port is None:
-        why = f"the load balancer {lb.name} has no listener on port {req.target.port}"
+    port = next((p for p in svc.spec.ports if p.port == req.target.port and p.protocol == "TCP"), None) if svc else None
+    if port is None:  # an HTTP request is TCP: a UDP port of the same number is another listener
+        why = f"the load balancer {lb.name} has no TCP listener on port {req.target.port}"
         return req.fail("cloud load balancer", "refused", why, CONNECTION_REFUSED)
     if not lb.internet_reachable and req.client.kind in ("internet", "pod", "node"):
         why = f"{lb.address} is a private address (an L2 pool on the nodes' network): not reachable from the internet"
