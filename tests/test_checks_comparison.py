@@ -85,6 +85,8 @@ def test_the_saving_is_not_answered_while_it_is_a_placeholder(bills):
     (0, "which the cloud does not bill"),
     (-82.12, "pays for fewer load balancers"),
     (50, "Count the load balancers each design pays for"),
+    (5 * 0.0225 * 720, "That counts a month as 720 hours"),
+    (5 * 0.0225 * 744, "That counts a month as 744 hours"),
     ("lots", "Write a plain number"),
 ])
 def test_each_wrong_saving_gets_its_own_hint(bills, answer, hint):
@@ -158,6 +160,11 @@ def test_the_manifest_is_not_answered_while_it_is_a_placeholder(shop):
     (ingress(name="currency"), "/currency-exchange no longer reaches", "give your Ingress a name of its own"),
     ("kind: Ingress\n  name: [", "kubectl apply refused", "The YAML does not parse"),
     ({"kind": "Ingress"}, "should be YAML in a string, not dict", "between triple quotes"),
+    (ingress().replace("path: /hostname", "path: /hostname/"), "nginx answers 301", "Your path ends in a slash"),
+    (ingress().replace("  - http:", "  - host: hostname.example.com\n    http:"), "did not reach Service hostname",
+     "Your rule has host hostname.example.com"),
+    ("kubectl expose deployment hostname --type=LoadBalancer --port=80", "kubectl apply refused",
+     "asks for an Ingress manifest"),
 ])
 def test_each_wrong_ingress_gets_its_own_hint(shop, manifest, problem, hint):
     with pytest.raises(CheckFailed) as failed:
@@ -205,6 +212,9 @@ def test_the_command_is_not_answered_while_it_is_a_placeholder(feed):
     ("expose deployment rates-feed --type=LoadBalancer --port=9376 --target-port=80", "did not reach a rates-feed pod",
      "--target-port must be the port the container listens on"),
     ("expose deployment rates-fed --type=LoadBalancer --port=9376", "kubectl refused", "kubectl expose --help"),
+    ("expose deployment rates-feed --type=LoadBalancer --port=9376 --protocol=UDP", "listens on port 9376/UDP",
+     "Leave out --protocol"),
+    ("expose deployment rates-feed --type=loadbalancer --port=9376", "kubectl refused", "case-sensitive"),
     (42, "should be a string, not int", "Write it in quotes"),
 ])
 def test_each_wrong_exposure_gets_its_own_hint(feed, command, problem, hint):

@@ -59,6 +59,7 @@ def test_the_placeholder_is_not_answered(cluster):
     ("http://currency-conversion.web.svc.cluster.local.:8100/", "is a URL or has a port", "only the host name"),
     ("currency-conversion..web.svc.cluster.local.", "has an empty label", "single dots"),
     (42, "should be a DNS name in a string", "Write it in quotes"),
+    ("10.96.0.10", "is an IP address, not a DNS name", "a ClusterIP changes when the Service is created again"),
 ])
 def test_each_typical_mistake_gets_its_own_hint(cluster, answer, problem, hint):
     with pytest.raises(CheckFailed) as caught:
@@ -167,6 +168,8 @@ def test_the_config_placeholder_is_not_answered(broken):
     ("data: [unclosed", "kubectl apply refused the manifest", "keep its indentation"),
     ("kind: ConfigMap\n", "kubectl apply refused the manifest", "Start from the ConfigMap"),
     (42, "should be a manifest in a string", "triple quotes"),
+    (CONFIG.format(namespace="web", host="10.96.0.10"), "is an IP address, not a DNS name",
+     "Give the Service's DNS name"),
 ])
 def test_each_config_mistake_gets_its_own_hint(broken, manifest, problem, hint):
     with pytest.raises(CheckFailed) as caught:
@@ -218,6 +221,7 @@ def test_the_prediction_placeholder_is_not_answered(shop):
     ("currency-exchange", 3, "You counted the search domains but not the last try"),
     ("currency-exchange.default.svc.cluster.local.", 4, "is the search list used first, last, or not at all"),
     ("currency-exchange.default.svc", 0, "at least one query"),
+    ("currency-exchange.default.svc", 6, "counted an AAAA query next to each A query"),
 ])
 def test_each_wrong_count_gets_its_own_hint(shop, name, answer, hint):
     with pytest.raises(CheckFailed) as caught:

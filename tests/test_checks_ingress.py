@@ -201,6 +201,8 @@ def test_the_gateway_placeholder_is_not_answered():
     (GATEWAY.replace("  ingressClassName: nginx\n", ""), "ingress-nginx ignores", "ingressClassName: nginx"),
     (GATEWAY.replace("kind: Ingress", "kind: Service"), "", ""),
     (GATEWAY.replace("  rules:", " rules:"), "does not parse", "Indent with spaces"),
+    (GATEWAY.replace("port:\n              number: 8100", "port: 8100"), "ServiceBackendPort",
+     "a map with one key"),
     (["not", "a manifest"], "", ""),
     (3.5, "not float", "triple quotes"),
 ])
@@ -246,6 +248,14 @@ def test_one_host_per_microservice_passes(capsys):
     assert out.startswith("✓ ") and "unknown.example.net reached neither" in out
 
 
+def test_an_ingress_left_by_an_earlier_try_is_named_in_the_hint():
+    cluster = currency_cluster(72)
+    failure(check_host_ingress, BY_HOST.replace("  - host: conversion.example.com\n    http:", "  - http:"), cluster)
+    err = failure(check_host_ingress, BY_HOST.replace("name: by-host", "name: by-host-2"), cluster)
+    assert "unknown.example.net reaches currency-conversion" in err.problem
+    assert "Ingress by-host from an earlier try is still in the cluster" in err.hint
+
+
 def test_the_host_placeholder_is_not_answered():
     with pytest.raises(NotAnswered, match="exchange.example.com"):
         check_host_ingress(..., currency_cluster(72))
@@ -264,6 +274,12 @@ SWAPPED = (BY_HOST.replace("exchange.example.com", "X").replace("conversion.exam
     (BY_HOST.replace("path: /\n        pathType: Prefix", "path: /\n        pathType: Exact", 1),
      "No path matches host exchange.example.com", "Exact matches one path only"),
     (BY_HOST.replace("number: 8100", "number: 8000"), "port 8000", "8000 is currency-exchange's port"),
+    (BY_HOST.replace("path: /\n", "path: /currency-exchange\n", 1).replace("path: /\n", "path: /currency-conversion\n"),
+     "path /some/other/path reaches no microservice", "whatever its path"),
+    (BY_HOST.replace("host: conversion.example.com", "host: '*.example.com'"), "other.example.com reaches",
+     "A wildcard host"),
+    (BY_HOST.replace("host: exchange.example.com", "host: http://exchange.example.com"), "Invalid value",
+     "host is a bare DNS name"),
 ])
 def test_host_mistakes_get_their_own_hint(wrong, problem, hint):
     err = failure(check_host_ingress, wrong, currency_cluster(72))
@@ -356,6 +372,7 @@ def test_the_addon_placeholder_is_not_answered():
     ("nginx", "the IngressClass the controller creates"),
     ("metallb", "reads no Ingress rules"),
     ("ingress", "minikube's add-on"),
+    ("nginx-ingress", "F5 NGINX's Ingress Controller"),
     ("traefik", "which name did it use"),
     (None, "in quotes"),
 ])
@@ -382,7 +399,9 @@ def test_patching_the_class_to_nginx_passes(command, capsys):
 def test_removing_the_class_passes_because_kinds_controller_watches_ingresses_without_class(capsys):
     check_class_fix("""patch ingress shop --type=merge -p '{"spec":{"ingressClassName":null}}'""",
                     shop_cluster(), "shop")
-    assert capsys.readouterr().out.startswith("✓ Ingress shop (class <none>)")
+    out = capsys.readouterr().out
+    assert out.startswith("✓ Ingress shop (class <none>)")
+    assert "--watch-ingress-without-class=true; naming the class nginx works on every install" in out
 
 
 def test_the_fix_placeholder_is_not_answered():
@@ -393,7 +412,11 @@ def test_the_fix_placeholder_is_not_answered():
 @pytest.mark.parametrize("wrong, problem, hint", [
     (FIX.replace('"nginx"', '"k8s.io/ingress-nginx"'), "Invalid value", "not the CONTROLLER value"),
     (FIX.replace('"nginx"', '"external-lb"'), "still ignores", "kubectl get ingressclass lists the classes"),
-    ("get ingress shop", "still ignores", "the project and its namespace"),
+    ("get ingress shop", "is still ingress-nginx", "not a label or an annotation"),
+    ("""patch ingress shop -p '{"ingressClassName":"nginx"}'""", "is still ingress-nginx", "it sits under spec"),
+    ("label ingress shop ingressClassName=nginx", "is still ingress-nginx", "not a label or an annotation"),
+    (FIX.replace('"nginx"', '"ingress-nginx"'), "still ignores", "the project and its namespace"),
+    ("edit ingress shop", "refused", "kubectl edit opens an editor"),
     ("annotate ingress shop kubernetes.io/ingress.class=nginx", "refused", "is deprecated"),
     ("""patch ingress shop --type=json -p='[{"op":"replace","path":"/spec/ingressClassName","value":"nginx"}]'""",
      "refused", "Use a merge patch"),
@@ -427,6 +450,11 @@ def test_the_create_placeholder_is_not_answered():
     (CREATE.replace("currency-conversion*", "conversion*"), "No path matches", "Use the path /currency-conversion"),
     ("get ingress", "created no Ingress", "create ingress NAME"),
     (CREATE.replace("--rule", "--rules"), "refused", "--help"),
+    (CREATE.replace("/currency-conversion*", "/*"),
+     "path /currency-exchange/from/USD/to/INR reaches currency-conversion", "covers every path of the host"),
+    (CREATE.replace(" --class=nginx", ""), "its class is <none>, not nginx", "--watch-ingress-without-class=true"),
+    (CREATE.replace(":8100", ""), "refused", "A rule is host/path=service:port"),
+    (CREATE.replace("=currency-conversion:", "=svc/currency-conversion:"), "refused", "no svc/"),
 ])
 def test_create_mistakes_get_their_own_hint(wrong, problem, hint):
     err = failure(check_create_ingress, wrong, currency_cluster(83, kind=True))

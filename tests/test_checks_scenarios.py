@@ -268,3 +268,8 @@ def test_another_service_name_is_named(rates):
     err = failure_of(check_external_name, EXTERNAL.format(target="example.com").replace("name: rates",
                                                                                         "name: rates-api"), rates)
     assert "the Service's metadata.name is that name" in err.hint
+
+
+def test_an_ip_as_external_name_is_a_name_made_of_digits(rates):
+    err = failure_of(check_external_name, EXTERNAL.format(target="93.184.215.14"), rates)
+    assert "does not resolve" in err.problem and "externalName is a DNS name, never an address" in err.hint

@@ -290,3 +290,26 @@ def test_leaving_pods_out_of_the_node_port_is_named(exposed):
 def test_a_malformed_prediction_says_how_to_write_it(exposed, answer):
     hint = sources_hint(exposed, answer)
     assert "{" in hint or "sources are" in hint
+
+
+@pytest.mark.parametrize("missing, hint", [
+    ("node", "the node reaches a ClusterIP just as its pods do"),
+    ("pod", "it keeps its ClusterIP, and pods reach it"),
+])
+def test_each_source_left_out_of_the_cluster_ip_gets_its_own_hint(exposed, missing, hint):
+    answer = {**RIGHT_SOURCES, "ClusterIP": RIGHT_SOURCES["ClusterIP"] - {missing}}
+    assert hint in sources_hint(exposed, answer)
+
+
+@pytest.mark.parametrize("command, hint", [
+    (EXPOSE.replace("--port=80 --target-port=8100", "--port=8100 --target-port=80"), "the two are swapped"),
+    (EXPOSE + " --node-port=30100", "kubectl expose has no flag for the node port"),
+    (EXPOSE.replace("--target-port", "--targetPort"), "kubectl knows no such flag: check its spelling"),
+    ("%kubectl " + EXPOSE, "Leave out %kubectl"),
+])
+def test_each_expose_slip_gets_its_own_hint(cluster, command, hint):
+    assert hint in expose_hint(cluster, command)
+
+
+def test_a_quoted_node_port_is_a_string_not_a_number(taken):
+    assert "'30100' in quotes is a string" in manifest_hint(taken, NODEPORT_MANIFEST.format(node_port="'30100'"))

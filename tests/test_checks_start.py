@@ -82,6 +82,11 @@ def test_a_placeholder_is_not_answered_yet(empty):
     ("create deployment currency-exchange --image=nginx:1.2x7 --replicas=3", "are not Ready", "Is 'nginx:1.2x7'"),
     ("get pods", "There is no deployment currency-exchange", "get and describe only read"),
     (5, "should be a kubectl command line in a string", "Write it in quotes"),
+    (f"%kubectl create deployment currency-exchange --image={IMAGE} --replicas=3", 'unknown command "%kubectl"',
+     "Leave out %kubectl"),
+    (f"create deployment --image={IMAGE} --replicas=3", "exactly one NAME is required",
+     "Name the Deployment right after `create deployment`"),
+    ("apply -f deployment.yaml", "does not exist", "There is no manifest file here"),
 ])
 def test_each_wrong_command_gets_its_own_hint(empty, command, problem, hint):
     failure = _fails(check_deployment_command, command, empty, "currency-exchange", replicas=3, port=8000)
@@ -156,7 +161,7 @@ def test_no_seconds_yet_is_not_answered(probed):
 @pytest.mark.parametrize("seconds, hint", [
     (15, "initialDelaySeconds counts from the moment the container started"),
     (17, "After 17 seconds the pods are not Ready yet"),
-    (20, "The pods are Ready before 20 seconds"),
+    (20, "The pods are Ready before 20 seconds. Step the task cluster's clock"),
     ("soon", "Count the seconds you passed"),
     (2.5, "Count the seconds you passed"),
     (float("inf"), "Count the seconds you passed"),
@@ -210,6 +215,10 @@ def test_no_command_yet_is_not_answered(stuck):
     ("describe pod nope", 'pods "nope" not found', "%kubectl get pods lists the pods' names"),
     ("delete pods -l app=currency-exchange", "is not a command that only reads", "Look with one of"),
     ("", "should be a kubectl command line in a string", "Write it in quotes"),
+    ("%kubectl describe pods", "starts with %kubectl", "Leave out %kubectl"),
+    ("kubectl", "only `kubectl`", "Add what kubectl should do"),
+    ("logs currency-exchange", 'pods "currency-exchange" not found', "These containers never started"),
+    ("get events --field-selector type=Warning", "--field-selector", "try the command without it"),
 ])
 def test_each_wrong_look_gets_its_own_hint(stuck, command, problem, hint):
     failure = _fails(check_shows_why, command, stuck, "currency-exchange")

@@ -48,6 +48,21 @@ def test_surrounding_spaces_and_a_leading_jump_are_forgiven(cluster, capsys):
     assert capsys.readouterr().out.startswith("✓ ")
 
 
+def test_a_chain_copied_with_its_append_flag_is_forgiven(cluster, capsys):
+    name, ip = pods(cluster)[1]
+    check_sep_chain(f"-A {sep_for(cluster, ip)}", cluster, pod=name)
+    assert capsys.readouterr().out.startswith("✓ ")
+
+
+@pytest.mark.parametrize("which", ["name", "ip", "ip:port"])
+def test_the_pod_itself_instead_of_its_chain_is_named_as_such(cluster, which):
+    name, ip = pods(cluster)[0]
+    answer = {"name": name, "ip": ip, "ip:port": f"{ip}:8000"}[which]
+    with pytest.raises(CheckFailed, match="names the pod itself") as caught:
+        check_sep_chain(answer, cluster, pod=name)
+    assert "Find the DNAT rule" in caught.value.hint
+
+
 def test_placeholder_is_not_answered(cluster):
     name, _ = pods(cluster)[0]
     with pytest.raises(NotAnswered, match=f"KUBE-SEP chain that sends traffic to pod {name}"):
@@ -156,12 +171,20 @@ def test_the_probability_placeholder_is_not_answered(five):
     ("3/5", "3/5 grows with the rule number, but not in the right way"),
     (0.25, "Rule 3 only sees the connections that the 2 rules above it did not take"),
     (3, "A probability lies between 0 and 1"),
+    (0.33, "Close, but rounded"),
+    (1, "Only the last rule (rule 5) takes every connection"),
 ])
 def test_each_wrong_probability_gets_its_own_hint(five, answer, hint):
     with pytest.raises(CheckFailed) as caught:
         check_rule_probability(answer, five, rule=3)
     assert f"{answer} is not the probability on rule 3 of 5" in caught.value.problem
     assert hint in caught.value.hint
+
+
+def test_a_percentage_is_asked_as_a_fraction(five):
+    with pytest.raises(CheckFailed, match="is not a number") as caught:
+        check_rule_probability("33%", five, rule=3)
+    assert "not a percentage" in caught.value.hint
 
 
 @pytest.mark.parametrize("answer", ["one third", None, True])
@@ -233,12 +256,31 @@ def test_each_wrong_condition_gets_its_own_hint(leaving, wrong, problem, hint):
     assert hint in caught.value.hint
 
 
-@pytest.mark.parametrize("answer", [{"ready": 0, "serving": 1, "terminating": 1}, {"ready": False},
-                                    "ready=false", [False, True, True]])
+@pytest.mark.parametrize("answer", ["ready=false", [False, True, True]])
 def test_conditions_must_be_a_dict_of_three_booleans(leaving, answer):
     c, name = leaving
     with pytest.raises(CheckFailed, match="should be a dict with the keys ready, serving and terminating"):
         check_terminating_conditions(answer, c, pod=name)
+
+
+@pytest.mark.parametrize("answer, problem, hint", [
+    ({"ready": 0, "serving": 1, "terminating": 1}, "ready is 0, not True or False", "Each value is True or False"),
+    ({"ready": "false", "serving": "true", "terminating": "true"}, "ready is 'false'", "without quotes"),
+    ({"ready": False}, "it lacks serving, terminating", "condition names"),
+    ({"Ready": False, "Serving": True, "Terminating": True}, "which are not conditions", "in lower case"),
+    ({"ready": False, "serving": ..., "terminating": True}, "serving is still ...", 'Replace the ... after "serving"'),
+])
+def test_a_malformed_conditions_dict_names_its_own_mistake(leaving, answer, problem, hint):
+    c, name = leaving
+    with pytest.raises(CheckFailed) as caught:
+        check_terminating_conditions(answer, c, pod=name)
+    assert problem in caught.value.problem and hint in caught.value.hint
+
+
+def test_the_dict_template_of_the_task_is_not_answered_yet(leaving):
+    c, name = leaving
+    with pytest.raises(NotAnswered, match=r"replace each \.\.\. in the dict with True or False"):
+        check_terminating_conditions({"ready": ..., "serving": ..., "terminating": ...}, c, pod=name)
 
 
 def test_a_pod_that_is_gone_or_not_deleted_asks_to_rerun_the_setup(leaving):
@@ -299,6 +341,8 @@ def test_the_ptr_placeholder_is_not_answered(lookup):
     ("{ip}.currency-exchange.default.svc.cluster.local", "with dashes, not dots"),
     ("{pod}.currency-exchange.default.svc.cluster.local", "CoreDNS does not use the pod's name"),
     ("{dashed}.currency-exchange.web.svc.cluster.local", "Look at the EndpointSlice that lists this IP"),
+    ("{dashed}.default.pod.cluster.local", "That is a pod's forward name"),
+    ("{dashed}.currency-exchange.default.svc", "that name is not complete"),
     (42, "Write it in quotes"),
 ])
 def test_each_wrong_ptr_answer_gets_its_own_hint(lookup, answer, hint):

@@ -224,6 +224,10 @@ def test_an_expose_placeholder_is_not_answered_yet(shop):
     ("expose deployment exchange --port=8000", "not found", "kubectl expose needs an existing object"),
     ("get services", "There is no Service named currency-exchange", "kubectl expose deployment <name> creates"),
     (None, "should be a kubectl command line in a string", "Write it in quotes"),
+    ("%kubectl expose deployment currency-exchange --port=8000", 'unknown command "%kubectl"', "Leave out %kubectl"),
+    ("expose currency-exchange --port=8000", 'resource type "currency-exchange"', "expose <kind> <name>"),
+    ("create service currency-exchange --port=8000", "unknown flag: --port",
+     "kubectl create service needs the type as a subcommand"),
 ])
 def test_each_wrong_expose_gets_its_own_hint(shop, command, problem, hint):
     failure = _raises(check_expose_command, command, shop, from_pod=_client(shop))

@@ -50,8 +50,15 @@ def test_not_answered_and_check_failed_are_assertion_errors():
 
 
 @pytest.mark.parametrize("command, problem, hint", [
-    ("scale deployment currency-exchange --replicas=3", "asks for 3 replicas, not 4", "Scale the Deployment itself"),
-    ("scale currency-exchange --replicas=4", "kubectl refused the command", 'cluster.kubectl("scale --help")'),
+    ("scale deployment currency-exchange --replicas=3", "asks for 3 replicas, not 4",
+     "--replicas sets how many replicas the Deployment runs in all"),
+    ("scale deployment currency-exchange --replicas=+2", "asks for 2 replicas, not 4",
+     "--replicas sets how many replicas the Deployment runs in all"),
+    ("scale currency-exchange --replicas=4", "kubectl refused the command", "%kubectl scale --help"),
+    ("scale service currency-exchange --replicas=4", "kubectl refused the command", "A Service has no replicas"),
+    ("scale svc/currency-exchange --replicas=4", "kubectl refused the command", "A Service has no replicas"),
+    ("scale deployment currency-exchange 4", "kubectl refused the command", "with the flag --replicas=N"),
+    ("scale deployment currency_exchange --replicas=4", "not found", "this one is called currency-exchange"),
     (4, "should be a string", "Write it in quotes"),
 ])
 def test_scaling_wrongly_is_rejected_with_a_hint(cluster, command, problem, hint):
@@ -92,6 +99,10 @@ def test_scaling_right_is_accepted_and_reaches_kube_proxy(cluster, capsys):
     (0.25, 4, 2, "1/4 is right for rule 1 only"),
     (1.5, 3, 1, "between 0 and 1"),
     ("one quarter", 4, 1, "Write a number"),
+    (0.75, 4, 1, "the share of connections that rule 1 lets through"),
+    (1, 4, 1, "Only the last rule (rule 4) takes every connection"),
+    (0.33, 3, 1, "Close, but rounded"),
+    ("25%", 4, 1, "not a percentage"),
 ])
 def test_a_wrong_probability_is_rejected_with_a_hint(answer, n, rule, hint):
     with pytest.raises(CheckFailed) as caught:

@@ -181,6 +181,10 @@ def _saving_hint(value: float, billed_a: CloudResources, billed_b: CloudResource
         return "That is what the Ingress design costs, not what it saves: subtract it from design A's bill."
     if abs(value - hourly) <= 0.005:
         return f"That is the saving per hour: the cloud bills by the hour, and its month has {HOURS_PER_MONTH} hours."
+    for hours in (24 * 30, 24 * 31, 24 * 28):
+        if abs(value - hourly * hours) <= 0.5:
+            return (f"That counts a month as {hours} hours. Cloud price lists count a month as {HOURS_PER_MONTH} "
+                    f"hours (8,760 hours a year / 12), as cloud_resources() does.")
     if value <= 0:
         return ("The microservices' Services become ClusterIP, which the cloud does not bill, and an Ingress is not "
                 "a Service at all: the Ingress design pays for fewer load balancers.")
@@ -225,7 +229,10 @@ def _apply(cluster: Cluster, manifest: Any) -> None:
         cluster.apply(manifest)
     except KubectlError as err:
         text = str(err)
-        if "pathType" in text:
+        if manifest.strip().startswith("kubectl") or "kind:" not in manifest:
+            hint = ("This task asks for an Ingress manifest, YAML that starts with apiVersion: networking.k8s.io/v1 "
+                    "and kind: Ingress, not a command.")
+        elif "pathType" in text:
             hint = "Every path of a networking.k8s.io/v1 Ingress needs a pathType; Prefix matches the path and below."
         elif "YAML" in text or "yaml" in text:
             hint = "The YAML does not parse: indent with spaces only, two per level, as in the Ingress above."
@@ -238,11 +245,22 @@ def _route_hint(cluster: Cluster, trace, service: str, path: str) -> str:
     """Why a request for ``path`` did not reach ``service``, read from the trace and the Ingresses."""
     paths = [(ing, p) for ing in cluster.list("Ingress") for rule in ing.spec.rules if rule.http
              for p in rule.http.paths if p.path == path]
+    slashed = [p for ing in cluster.list("Ingress") for rule in ing.spec.rules if rule.http
+               for p in rule.http.paths if p.path == path + "/"]
+    hosted = [rule.host for ing in cluster.list("Ingress") for rule in ing.spec.rules if rule.http and rule.host
+              for p in rule.http.paths if p.path.rstrip("/") == path]
     if "has no port" in trace.reason:
         return (f"An Ingress backend names the Service's port (kubectl get svc {service}), not the container's: "
                 "the Service maps its port to the targetPort.")
     if "not found" in trace.reason:
         return f"The backend must name the Service exactly: {service}."
+    if slashed and not paths:
+        return (f"Your path ends in a slash: for {path}/ nginx answers a request for {path} with a redirect, "
+                f"not the page. Write the path {path}, without the slash; Prefix still matches everything below it.")
+    if hosted:
+        return (f"Your rule has host {hosted[0]}: it only matches requests that carry Host: {hosted[0]}. The "
+                "existing paths have no host, and the check's requests, like theirs, carry none: leave the "
+                "host out.")
     if any(ing.spec.ingress_class_name is None for ing, _ in paths):
         return ("Your Ingress names no class, and this cluster has no default IngressClass, so no controller "
                 "serves it: set spec.ingressClassName to nginx.")
@@ -312,6 +330,11 @@ def _tcp_service(cluster: Cluster, pods: set[str], port: int):
                           "internet cannot reach it.", _type_hint(services[0].spec.type))
     service = balanced[0]
     ports = [p.port for p in service.spec.ports]
+    udp = [p for p in service.spec.ports if p.port == port and (p.protocol or "TCP") != "TCP"]
+    if udp and not any(p.port == port and (p.protocol or "TCP") == "TCP" for p in service.spec.ports):
+        raise CheckFailed(f"Service {service.metadata.name} listens on port {port}/{udp[0].protocol}, but the rates "
+                          f"feed is a TCP server: its load balancer does not forward a TCP connection to port {port}.",
+                          "Leave out --protocol: a Service's ports are TCP unless you say otherwise.")
     if port not in ports:
         raise CheckFailed(f"Service {service.metadata.name} listens on port {', '.join(map(str, ports))}, but the "
                           f"partners connect to port {port}.",
@@ -336,8 +359,13 @@ def check_tcp_exposure(command: Any, cluster: Cluster, deployment: str = "rates-
     try:
         cluster.kubectl(command)
     except KubectlError as err:
-        hint = ("An earlier try already created it: run the task's setup cell again (a fresh cluster), then this cell."
-                if "already exists" in str(err) else "kubectl expose --help shows the usage.")
+        if "already exists" in str(err):
+            hint = ("An earlier try already created it: run the task's setup cell again (a fresh cluster), "
+                    "then this cell.")
+        elif "spec.type: Unsupported value" in str(err):
+            hint = "Service types are case-sensitive: ClusterIP, NodePort, LoadBalancer or ExternalName."
+        else:
+            hint = "kubectl expose --help shows the usage."
         raise CheckFailed(f"kubectl refused the command:\n  {err}", hint) from None
     cluster.advance(_SETTLE_SECONDS)
     ingresses = [i.metadata.name for i in cluster.list("Ingress")]

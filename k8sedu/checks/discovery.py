@@ -88,7 +88,7 @@ def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: An
             cluster.kubectl(command)
         except KubectlError as err:
             raise CheckFailed(f"kubectl refused the command:\n  {err}",
-                              'cluster.kubectl("scale --help") shows the usage of kubectl scale.') from None
+                              _refusal_hint(str(err), command, name)) from None
         cluster.advance(SETTLE_SECONDS)
     try:
         deployment = cluster.get("Deployment", name, namespace)
@@ -96,19 +96,37 @@ def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: An
     except KubectlError as err:
         raise CheckFailed(str(err), f"This check expects a Deployment and a Service both named {name}.") from None
     if deployment.spec.replicas != replicas:
-        raise CheckFailed(f"deployment/{name} asks for {deployment.spec.replicas} replicas, not {replicas}.",
-                          "Scale the Deployment itself: it owns the replica count, and its controller puts back "
-                          "any change made to its ReplicaSet.")
+        if command is not None and not re.search(r"(^|[\s/])(rs|replicasets?)([\s/.]|$)", command):
+            hint = (f"--replicas sets how many replicas the Deployment runs in all (not how many to add): "
+                    f"the task asks for {replicas}.")
+        else:
+            hint = ("Scale the Deployment itself: it owns the replica count, and its controller puts back "
+                    "any change made to its ReplicaSet.")
+        raise CheckFailed(f"deployment/{name} asks for {deployment.spec.replicas} replicas, not {replicas}.", hint)
     _check_selector(cluster, deployment, service, namespace)
     _check_ready_endpoints(cluster, name, replicas, namespace)
     node = cluster.list("Node")[-1].metadata.name
     rules = _service_rules(cluster, name, namespace, node)
     if len(rules) != replicas:
         raise CheckFailed(f"kube-proxy on {node} has {len(rules)} endpoint rules for {name}, not {replicas}.",
-                          "kube-proxy writes one KUBE-SEP jump per ready endpoint; let time pass with "
-                          "cluster.advance(10) and check again.")
+                          "kube-proxy writes one KUBE-SEP jump per ready endpoint; let time pass (advance(10) on "
+                          "the task's cluster) and check again.")
     ok(f"deployment/{name} runs {replicas} ready pods, the Service has {replicas} ready endpoints, and "
         f"kube-proxy on {node} spreads new connections over {replicas} KUBE-SEP chains.")
+
+
+def _refusal_hint(error: str, command: str, name: str) -> str:
+    """A hint for the reason kubectl refused a scaling command."""
+    words = command.split()
+    if re.search(r"(^|\s)(svc|services?)([/\s]|$)", command):
+        return (f"A Service has no replicas: it only selects pods by label. Scale the Deployment {name}, "
+                "which owns them; the Service picks up the new pods by itself.")
+    if "replicas" in error and "required" in error:
+        return "Give the new count with the flag --replicas=N; a bare number is not an argument of kubectl scale."
+    if "not found" in error.lower() and name not in words and f"deployment/{name}" not in command \
+            and f"deploy/{name}" not in command:
+        return f"Check the name: %kubectl get deploy lists the Deployments; this one is called {name}."
+    return "%kubectl scale --help, in a new cell, shows the usage of kubectl scale."
 
 
 def _check_selector(cluster: Cluster, deployment, service, namespace: str) -> None:
@@ -132,7 +150,7 @@ def _check_ready_endpoints(cluster: Cluster, name: str, replicas: int, namespace
         raise CheckFailed(f"Service {name} has {len(ready)} ready endpoints ({', '.join(ready) or 'none'}), "
                           f"not {replicas}.",
                           "Pods join the EndpointSlice as ready only once they are Running and Ready; "
-                          "let time pass with cluster.advance(10) and check again.")
+                          "let time pass (advance(10) on the task's cluster) and check again.")
 
 
 # ---------------------------------------------------------------- DNS
@@ -186,7 +204,8 @@ def _running_pod(cluster: Cluster, namespace: str) -> str:
         if pod.status.phase == "Running" and not pod.terminating:
             return pod.metadata.name
     raise CheckFailed(f"There is no Running pod in namespace {namespace} to resolve the name from.",
-                      f"Run the cell that creates a client pod in namespace {namespace}, then cluster.advance(10).")
+                      f"Run the cell that creates a client pod in namespace {namespace}, then let 10 seconds pass "
+                      "(advance(10) on the task's cluster).")
 
 
 @check
@@ -239,7 +258,7 @@ def check_probability(answer: Any, n: int, rule: int = 1, cluster: Optional[Clus
     require(answer, f"the probability on rule {rule} of the KUBE-SVC chain for {n} endpoints (a number such as 0.75)")
     value = number(answer)
     if value is None:
-        raise CheckFailed(f"{answer!r} is not a number.", "Write a number such as 0.75, or a fraction string such as '3/4'.")
+        raise CheckFailed(f"{answer!r} is not a number.", _not_a_number_hint(answer))
     rules = _scratch_rules(n) if cluster is None else _cluster_rules(cluster, service, namespace, n)
     printed = _probability(rules[rule - 1])
     expected = float(printed) if printed else 1.0
@@ -251,9 +270,26 @@ def check_probability(answer: Any, n: int, rule: int = 1, cluster: Optional[Clus
     raise CheckFailed(f"{answer} is not what kube-proxy writes on rule {rule} of {n}.", _probability_hint(value, n, rule))
 
 
+def _not_a_number_hint(answer: Any) -> str:
+    if isinstance(answer, str) and answer.strip().endswith("%"):
+        return "Write the probability as a fraction of 1, not a percentage: 50% is 0.5 (or \"1/2\")."
+    return "Write a number such as 0.75, or a fraction string such as '3/4'."
+
+
 def _probability_hint(value: float, n: int, rule: int) -> str:
     if not 0 <= value <= 1:
         return "A probability lies between 0 and 1."
+    share = 1 / (n - rule + 1)
+    if abs(value - share) < 0.01:
+        return ("Close, but rounded: kube-proxy writes 11 decimals. Give more digits, or the exact fraction "
+                "as a string such as \"1/3\".")
+    if rule == 1 and n > 2 and abs(value - (1 - 1 / n)) < 5e-4:
+        return (f"{value:g} is the share of connections that rule 1 lets through to the rules below it. "
+                f"--probability is the chance that the rule itself matches: its endpoint must get 1 in {n} "
+                "of all connections.")
+    if rule < n and abs(value - 1) < 5e-4:
+        return (f"Only the last rule (rule {n}) takes every connection that reaches it, and it carries no "
+                f"--probability. Rule {rule} must let some through to the endpoints below it.")
     if rule == 1:
         hint = f"Rule 1 sees every new connection, and its endpoint must get 1 in {n} of them."
     else:

@@ -26,6 +26,7 @@ what is wrong, with a hint.
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any, Optional
 
 import yaml
@@ -86,10 +87,23 @@ def _name(answer: Any) -> str:
     if "/" in name or ":" in name:
         raise CheckFailed(f"{name!r} is a URL or has a port; a DNS name has neither.",
                           "Give only the host name, the part nslookup would resolve.")
+    if _is_ip(name):
+        raise CheckFailed(f"{name!r} is an IP address, not a DNS name.",
+                          "An address needs no lookup, but it is not the Service's name: a ClusterIP changes when "
+                          "the Service is created again, while CoreDNS keeps the Service's name pointing at the "
+                          "current one. Give the Service's DNS name.")
     if ".." in name or name.startswith(".") or " " in name:
         raise CheckFailed(f"{name!r} has an empty label: two dots in a row, a leading dot or a space.",
                           "Labels are separated by single dots; only the root, at the very end, is empty.")
     return name
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _cluster_ip(cluster: Cluster, service: str, namespace: str) -> str:
@@ -268,6 +282,9 @@ def _prediction_hint(answer: int, name: str, resolv, dns) -> str:
         return f"The resolver stops at the first name that exists. {rule} Which try is the first that exists?"
     if searched and answer == len(resolv.search) and dns.rcode != "NOERROR":
         return f"You counted the search domains but not the last try, the name as it is. {rule}"
+    if answer == 2 * len(dns.queries):
+        return ("You may have counted an AAAA query next to each A query, as a real resolver often sends. Like "
+                "notebook 4, count one query per name the resolver tries.")
     if searched:
         return f"{rule} Write down each name it builds and ask which is the first that exists."
     return "Look at the dots and the trailing dot: is the search list used first, last, or not at all?"

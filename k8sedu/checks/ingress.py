@@ -26,6 +26,7 @@ k8sedu.checks.NotAnswered: not answered yet: replace ... with the ingressClassNa
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional, Sequence
 
 import yaml
@@ -83,10 +84,16 @@ def _apply(cluster: Cluster, manifest: Any) -> None:
     except KubectlError as err:
         text = str(err)
         if "pathType" in text:
-            hint = ("Every path of an Ingress needs a pathType. Prefix matches /currency-conversion "
-                    "and every path below it.")
+            hint = ("Every path of an Ingress needs a pathType (the error names which one). Prefix matches "
+                    "the path and every path below it.")
         elif "no matches for kind" in text or "apiVersion" in text:
             hint = "An Ingress is apiVersion: networking.k8s.io/v1, kind: Ingress."
+        elif "ServiceBackendPort" in text:
+            hint = ("backend.service.port is not a number but a map with one key: write port:, then "
+                    "number: 8100 indented below it.")
+        elif ".host: Invalid value" in text:
+            hint = ("host is a bare DNS name, such as exchange.example.com: no http://, no port, no path, "
+                    "and in lower case.")
         else:
             hint = "Compare your manifest with the gateway-ingress manifest above, field by field."
         raise CheckFailed(f"kubectl apply refused the manifest:\n  {text}", hint) from None
@@ -250,6 +257,7 @@ EXCHANGE_PATH = "/currency-exchange/from/USD/to/INR"
 ROUTES = {"currency-exchange": (EXCHANGE_PATH, EXCHANGE_PORT), "currency-conversion": (REQUEST_PATH, CONVERSION_PORT)}
 EXCHANGE_HOST = "exchange.example.com"
 UNKNOWN_HOST = "unknown.example.net"
+ANY_PATH = "/some/other/path"  # a path neither application serves: host rules must send it on all the same
 CONTROLLER = "controller"  # a prediction: no rule matches, the controller answers 404 itself
 SAY_CONTROLLER = {CONTROLLER, "404", "default backend", "default-backend"}
 
@@ -306,6 +314,12 @@ def _run(cluster: Cluster, command: Any, what: str) -> None:
                     "CONTROLLER value of its spec.controller.")
         elif "--type=json" in text:
             hint = "Use a merge patch: -p '{\"spec\":{\"ingressClassName\":\"...\"}}' with no --type."
+        elif '"kubectl edit"' in text:
+            hint = ("kubectl edit opens an editor, which a notebook cell cannot use. Change the field with "
+                    "kubectl patch instead.")
+        elif "should be in format host/path=svcname:svcport" in text:
+            hint = ("A rule is host/path=service:port: a bare host name (no http://), the path, then the "
+                    "Service's own name (no svc/) and its port number.")
         else:
             hint = "Read kubectl's error above; `kubectl <verb> --help` in a new cell shows the usage."
         raise CheckFailed(f"kubectl refused the command:\n  {text}", hint) from None
@@ -406,8 +420,22 @@ def check_host_ingress(manifest: Any, cluster: Cluster) -> None:
     ings = _ingresses_in(cluster, manifest)
     hosts = {"currency-exchange": EXCHANGE_HOST, "currency-conversion": HOST}
     pods = {service: _require_reach(cluster, ings, host, service) for service, host in hosts.items()}
+    for service, host in hosts.items():
+        reached = _reached(_ask(cluster, ANY_PATH, host))
+        if reached != service:
+            raise CheckFailed(f"A request for host {host}, path {ANY_PATH} reaches "
+                              f"{'no microservice' if reached in (CONTROLLER, 'nothing') else reached}, not {service}.",
+                              f"Every request for {host} belongs to {service}, whatever its path: give its rule "
+                              "the path / with pathType Prefix, which matches every path.")
+    names = {i.metadata.name for i in ings}
+    stale = sorted(i.metadata.name for i in cluster.list("Ingress") if i.metadata.name not in names)
+    left = (f" Ingress {', '.join(stale)} from an earlier try is still in the cluster: run the task's setup cell "
+            "again for a fresh cluster." if stale else "")
     _must_not_reach(cluster, UNKNOWN_HOST, " (a host no rule names)",
-                    "A rule without host matches every host. Give each rule its host.")
+                    "A rule without host matches every host. Give each rule its host." + left)
+    _must_not_reach(cluster, OTHER_HOST, " (a host no rule names)",
+                    "A wildcard host such as *.example.com matches every name one label deeper in example.com. "
+                    "Name each host exactly." + left)
     ok(f"Host {EXCHANGE_HOST} reached pod {pods['currency-exchange']}, host {HOST} reached pod "
        f"{pods['currency-conversion']}, and host {UNKNOWN_HOST} reached neither (the controller's 404).")
 
@@ -478,6 +506,8 @@ INSTALL_HINTS = {
     "metallb": "MetalLB gives LoadBalancer Services an address; it reads no Ingress rules. You need an ingress "
                "controller.",
     "ingress": "ingress is the name of minikube's add-on. Here the add-on is called after the controller project.",
+    "nginx-ingress": "nginx-ingress is another project, F5 NGINX's Ingress Controller. The notebook installed the "
+                     "Kubernetes project's controller: the words are the other way round.",
 }
 
 
@@ -519,6 +549,10 @@ def check_class_fix(command: Any, cluster: Cluster, ingress: str) -> None:
     ADDRESS) and sends a request for its host.
     """
     __tracebackhide__ = True
+    try:
+        before = cluster.get("Ingress", ingress).spec.ingress_class_name
+    except KubectlError:
+        before = None
     _run(cluster, command, f"the kubectl command (a string) that fixes Ingress {ingress}'s class")
     try:
         ing = cluster.get("Ingress", ingress)
@@ -526,13 +560,22 @@ def check_class_fix(command: Any, cluster: Cluster, ingress: str) -> None:
         raise CheckFailed(f"Ingress {ingress} is gone.", "Fix the Ingress, do not delete it. Run the task's "
                           "setup cell again.") from None
     served, why = controller_of(cluster.core).verdict(ing)
+    tried = re.search(r"ingressClassName\W+([\w./-]+)", command)
+    if not served and ing.spec.ingress_class_name == before and not (tried and tried.group(1) == before):
+        raise CheckFailed(f"kubectl ran the command, but spec.ingressClassName of Ingress {ingress} is still "
+                          f"{before}, so ingress-nginx still ignores it.",
+                          "The class is the field spec.ingressClassName, not a label or an annotation; in a "
+                          "patch it sits under spec: -p '{\"spec\":{\"ingressClassName\":...}}'.")
     if not served:
         raise CheckFailed(f"ingress-nginx still ignores Ingress {ingress}: {why}.",
                           _class_hint(cluster, ing.spec.ingress_class_name or ""))
     host = ing.spec.rules[0].host
     pod = _require_reach(cluster, [ing], host, "currency-exchange")
+    note = ("" if ing.spec.ingress_class_name else " It has no class now: kind's ingress-nginx serves such an Ingress "
+            "only because it runs with --watch-ingress-without-class=true; naming the class nginx works on every "
+            "install.")
     ok(f"Ingress {ingress} (class {ing.spec.ingress_class_name or '<none>'}) is served by ingress-nginx: a request "
-       f"for {host} reached pod {pod}.")
+       f"for {host} reached pod {pod}.{note}")
 
 
 @check
@@ -552,5 +595,15 @@ def check_create_ingress(command: Any, cluster: Cluster) -> None:
     pod = _require_reach(cluster, ings, HOST, "currency-conversion",
                          exact_hint="In --rule, a path ending in * becomes pathType Prefix.")
     _must_not_reach(cluster, OTHER_HOST, "", f"Put the host in front of the path: --rule={HOST}/...")
+    if _reached(_ask(cluster, EXCHANGE_PATH, HOST)) == "currency-conversion":
+        raise CheckFailed(f"A request for host {HOST}, path {EXCHANGE_PATH} reaches currency-conversion too.",
+                          "The path of your rule covers every path of the host. Give the path /currency-conversion, "
+                          "with a * after it so that everything below it matches too.")
+    classes = sorted({i.spec.ingress_class_name or "<none>" for i in ings})
+    if classes != ["nginx"]:
+        raise CheckFailed(f"The Ingress works, but its class is {', '.join(classes)}, not nginx.",
+                          "It works here only because kind's ingress-nginx runs with "
+                          "--watch-ingress-without-class=true, which other installs do not. The task asks for "
+                          "class nginx: add --class=nginx.")
     ok(f"Ingress {ings[0].metadata.name} sends {HOST}{REQUEST_PATH} to pod {pod}; host {OTHER_HOST} does not "
        "reach currency-conversion.")

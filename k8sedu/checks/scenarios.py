@@ -384,7 +384,7 @@ def check_external_name(manifest: Any, cluster: Cluster, service: str = "rates",
     if dns.rcode != "NOERROR" or not dns.addresses:
         raise CheckFailed(f"From pod {source}, {service!r} does not resolve ({dns.rcode}): it is a CNAME to "
                           f"{svc.spec.external_name!r}, which has no address. The resolver tried: {tried}.",
-                          f"The provider's name is {target}: check the spelling of spec.externalName.")
+                          _external_name_hint(svc.spec.external_name, target))
     if set(dns.addresses) != set(expected.addresses):
         raise CheckFailed(f"{service!r} resolves to {', '.join(dns.addresses)} through a CNAME to "
                           f"{svc.spec.external_name!r}, but {target} is at {', '.join(expected.addresses)}.",
@@ -396,3 +396,13 @@ def check_external_name(manifest: Any, cluster: Cluster, service: str = "rates",
     ok(f"From pod {source}, {service} is a CNAME to {svc.spec.external_name} ({tried}), resolving to "
        f"{', '.join(dns.addresses)}; http://{service}/ leaves the cluster and is answered by "
        f"{trace.server or 'the server outside'}, with no ClusterIP and no endpoints on the way.")
+
+
+def _external_name_hint(external_name: str, target: str) -> str:
+    """Why the CNAME target ``external_name`` has no address: an IP written as a name, or a misspelled name."""
+    try:
+        ipaddress.ip_address(external_name.rstrip("."))
+    except ValueError:
+        return f"The provider's name is {target}: check the spelling of spec.externalName."
+    return (f"externalName is a DNS name, never an address: CoreDNS answers with a CNAME to it, and an IP written "
+            f"there is a name made of digits that no DNS server knows. Give the provider's name, {target}.")

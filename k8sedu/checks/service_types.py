@@ -113,8 +113,16 @@ def _run(cluster: Cluster, command: str, deployment: str) -> Optional[tuple[str,
         elif "NotFound" in text:
             hint = ("You changed an object that does not exist yet. "
                     f"kubectl expose deployment {deployment} creates the Service.")
+        elif 'unknown command "%' in text:
+            hint = ("Leave out %kubectl: it is the notebook's way to run kubectl. Write what follows it, as you "
+                    "would type it after `kubectl` in a terminal.")
+        elif "unknown flag: --node-port" in text:
+            hint = ("kubectl expose has no flag for the node port: the API server picks a free one from "
+                    "30000-32767, which is all this task needs.")
+        elif "unknown flag" in text:
+            hint = "kubectl knows no such flag: check its spelling. %kubectl expose --help lists the flags."
         else:
-            hint = 'cluster.kubectl("expose --help") shows the usage of kubectl expose.'
+            hint = "%kubectl expose --help shows the usage of kubectl expose."
         raise CheckFailed(f"kubectl refused the command:\n  {text}", hint) from None
     return None
 
@@ -268,7 +276,9 @@ def _reach_service_port(cluster: Cluster, svc, deployment: str, target_port: int
         have = ", ".join(str(p.port) for p in ports) or "none"
         hint = (f"--port is the port clients call on the Service; --target-port is the pods' port. "
                 f"Clients here call port {port}.")
-        if any(p.port == target_port for p in ports):
+        if any(p.port == target_port and str(p.target_port) == str(port) for p in ports):
+            hint = (f"Your Service listens on {target_port} and sends to {port}: the two are swapped. " + hint)
+        elif any(p.port == target_port for p in ports):
             hint = (f"Your Service listens on {target_port}, the pods' port, but the clients call {port}. " + hint)
         return (f"Service {name} listens on port {have}, not on {port}, the port the clients call.", hint)
     client = _client_pod(cluster, svc.metadata.namespace, deployment)
@@ -354,6 +364,9 @@ def _apply_hint(text: str) -> str:
         return "Only a NodePort or LoadBalancer Service has node ports: keep type: NodePort."
     if "spec.type: Unsupported value" in text:
         return "Type names are case-sensitive: ClusterIP, NodePort, LoadBalancer, ExternalName."
+    if "cannot unmarshal string" in text:
+        return ("A port is a number, and the message names the field that got a string: in YAML, '30100' in "
+                "quotes is a string, 30100 is a number.")
     if "error parsing" in text or "yaml" in text.lower():
         return ("The text is not valid YAML. Indent with spaces only, the same amount at each level, "
                 "and start each list item with '- '.")
@@ -433,9 +446,12 @@ def _sources_hint(key: str, source: str, reached: bool) -> str:
     if key == "ClusterIP" and not reached:
         return ("A ClusterIP is virtual: only kube-proxy's rules on the cluster's nodes know it, so only traffic "
                 "that starts on a node (or in a pod on one) is caught. Nothing outside routes to the Service range.")
+    if key == "ClusterIP" and source == "node":
+        return ("kube-proxy writes its rules on every node, also for traffic a process on the node sends itself "
+                "(the OUTPUT chain), so the node reaches a ClusterIP just as its pods do.")
     if key == "ClusterIP":
-        return ("Pods and processes on the nodes both pass through kube-proxy's rules, which catch the ClusterIP. "
-                "Changing the type to NodePort keeps the ClusterIP.")
+        return ("A NodePort Service is a ClusterIP Service plus a port on every node: it keeps its ClusterIP, "
+                "and pods reach it through kube-proxy's rules.")
     if source == "internet":
         return ("A kind node has only a private InternalIP on a Docker network: the internet has no route to it, "
                 "whatever port is open.")

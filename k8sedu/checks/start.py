@@ -44,6 +44,8 @@ __all__ = ["check_deployment_command", "check_fixed_manifest", "check_ready_seco
 SETTLE_SECONDS = 10  # simulated time a check lets pass after running the learner's command or manifest
 MAX_SECONDS = 300    # how long check_ready_seconds waits on its scratch cluster for the pods to be Ready
 READ_ONLY = ("get", "describe", "logs", "explain")  # the kubectl verbs that only read
+MAGIC_HINT = ("Leave out %kubectl: it is the notebook's way to run kubectl. Write what follows it, as you would "
+              "type it after `kubectl` in a terminal.")  # when a learner copies a %kubectl line
 
 
 # ---------------------------------------------------------------- a kubectl command
@@ -87,6 +89,13 @@ def check_deployment_command(command: Any, cluster: Cluster, name: str, replicas
 
 
 def _refusal_hint(text: str) -> str:
+    if 'unknown command "%' in text:
+        return MAGIC_HINT
+    if "exactly one NAME is required" in text:
+        return "Name the Deployment right after `create deployment`: the task says which name it needs."
+    if "does not exist" in text and "path" in text:
+        return ("There is no manifest file here for -f to read. Create the Deployment from the command line: "
+                "%kubectl create deployment --help lists the flags for the image, the replicas and the port.")
     if "unknown flag" in text:
         return ("kubectl knows no such flag: check its spelling (it is --replicas, with an s). "
                 "%kubectl create deployment --help lists the flags.")
@@ -203,7 +212,7 @@ def check_ready_seconds(seconds: Any, cluster: Cluster, deployment: str, namespa
     value = number(seconds)
     if value is None or not math.isfinite(value) or value != int(value) or value < 0:
         raise CheckFailed(f"The answer should be a whole number of seconds, not {seconds!r}.",
-                          "Count the seconds you passed to cluster.advance(...) until READY showed 1/1 everywhere.")
+                          "Count the seconds you passed to .advance(...) until READY showed 1/1 everywhere.")
     try:
         spec = _exported(cluster, deployment, namespace)
     except KubectlError as err:
@@ -231,13 +240,23 @@ def check_ready_seconds(seconds: Any, cluster: Cluster, deployment: str, namespa
         hint = ("initialDelaySeconds counts from the moment the container started, not from apply: the kubelet "
                 "first pulled the image. Look at the pods' events (Pulling, Pulled, Started).")
     elif value < elapsed:
-        hint = (f"After {int(value)} seconds the pods are not Ready yet: READY still shows 0/1. Step the clock "
-                "with cluster.advance(1) and watch %kubectl get pods.")
+        hint = (f"After {int(value)} seconds the pods are not Ready yet: READY still shows 0/1. Step the task "
+                "cluster's clock with .advance(1) and watch %kubectl get pods.")
     else:
-        hint = (f"The pods are Ready before {int(value)} seconds. Step the clock one second at a time with "
-                "cluster.advance(1) and stop at the first READY 1/1 for every pod.")
+        hint = (f"The pods are Ready before {int(value)} seconds. Step the task cluster's clock one second at a "
+                "time with .advance(1) and stop at the first READY 1/1 for every pod.")
     raise CheckFailed(f"{int(value)} is not the number of simulated seconds until every pod of {deployment} is Ready.",
                       hint)
+
+
+def _why_refused_hint(verb: str, text: str) -> str:
+    """A hint for a read-only command kubectl refused."""
+    if "does not model" in text:
+        return "The model does not know that flag: try the command without it."
+    if verb == "logs":
+        return ("Logs are what a running container printed. These containers never started: who tried to start "
+                "them? The kubelet records what went wrong as events about the pod.")
+    return "Read kubectl's message; %kubectl get pods lists the pods' names."
 
 
 def _exported(cluster: Cluster, deployment: str, namespace: str) -> dict:
@@ -265,7 +284,13 @@ def check_shows_why(command: Any, cluster: Cluster, app: str, namespace: str = "
         raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
                           'Write it in quotes, as you would type it after "kubectl", for example "get pods".')
     words = command.split()
-    verb = words[1] if words[0] == "kubectl" and len(words) > 1 else words[0]
+    if words[0] in ("%kubectl", "%%kubectl"):
+        raise CheckFailed(f"`{command.strip()}` starts with {words[0]}.", MAGIC_HINT)
+    words = words[1:] if words[0] == "kubectl" else words
+    verb = words[0] if words else ""
+    if not verb:
+        raise CheckFailed("The command is only `kubectl`, with nothing to do.",
+                          f"Add what kubectl should do: one of {', '.join(READ_ONLY)}, and what to look at.")
     if verb not in READ_ONLY:
         raise CheckFailed(f"`{verb}` is not a command that only reads: the task asks what the cluster says, "
                           "without changing it.", f"Look with one of: {', '.join(READ_ONLY)}.")
@@ -282,8 +307,7 @@ def check_shows_why(command: Any, cluster: Cluster, app: str, namespace: str = "
             raise CheckFailed(f"kubectl answered:\n  {shown}",
                               "A container that never started has no logs. Who tried to start it? The kubelet "
                               "records what went wrong as events about the pod.") from None
-        raise CheckFailed(f"kubectl refused the command:\n  {shown}",
-                          "Read kubectl's message; %kubectl get pods lists the pods' names.") from None
+        raise CheckFailed(f"kubectl refused the command:\n  {shown}", _why_refused_hint(verb, shown)) from None
     if any(reason in shown for reason in reasons):
         ok(f"The output carries the kubelet's event: {reasons[0]}")
         return

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
-from k8sedu.checks.base import CheckFailed, check, number, ok, require
+from k8sedu.checks.base import CheckFailed, NotAnswered, check, number, ok, require
 from k8sedu.errors import KubectlError
 
 __all__ = ["check_ptr_answer", "check_rule_probability", "check_sep_chain",
@@ -79,7 +79,8 @@ def _pod_ip(cluster: Cluster, pod: str, namespace: str) -> str:
     except KubectlError as err:
         raise CheckFailed(str(err), "The pod this question names is gone: run the cells above again.") from None
     if not ip:
-        raise CheckFailed(f"Pod {pod} has no IP yet.", "Let time pass with cluster.advance(10), then check again.")
+        raise CheckFailed(f"Pod {pod} has no IP yet.", "Let time pass (advance(10) on the task's cluster), then "
+                          "check again.")
     return ip
 
 
@@ -96,7 +97,10 @@ def check_sep_chain(answer: Any, cluster: Cluster, pod: str, node: Optional[str]
     if not isinstance(answer, str) or not answer.strip():
         raise CheckFailed(f"The answer should be a chain name in a string, not {answer!r}.",
                           'Copy the name from iptables-save, in quotes, e.g. "KUBE-SEP-ABCDEFGHIJKLMNOP".')
-    chain = answer.strip().removeprefix("-j ").strip()
+    chain = answer.strip()
+    for prefix in ("-A ", "-j ", "-N ", ":"):
+        chain = chain.removeprefix(prefix).strip()
+    chain = chain.split()[0] if chain else chain
     node = node or cluster.list("Node")[-1].metadata.name
     text = cluster.iptables_save(node=node)
     ladder = _ladder(text, service, namespace)
@@ -105,8 +109,8 @@ def check_sep_chain(answer: Any, cluster: Cluster, pod: str, node: Optional[str]
                     None) if ladder else None
     if expected is None:
         raise CheckFailed(f"kube-proxy on {node} has no KUBE-SEP chain for pod {pod} ({ip}) behind Service {service}.",
-                          "kube-proxy writes a KUBE-SEP chain only for a ready endpoint: let time pass with "
-                          "cluster.advance(10), and check that the pod is Ready.")
+                          "kube-proxy writes a KUBE-SEP chain only for a ready endpoint: let time pass (advance(10) "
+                          "on the task's cluster), and check that the pod is Ready.")
     if chain == expected:
         rule = ladder.seps.index(chain) + 1
         ok(f"On {node}, rule {rule} of {len(ladder.seps)} in {ladder.svc_chain} jumps to {chain}, whose DNAT "
@@ -120,6 +124,10 @@ def _mistake(chain: str, pod: str, ip: str, node: str, ladder: Ladder, cluster: 
     """The problem and the hint for a wrong chain name."""
     find = (f"Find the DNAT rule whose --to-destination starts with {pod}'s IP ({ip}), "
             "and take the chain it belongs to (the name after -A).")
+    pods = {p.metadata.name for p in cluster.list("Pod", namespace)}
+    if chain in pods or chain == ip or chain.rpartition(":")[0] == ip:
+        return (f"{chain!r} names the pod itself; the question asks for the name of the iptables chain that "
+                "sends packets to it (it starts with KUBE-SEP-).", find)
     if chain.startswith("KUBE-SVC-"):
         return (f"{chain} is a Service chain: it only picks an endpoint, it rewrites no address.",
                 f"The DNAT happens one jump further, in a KUBE-SEP chain. {find}")
@@ -157,14 +165,17 @@ def check_rule_probability(answer: Any, cluster: Cluster, rule: int, node: Optio
                     'or a fraction in a string such as "3/4")')
     value = number(answer)
     if value is None:
-        raise CheckFailed(f"{answer!r} is not a number.", 'Write a number such as 0.75, or a fraction string such as "3/4".')
+        hint = ('Write the probability as a fraction of 1, not a percentage: 50% is 0.5 (or "1/2").'
+                if isinstance(answer, str) and answer.strip().endswith("%") else
+                'Write a number such as 0.75, or a fraction string such as "3/4".')
+        raise CheckFailed(f"{answer!r} is not a number.", hint)
     node = node or cluster.list("Node")[-1].metadata.name
     text = cluster.iptables_save(node=node)
     ladder = _ladder(text, service, namespace)
     n = len(ladder.seps) if ladder else 0
     if not 1 <= rule <= n:
         raise CheckFailed(f"kube-proxy on {node} has {n} endpoint rules for {service}, so there is no rule {rule}.",
-                          "Let time pass with cluster.advance(10) so every pod is ready, then check again.")
+                          "Let time pass (advance(10) on the task's cluster) so every pod is ready, then check again.")
     line = next(l for l in text.splitlines() if l.startswith(f"-A {ladder.svc_chain} ") and
                 l.endswith(f"-j {ladder.seps[rule - 1]}"))
     found = re.search(r"--probability (\S+)", line)
@@ -183,6 +194,12 @@ def _ladder_hint(value: float, n: int, rule: int) -> str:
             f"did not take, and {n - rule + 1} endpoints are left to share them.")
     if not 0 <= value <= 1:
         return "A probability lies between 0 and 1."
+    if abs(value - 1 / (n - rule + 1)) < 0.01:
+        return ('Close, but rounded: kube-proxy writes 11 decimals. Give more digits, or the exact fraction as a '
+                'string such as "1/3".')
+    if rule < n and abs(value - 1) < 5e-4:
+        return (f"Only the last rule (rule {n}) takes every connection that reaches it, and it carries no "
+                f"--probability. {sees}")
     if rule > 1 and abs(value - 1 / n) < 5e-4:
         return f"1/{n} is the share of ALL connections each endpoint ends up with, not the rule's probability. {sees}"
     if n - rule > 0 and abs(value - 1 / (n - rule)) < 5e-4:
@@ -207,11 +224,7 @@ def check_terminating_conditions(answer: Any, cluster: Cluster, pod: str, servic
     """
     __tracebackhide__ = True
     require(answer, 'a dict such as {"ready": True, "serving": True, "terminating": False}')
-    if not isinstance(answer, dict) or set(answer) != set(CONDITIONS) or \
-            not all(isinstance(v, bool) for v in answer.values()):
-        raise CheckFailed(f"The answer should be a dict with the keys ready, serving and terminating, each True "
-                          f"or False, not {answer!r}.",
-                          'Write it like {"ready": True, "serving": True, "terminating": False}.')
+    _check_condition_dict(answer)
     live = _endpoint_conditions(cluster, pod, service, namespace)
     wrong = [name for name in CONDITIONS if answer[name] != live[name]]
     if not wrong:
@@ -223,6 +236,33 @@ def check_terminating_conditions(answer: Any, cluster: Cluster, pod: str, servic
     raise CheckFailed(f"{name}: {str(answer[name]).lower()} is not what the EndpointSlice says for pod {pod}"
                       + (f" (and {', '.join(wrong[1:])} {'is' if len(wrong) == 2 else 'are'} wrong too)."
                          if len(wrong) > 1 else "."), _CONDITION_HINTS[name])
+
+
+def _check_condition_dict(answer: Any) -> None:
+    """Raise ``NotAnswered`` or ``CheckFailed`` unless ``answer`` is a dict of the three conditions, each a bool."""
+    __tracebackhide__ = True
+    example = 'Write it like {"ready": True, "serving": True, "terminating": False}.'
+    if not isinstance(answer, dict):
+        raise CheckFailed(f"The answer should be a dict with the keys ready, serving and terminating, not "
+                          f"{type(answer).__name__}.", example)
+    if answer and all(v is Ellipsis for v in answer.values()):
+        raise NotAnswered("not answered yet: replace each ... in the dict with True or False")
+    missing = [name for name in CONDITIONS if name not in answer]
+    extra = [str(key) for key in answer if key not in CONDITIONS]
+    if missing or extra:
+        said = (f"it lacks {', '.join(missing)}" if missing else "") + ("; " if missing and extra else "") + \
+               (f"it has {', '.join(extra)}, which {'is not a condition' if len(extra) == 1 else 'are not conditions'}"
+                if extra else "")
+        raise CheckFailed(f"The dict needs exactly the keys ready, serving and terminating: {said}.",
+                          "The keys are the EndpointSlice's condition names, in lower case, in quotes.")
+    for name in CONDITIONS:
+        value = answer[name]
+        if value is Ellipsis:
+            raise CheckFailed(f"{name} is still ... .", f"Replace the ... after \"{name}\" with True or False.")
+        if not isinstance(value, bool):
+            hint = ("Write True or False without quotes: they are Python's booleans, not strings."
+                    if isinstance(value, str) else "Each value is True or False.")
+            raise CheckFailed(f"{name} is {value!r}, not True or False.", hint)
 
 
 _CONDITION_HINTS = {
@@ -287,6 +327,14 @@ def _ptr_hint(given: str, ip: str, cluster: Cluster, names: list[str]) -> str:
         return (f"{reverse} is the question dig -x asks, not the answer. The answer is a name inside the "
                 "cluster's zone, cluster.local.")
     labels = given.split(".")
+    dashed = ip.replace(".", "-")
+    if given.endswith(".pod.cluster.local") and given.startswith(dashed + "."):
+        return ("That is a pod's forward name (an A record under pod.cluster.local). A PTR query on an endpoint's "
+                "IP gets the endpoint's name under its Service instead: look at the EndpointSlice that lists "
+                "this IP.")
+    if any(name.startswith(given + ".") for name in names):
+        return ("You are on the right track, but that name is not complete: CoreDNS answers with a fully "
+                "qualified name, down to the cluster domain.")
     if given.startswith(ip + ".") or ip in given:
         return ("The IP is in the name with dashes, not dots: each dot would start a new label.")
     services = {f"{s.metadata.name}.{s.metadata.namespace}.svc.cluster.local" for s in cluster.list("Service", None)}

@@ -262,13 +262,22 @@ def check_expose_command(command: Any, cluster: Cluster, from_pod: str, service:
         cluster.kubectl(command)
     except KubectlError as err:
         text = str(err)
-        if "already exists" in text:
+        if 'unknown command "%' in text:
+            hint = ("Leave out %kubectl: it is the notebook's way to run kubectl. Write what follows it, as you "
+                    "would type it after `kubectl` in a terminal.")
+        elif "already exists" in text:
             hint = "An earlier try already created that Service: run the task's setup cell again, then the check."
         elif "spec.type: Unsupported value" in text:
             hint = "Type names are case-sensitive: ClusterIP, NodePort, LoadBalancer, ExternalName."
         elif "NotFound" in text:
             hint = (f"kubectl expose needs an existing object to copy a selector from: deployment {service} "
                     "exists; %kubectl get deployments lists them.")
+        elif "doesn't have a resource type" in text:
+            hint = ("kubectl expose names the kind of object to copy a selector from, then its name: "
+                    "expose <kind> <name>. %kubectl get deployments lists what there is.")
+        elif "kubectl create service" in text:
+            hint = ("kubectl create service needs the type as a subcommand, and its ports as --tcp=<port>:<targetPort>: "
+                    "%kubectl create service --help lists them. kubectl expose copies a selector and ports for you.")
         else:
             hint = "%kubectl expose --help shows the usage of kubectl expose."
         raise CheckFailed(f"kubectl refused the command:\n  {text}", hint) from None
