@@ -202,8 +202,11 @@ def legend_png() -> bytes:
 
 
 def _topology(graph: "nx.DiGraph") -> tuple:
-    """What decides the layout: the boxes with their kinds and texts, and the edges."""
-    return (tuple(sorted((n, d["kind"][:3], node_text(d)) for n, d in graph.nodes(data=True))),
+    """What decides the layout: the boxes with their kinds and sizes (a pod getting its IP keeps its box's size,
+    so its text changes in place), the edges, and the widths of the labels that size the gaps."""
+    labels = tuple(sorted(text_size(d["rule"] if d["kind"] == "route" else share_label(d))
+                          for _, _, d in graph.edges(data=True) if d["kind"] in LABELLED))
+    return (tuple(sorted((n, d["kind"][:3], text_size(node_text(d))) for n, d in graph.nodes(data=True))), labels,
             tuple(sorted((u, v, d["kind"]) for u, v, d in graph.edges(data=True))))
 
 

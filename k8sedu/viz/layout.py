@@ -95,11 +95,12 @@ def layout(graph: "nx.DiGraph") -> Layout:
     sizes = {n: text_size(node_text(d)) for n, d in graph.nodes(data=True)}
     labels = [text_size(share_label(d) + "\n10000 sent") for _, _, d in graph.edges(data=True)
               if d["kind"] in ("endpoint", "drop")]
+    rules = [text_size(d["rule"])[0] for _, _, d in graph.edges(data=True) if d["kind"] == "route"]
     pitch = max([h for _, h in sizes.values()] + [h for _, h in labels] + [0.3]) + 0.12
     ys = {n: -i * pitch for i, n in enumerate(columns[3])}
     for index in (2, 1, 0, 4):
         _place_column(graph, columns[index], ys, pitch)
-    xs, right = _column_xs(columns, sizes, max([w for w, _ in labels] + [0.0]))
+    xs, right = _column_xs(columns, sizes, max([w for w, _ in labels] + [0.0]), max(rules + [0.0]))
     top = max(ys.values(), default=0.0)
     bottom = min(ys.values(), default=0.0)
     boxes = {n: Box(xs[i], ys[n] - top - pitch / 2 - MARGIN, *sizes[n], i) for i, col in enumerate(columns) for n in col}
@@ -119,11 +120,14 @@ def _place_column(graph, members: list[str], ys: dict[str, float], pitch: float)
     ys.update(zip(order, placed))
 
 
-def _column_xs(columns: list[list[str]], sizes: dict[str, tuple[float, float]], label_width: float):
-    """Each column's left edge (empty columns take no room) and where the last one ends."""
+def _column_xs(columns: list[list[str]], sizes: dict[str, tuple[float, float]], label_width: float,
+               rule_width: float = 0.0):
+    """Each column's left edge (empty columns take no room) and where the last one ends; the gaps after the
+    entry column and after the Services are as wide as the ingress rules and the share labels written there."""
     xs, x = [], MARGIN
+    gaps = {1: max(GAP, rule_width + 0.3), 2: max(GAP, label_width + 0.3)}
     for i, col in enumerate(columns):
         xs.append(x)
         if col:
-            x += max(sizes[n][0] for n in col) + (max(GAP, label_width + 0.3) if i == 2 else GAP)
+            x += max(sizes[n][0] for n in col) + gaps.get(i, GAP)
     return xs, x - GAP

@@ -35,11 +35,14 @@ def pre(text: str) -> str:
 
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]], colours: tuple[str, ...] = ()) -> str:
-    """An HTML table whose cells do not wrap (names and URLs stay on one line); ``colours`` per row, optional."""
+    """An HTML table whose names and URLs stay on one line (the last column wraps); ``colours`` per row, optional."""
     head = "".join(f'<th style="text-align:left; padding-right:1em">{html.escape(h)}</th>' for h in header)
-    body = "".join("<tr>" + "".join(f'<td style="text-align:left; padding-right:1em; white-space:nowrap; '
-                                    f'color:{colour if i == len(row) - 1 else "inherit"}">{html.escape(cell)}</td>'
-                                    for i, cell in enumerate(row)) + "</tr>"
+    def td(i: int, cell: str, colour: str) -> str:  # names and URLs stay on one line; the last column may wrap
+        last = i == len(header) - 1
+        return (f'<td style="text-align:left; padding-right:1em; vertical-align:top; '
+                f'white-space:{"normal" if last else "nowrap"}; color:{colour if last else "inherit"}">'
+                f'{html.escape(cell)}</td>')
+    body = "".join("<tr>" + "".join(td(i, cell, colour) for i, cell in enumerate(row)) + "</tr>"
                    for row, colour in zip(rows, colours or ("inherit",) * len(rows)))
     return f'<div style="overflow-x:auto"><table style="font-size:12px">{"<tr>" + head + "</tr>"}{body}</table></div>'
 

@@ -40,7 +40,7 @@ class ChaosPanel(Panel):
         self.n, self.step_seconds = n, step_seconds
         nodes = [x.metadata.name for x in cluster.list("Node", None)]
         self.node = w.Dropdown(options=nodes, value=nodes[-1], description="node")
-        self.buttons = {label: w.Button(description=label) for label in
+        self.buttons = {label: w.Button(description=label, layout=w.Layout(width="auto")) for label in
                         ("delete a pod", "fail node", "recover node", "break readiness", "fix readiness",
                          f"wait {step_seconds:g} s")}
         actions = [self.delete_pod, self.fail_node, self.recover_node, self.break_readiness, self.fix_readiness,

@@ -28,7 +28,8 @@ class ServiceDiscoveryPanel(ScaleDeployment):
         super().__init__(cluster, deployment, client=client_pod, seconds=settle_seconds)
         self.url, self.requests = service_url, requests
         self.dns = DnsExplorer(cluster, parse_url(service_url).host, client_pod)
-        self.send_button = w.Button(description=f"send {requests} requests", icon="paper-plane")
+        self.send_button = w.Button(description=f"send {requests} requests", icon="paper-plane",
+                                    layout=w.Layout(width="auto"))
         self.send_button.on_click(lambda _: self.send())
         self.counts: dict = {}
 

@@ -46,9 +46,18 @@ class IngressTester(Panel):
             return ingress[0].hostname or ingress[0].ip, "internet"
         if manifest_for(self.cluster.core) == "kind":
             return "localhost", "host"
-        node = self.cluster.list("Node", None)[-1].address("InternalIP")
+        node = self._controller_node()
         ports = svc.spec.ports if svc else ()
         return (f"{node}:{ports[0].node_port}" if ports and ports[0].node_port else node), "vpc"
+
+    def _controller_node(self) -> str:
+        """The address of a node that runs a controller pod (its Service has externalTrafficPolicy: Local, so
+        other nodes drop NodePort traffic), else of the last node."""
+        pods = self.cluster.list("Pod", "ingress-nginx", {"app.kubernetes.io/component": "controller"})
+        names = {p.spec.node_name for p in pods if p.status.phase == "Running"}
+        nodes = self.cluster.list("Node", None)
+        chosen = next((n for n in nodes if n.metadata.name in names), nodes[-1])
+        return chosen.address("InternalIP")
 
     def request(self) -> "Trace":
         """One request to the controller, with the Host header if one is given."""

@@ -37,11 +37,11 @@ class Bars:
             return False
         if names != self.names:
             self.figure.clear()
-            self.figure.set_size_inches(4.2, 0.5 + 0.28 * max(len(names), 1))
-            ax = self.figure.add_axes((0.55, 0.12, 0.4, 0.82))
+            self.figure.set_size_inches(5.6, 0.5 + 0.28 * max(len(names), 1))
+            ax = self.figure.add_axes((0.5, 0.12, 0.44, 0.82))
             self.bars = ax.barh(range(len(names)), values, color=["#D55E00" if n == "failed" else "#0072B2"
                                                                 for n in names])
-            ax.set_yticks(range(len(names)), [n[-28:] for n in names], fontsize=7, family="DejaVu Sans Mono")
+            ax.set_yticks(range(len(names)), names, fontsize=7, family="DejaVu Sans Mono")
             ax.invert_yaxis()
             ax.tick_params(axis="x", labelsize=7)
             self.ax, self.names = ax, names
@@ -69,9 +69,10 @@ class TrafficExplorer(Panel):
         super().__init__(cluster, f"service/{service}")
         self.service, self.client, self.namespace = service, client, namespace
         nodes = [f"node/{x.metadata.name}" for x in cluster.list("Node", None)]
-        self.source = w.Dropdown(options=[f"pod/{client}"] + nodes + ["vpc", "internet"], description="from")
+        self.source = w.Dropdown(options=[f"pod/{client}"] + nodes + ["vpc", "internet"], description="from",
+                                 layout=w.Layout(width="auto"))
         self.n = w.BoundedIntText(value=n, min=1, max=10000, description="requests")
-        self.send_button = w.Button(description="send", icon="paper-plane")
+        self.send_button = w.Button(description="send", icon="paper-plane", layout=w.Layout(width="auto"))
         self.policies = {field: w.ToggleButtons(options=options, description=field, style={"description_width": "initial"},
                                                 value=self._policy(field) or options[0])
                          for field, options in POLICIES.items()}
