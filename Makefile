@@ -26,10 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=300 notebooks solutions
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_change_cost.py
-	$(BIN)/python benchmarks/bench_widgets.py
-	$(BIN)/python benchmarks/bench_notebooks.py
-	$(BIN)/python benchmarks/bench_grader.py
+	$(BIN)/python benchmarks/run_all.py
 
 exercises: $(STAMP)
 	$(BIN)/python tools/make_exercises.py
