@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ipaddress
 from typing import TYPE_CHECKING
 
 from k8sedu import coredns
@@ -66,6 +67,9 @@ PRELOADED_IMAGES = tuple(image for _, image in STATIC_PODS) + (
     KUBE_PROXY_IMAGE, COREDNS_IMAGE, PAUSE_IMAGE, KINDNET_IMAGE, LOCAL_PATH_IMAGE, LOCAL_PATH_HELPER_IMAGE)
 
 
+KIND_NETWORK = "172.18.0.0/16"  # the docker network "kind" that kind creates
+
+
 def node_names(cluster_name: str, count: int) -> list[str]:
     """kind's node names: ``kind-control-plane``, ``kind-worker``, ``kind-worker2``..."""
     workers = [f"{cluster_name}-worker" + (str(i) if i > 1 else "") for i in range(1, count)]
@@ -101,7 +105,8 @@ def _create_kind(core: "Core", nodes: int) -> None:
     """kind: the control plane first (its static pods, CoreDNS, kube-proxy, kindnet, the storage
     provisioner all start there), then the workers join and get their daemon pods."""
     names = node_names(core.name, nodes)
-    ips = [f"172.18.0.{i + 2}" for i in range(nodes)]
+    network = ipaddress.ip_network(KIND_NETWORK)
+    ips = [str(network[i + 2]) for i in range(nodes)]  # docker's IPAM: .1 is the gateway, then in order
     _join(core, make_node(names[0], ips[0], control_plane=True, tainted=nodes > 1))
     _static_pods(core, names[0], ips[0])
     _kubernetes_service(core, ips[0])
@@ -120,10 +125,16 @@ def _create_managed(core: "Core", nodes: int) -> None:
     Each node has a private InternalIP in the VPC and a public ExternalIP.
     """
     provider = core.cloud.provider
+    first = ipaddress.ip_address(f"{provider.node_prefix}10")
+    vpc = ipaddress.ip_network(provider.vpc_cidr)
+    if first + nodes - 1 not in vpc:
+        raise ValueError(f"{nodes} nodes do not fit in the model's {provider.name} subnet {vpc} "
+                         f"(at most {int(vpc.broadcast_address) - int(first)} nodes)")
+    public = ipaddress.ip_network("203.0.113.0/24" if nodes <= 245 else "198.18.0.0/15")  # documentation ranges
     for i in range(nodes):
-        ip = f"{provider.node_prefix}{10 + i}"
+        ip = str(first + i)
         node = make_node(provider.node_name(i, ip), ip, control_plane=False, tainted=False)
-        addresses = node.status.addresses + (NodeAddress("ExternalIP", f"203.0.113.{10 + i}"),)
+        addresses = node.status.addresses + (NodeAddress("ExternalIP", str(public[10 + i])),)
         status = dataclasses.replace(node.status, addresses=addresses, node_info=provider.node_info)
         _join(core, dataclasses.replace(node, status=status))
     _kubernetes_service(core, f"{provider.node_prefix}5", port=443)  # the provider's API endpoint

@@ -62,6 +62,7 @@ from k8sedu.protocols import ProgramRun, ProgramRunner
 from k8sedu.scheduler import Scheduler
 
 CLUSTER_CIDR = "10.244.0.0/16"
+MAX_NODES = 5000  # Kubernetes' published limit ("Considerations for large clusters")
 KIND_SERVICE_CIDR = "10.96.0.0/16"  # kind's networking.serviceSubnet default
 
 
@@ -96,6 +97,17 @@ def check_advance(seconds: object, now: float) -> None:
         raise ValueError(f"k8sedu's clock stops at {MAX_CLOCK} seconds (100 years) after the cluster was created")
 
 
+def pod_network_cidr(nodes: int) -> str:
+    """kind's ``podSubnet`` 10.244.0.0/16 while one /24 per node fits, else the smallest prefix around it that
+    holds them (what an admin passes as ``--pod-network-cidr`` for a bigger cluster).
+
+    >>> pod_network_cidr(3), pod_network_cidr(256), pod_network_cidr(257), pod_network_cidr(5000)
+    ('10.244.0.0/16', '10.244.0.0/16', '10.244.0.0/15', '10.224.0.0/11')
+    """
+    bits = max(0, (nodes - 1).bit_length() - 8)  # /24s beyond the 256 a /16 holds
+    return str(ipaddress.ip_network(CLUSTER_CIDR).supernet(prefixlen_diff=bits))
+
+
 class Core:
     """A cluster's components, wired; deterministic from ``rng``.
 
@@ -111,6 +123,9 @@ class Core:
                  programs: Optional[ProgramRunner] = None):
         if not isinstance(nodes, int) or isinstance(nodes, bool) or nodes < 1:
             raise ValueError(f"a cluster needs at least one node, got nodes={nodes!r}")
+        if nodes > MAX_NODES:
+            raise ValueError(f"k8sedu models clusters of up to {MAX_NODES} nodes, Kubernetes' published limit; "
+                             f"got nodes={nodes}")
         if cloud is not None and cloud not in PROVIDERS:
             raise ValueError(f"unknown cloud {cloud!r}: use one of {', '.join(sorted(PROVIDERS))}, "
                              "or None for a local cluster like kind")
@@ -119,7 +134,7 @@ class Core:
                              "80/443 mapped to the node); on a cloud, ingress-nginx is reached through its "
                              "LoadBalancer")
         self.name = name or ("kind" if cloud is None else "k8sedu")
-        self.cluster_cidr = PROVIDERS[cloud].pod_cidr if cloud else CLUSTER_CIDR  # the provider's pod plan
+        self.cluster_cidr = PROVIDERS[cloud].pod_cidr if cloud else pod_network_cidr(nodes)  # the provider's pod plan
         self.random = rng if rng is not None else random.Random(0)
         self.clock = clock if clock is not None else Clock()
         self.events = EventLog()

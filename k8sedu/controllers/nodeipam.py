@@ -3,7 +3,9 @@
 Mirrors ``pkg/controller/nodeipam``: each new Node gets the next free ``/24``
 of the cluster's pod CIDR in ``spec.podCIDR``, in the order the nodes joined,
 so the control plane usually gets ``10.244.0.0/24``. The CNI plugin on the
-node then hands out pod IPs from that range.
+node then hands out pod IPs from that range. When the cluster CIDR has no
+free ``/24`` left, the node stays without one and gets the range
+allocator's ``CIDRNotAvailable`` event; its pods cannot get IPs.
 """
 
 from __future__ import annotations
@@ -34,7 +36,10 @@ class NodeIpamController(Controller):
         node = self.api.try_get("Node", "", key[1])
         if node is None or node.spec.pod_cidr:
             return None
-        cidr = self._free.pop(0) if self._free else str(next(self._subnets))
+        cidr = self._free.pop(0) if self._free else next((str(s) for s in self._subnets), None)
+        if cidr is None:  # range_allocator.go: RecordNodeStatusChange(..., "CIDRNotAvailable")
+            self.recorder.event(node, "CIDRNotAvailable", f"Node {node.metadata.name} status is now: CIDRNotAvailable")
+            return None
         spec = dataclasses.replace(node.spec, pod_cidr=cidr, pod_cidrs=(cidr,))
         self.api.update(dataclasses.replace(node, spec=spec))  # success records no event; only failures do
         return None
