@@ -71,6 +71,17 @@ def browser_met(out: str) -> Optional[bool]:
     return None if not found else found.group(1) == found.group(2)
 
 
+def scale_met(out: str) -> Optional[bool]:
+    found = re.search(r"scale: build 150k pods in (>?)([\d.]+) s, change ([\d.na]+)x, send ([\d.na]+)x, peak ([\d.na]+) MiB",
+                      out)
+    if not found:
+        return None
+    unfinished, build, change, send, peak = found.groups()
+    if unfinished:
+        return False
+    return float(build) <= 300 and float(change) <= 3 and float(send) <= 3 and float(peak) <= 8192
+
+
 def by_words(out: str) -> Optional[bool]:
     """For scripts whose summary format this runner does not know: missed if a line says so."""
     return not MISS_WORDS.search(out)
@@ -110,6 +121,11 @@ BENCHMARKS = [
               "browser test (tests/browser/, run by `make test`), median of five actions; this script reads the "
               "test's last figures (benchmarks/results/browser_latency.json, dated in the output), it runs no browser.",
               "every panel's median within 300 ms (issue 14).", browser_met),
+    Benchmark("bench_scale.py", "Scale to Kubernetes' limits",
+              "Teaching, medium (500 nodes, 5,000 Services, 50,250 pods) and large (5,000 nodes, 10,000 Services, "
+              "150,000 pods) clusters, each built in its own process and stopped at 330 s: build time, peak memory, "
+              "one change and send(1000) relative to the teaching cluster; import time.",
+              "the large tier builds in under 300 s and 8 GiB; change and send <= 3x (issue 15).", scale_met),
     Benchmark("bench_binder_size.py", "Binder environment size",
               "The installed size of the Binder environment (binder/requirements.txt and postBuild) against the six "
               "card packages alone (jupyterlab, ipywidgets, matplotlib, networkx, nbval, pytest).",
