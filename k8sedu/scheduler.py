@@ -88,6 +88,23 @@ def _histogram(reasons: list[str]) -> str:
     return ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
 
 
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+def num_feasible_nodes_to_find(nodes: int) -> int:
+    """kube-scheduler's ``numFeasibleNodesToFind`` with the default ``percentageOfNodesToScore`` (adaptive:
+    50% - nodes/125, at least 5%, and at least 100 nodes).
+
+    >>> num_feasible_nodes_to_find(3), num_feasible_nodes_to_find(150), num_feasible_nodes_to_find(5000)
+    (3, 100, 500)
+    """
+    if nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return nodes
+    percentage = max(50 - nodes // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(nodes * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
+
+
 def fit_error(reasons: list[str]) -> str:
     """``FitError.Error()``: every node's reason, counted and sorted, then the preemption plugin's verdict.
 
@@ -123,6 +140,8 @@ class Scheduler(Controller):
         self.recorder = recorder
         self.rng = rng
         self._pending: set[tuple[str, str]] = set()
+        self._next_start = 0  # nextStartNodeIndex: where the next search for feasible nodes begins
+        self._fits_cache: dict[tuple, Optional[str]] = {}  # (pod's scheduling shape, node, its version) -> reason
         api.store.add_index("Pod", "node", _node_of, namespaced=False)
         api.store.add_index("Pod", "node-owner", _node_and_owner, namespaced=False)
 
@@ -145,11 +164,11 @@ class Scheduler(Controller):
             self._forget(key)
             return None
         every = self.api.list("Node")
-        reasons = {n.metadata.name: self._filter(pod, n) for n in every}
-        nodes = [n for n in every if reasons[n.metadata.name] is None]
+        nodes = self._feasible(pod, every)
         if not nodes:
             self._remember(key)
-            self.recorder.event(pod, "FailedScheduling", fit_error(list(reasons.values())), type="Warning")
+            reasons = [self._filter(pod, n) for n in every]  # a FitError names every node's reason
+            self.recorder.event(pod, "FailedScheduling", fit_error(reasons), type="Warning")
             return None
         node = self._best(pod, nodes)
         self.api.update(dataclasses.replace(pod, spec=dataclasses.replace(pod.spec, node_name=node.metadata.name)))
@@ -157,12 +176,41 @@ class Scheduler(Controller):
         self.recorder.event(pod, "Scheduled", f"Successfully assigned {key[0]}/{key[1]} to {node.metadata.name}")
         return None
 
+    def _feasible(self, pod: Pod, every: list[Node]) -> list[Node]:
+        """The nodes the pod fits, searched as ``findNodesThatPassFilters`` does: all of them below 100 nodes;
+        on a bigger cluster, from where the last search stopped, until ``num_feasible_nodes_to_find`` fit."""
+        wanted = num_feasible_nodes_to_find(len(every))
+        if wanted >= len(every):
+            return [n for n in every if self._filter(pod, n) is None]
+        start = self._next_start % len(every)
+        found, processed = [], 0
+        for node in every[start:] + every[:start]:
+            processed += 1
+            if self._filter(pod, node) is None:
+                found.append(node)
+                if len(found) == wanted:
+                    break
+        self._next_start = (start + processed) % len(every)
+        return found
+
     def _filter(self, pod: Pod, node: Node) -> Optional[str]:
         """The first filter plugin that rejects ``node``, as its reason; None if the pod fits."""
-        reason = self._placement(pod, node)
+        reason = self._placement_cached(pod, node)
         if reason is None and self.api.store.index_count("Pod", "node", node.metadata.name) + 1 > MAX_PODS:
             return TOO_MANY_PODS  # NodeResourcesFit: the kubelet's maxPods
         return reason
+
+    def _placement_cached(self, pod: Pod, node: Node) -> Optional[str]:
+        """``_placement``, remembered per pod shape and node version (pods of one template share the answer, as
+        kube-scheduler's per-node snapshot lets it avoid recomputing); bounded, cleared when full."""
+        spec = pod.spec
+        key = ((spec.tolerations, spec.node_selector, spec.affinity), node.metadata.name,
+               node.metadata.resource_version)  # frozen dataclasses, tuples and FrozenDicts: hashable
+        if key not in self._fits_cache:
+            if len(self._fits_cache) > 200_000:
+                self._fits_cache.clear()
+            self._fits_cache[key] = self._placement(pod, node)
+        return self._fits_cache[key]
 
     @staticmethod
     def _fits(pod: Pod, node: Node) -> bool:

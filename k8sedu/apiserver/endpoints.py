@@ -10,6 +10,7 @@ stored, so ``get ep`` and the data plane never meet it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import Any
 
@@ -19,11 +20,27 @@ from k8sedu.apiserver.validation import dns1123_label
 IS_VALID_IP = "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"
 
 
+@functools.lru_cache(maxsize=65536)
 def _parse(value: str):
     try:
         return ipaddress.ip_address(value)
     except ValueError:
         return None
+
+
+@functools.lru_cache(maxsize=65536)
+def _special(value: str) -> tuple[str, ...]:
+    """What is wrong with one address (a pure function of the text, so remembered: an EndpointSlice is validated
+    again at every update, with the same addresses)."""
+    ip = _parse(value)
+    if ip is None:
+        return ("must be a valid IP address",)
+    checks = ((ip.is_unspecified, f"may not be unspecified ({value})"),
+              (ip.is_loopback, "may not be in the loopback range (127.0.0.0/8, ::1/128)"),
+              (ip.is_link_local and not ip.is_multicast,
+               "may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
+              (_link_local_multicast(ip), "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+    return tuple(msg for bad, msg in checks if bad)
 
 
 def non_special_ip_errors(value: str, path: str) -> list[FieldError]:
@@ -34,15 +51,7 @@ def non_special_ip_errors(value: str, path: str) -> list[FieldError]:
     >>> [e.detail for e in non_special_ip_errors("127.0.0.1", "ip")]
     ['may not be in the loopback range (127.0.0.0/8, ::1/128)']
     """
-    ip = _parse(value)
-    if ip is None:
-        return [FieldError(path, "Invalid value", "must be a valid IP address", value)]
-    checks = ((ip.is_unspecified, f"may not be unspecified ({value})"),
-              (ip.is_loopback, "may not be in the loopback range (127.0.0.0/8, ::1/128)"),
-              (ip.is_link_local and not ip.is_multicast,
-               "may not be in the link-local range (169.254.0.0/16, fe80::/10)"),
-              (_link_local_multicast(ip), "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
-    return [FieldError(path, "Invalid value", msg, value) for bad, msg in checks if bad]
+    return [FieldError(path, "Invalid value", msg, value) for msg in _special(value)]
 
 
 def _link_local_multicast(ip) -> bool:

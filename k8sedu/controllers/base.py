@@ -22,10 +22,16 @@ Key = tuple[str, str]  # (namespace, name)
 
 @dataclass(frozen=True)
 class Watch:
-    """Watch ``kind``; ``to_keys`` turns each event into the keys to reconcile."""
+    """Watch ``kind``; ``to_keys`` turns each event into the keys to reconcile.
+
+    ``node`` narrows a Pod watch to pods bound to that node, as the kubelet's
+    informer does with the field selector ``spec.nodeName=<node>``: the
+    manager hands such a watch only the events of its node's pods.
+    """
 
     kind: str
     to_keys: Callable[[WatchEvent], Iterable[Key]]
+    node: str = ""
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,7 @@ class Kubelet(Controller):
         return [(p.metadata.namespace, p.metadata.name) for p in self.api.store.by_index("Pod", "node", self.node_name)]
 
     def watches(self) -> tuple[Watch, ...]:
-        return (Watch("Pod", self._mine),)
+        return (Watch("Pod", self._mine, node=self.node_name),)
 
     def _mine(self, event) -> tuple:
         pod = event.object
