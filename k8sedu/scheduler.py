@@ -88,6 +88,32 @@ def _histogram(reasons: list[str]) -> str:
     return ", ".join(sorted(f"{n} {reason}" for reason, n in counts.items()))
 
 
+class _Shape:
+    """What of a pod the placement filters read (tolerations, nodeSelector, affinity), hashed once."""
+
+    __slots__ = ("value", "hashed")
+
+    def __init__(self, value: tuple):
+        self.value, self.hashed = value, hash(value)
+
+    def __hash__(self) -> int:
+        return self.hashed
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Shape) and self.hashed == other.hashed and self.value == other.value
+
+
+_SHAPES: dict[_Shape, _Shape] = {}  # one instance per shape, so cache lookups compare by identity
+
+
+def _shape(pod: Pod) -> _Shape:
+    spec = pod.spec
+    shape = _Shape((spec.tolerations, spec.node_selector, spec.affinity))
+    if len(_SHAPES) > 10_000:
+        _SHAPES.clear()
+    return _SHAPES.setdefault(shape, shape)
+
+
 MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 
@@ -180,32 +206,31 @@ class Scheduler(Controller):
         """The nodes the pod fits, searched as ``findNodesThatPassFilters`` does: all of them below 100 nodes;
         on a bigger cluster, from where the last search stopped, until ``num_feasible_nodes_to_find`` fit."""
         wanted = num_feasible_nodes_to_find(len(every))
+        shape = _shape(pod)
         if wanted >= len(every):
-            return [n for n in every if self._filter(pod, n) is None]
+            return [n for n in every if self._filter(pod, n, shape) is None]
         start = self._next_start % len(every)
         found, processed = [], 0
         for node in every[start:] + every[:start]:
             processed += 1
-            if self._filter(pod, node) is None:
+            if self._filter(pod, node, shape) is None:
                 found.append(node)
                 if len(found) == wanted:
                     break
         self._next_start = (start + processed) % len(every)
         return found
 
-    def _filter(self, pod: Pod, node: Node) -> Optional[str]:
+    def _filter(self, pod: Pod, node: Node, shape: Optional["_Shape"] = None) -> Optional[str]:
         """The first filter plugin that rejects ``node``, as its reason; None if the pod fits."""
-        reason = self._placement_cached(pod, node)
+        reason = self._placement_cached(pod, node, _shape(pod) if shape is None else shape)
         if reason is None and self.api.store.index_count("Pod", "node", node.metadata.name) + 1 > MAX_PODS:
             return TOO_MANY_PODS  # NodeResourcesFit: the kubelet's maxPods
         return reason
 
-    def _placement_cached(self, pod: Pod, node: Node) -> Optional[str]:
+    def _placement_cached(self, pod: Pod, node: Node, shape: "_Shape") -> Optional[str]:
         """``_placement``, remembered per pod shape and node version (pods of one template share the answer, as
         kube-scheduler's per-node snapshot lets it avoid recomputing); bounded, cleared when full."""
-        spec = pod.spec
-        key = ((spec.tolerations, spec.node_selector, spec.affinity), node.metadata.name,
-               node.metadata.resource_version)  # frozen dataclasses, tuples and FrozenDicts: hashable
+        key = (shape, node.metadata.name, node.metadata.resource_version)
         if key not in self._fits_cache:
             if len(self._fits_cache) > 200_000:
                 self._fits_cache.clear()

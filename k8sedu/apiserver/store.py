@@ -151,26 +151,29 @@ class Store:
             uid=obj.metadata.uid or self._new_uid(),
             creation_timestamp=self._now(),
             generation=1 if hasattr(obj, "spec") else 0,
+            resource_version=str(self._rv + 1),
         )
-        return self._write("ADDED", dataclasses.replace(obj, metadata=meta), None)
+        return self._commit("ADDED", dataclasses.replace(obj, metadata=meta), None)
 
     def update(self, obj: Any) -> Any:
-        """Replace an existing object; bump ``generation`` when its spec changed."""
+        """Replace an existing object; bump ``generation`` when its spec changed.
+
+        The new version is built once, with its resourceVersion, and compared
+        with the old one field by field (ignoring the resourceVersion), so an
+        update costs two copies instead of eight.
+        """
         kind, ns, name = key_of(obj)
         old = self.get(kind, ns, name)
         generation = old.metadata.generation
         if hasattr(obj, "spec") and obj.spec != old.spec:
             generation += 1
-        meta = dataclasses.replace(
-            obj.metadata,
-            uid=old.metadata.uid,
-            creation_timestamp=old.metadata.creation_timestamp,
-            generation=generation,
-        )
+        meta = dataclasses.replace(obj.metadata, uid=old.metadata.uid, generation=generation,
+                                   creation_timestamp=old.metadata.creation_timestamp,
+                                   resource_version=str(self._rv + 1))
         new = dataclasses.replace(obj, metadata=meta)
         if _same(new, old):
             return old  # a no-op write: no new resourceVersion, no event
-        return self._write("MODIFIED", new, old)
+        return self._commit("MODIFIED", new, old)
 
     def delete(self, kind: str, namespace: str, name: str) -> Any:
         """Remove an object at once and return its last version."""
@@ -184,11 +187,9 @@ class Store:
 
     # ------------------------------------------------------------ internals
 
-    def _write(self, event_type: str, obj: Any, old: Any) -> Any:
+    def _commit(self, event_type: str, obj: Any, old: Any) -> Any:
+        """Store ``obj`` (its resourceVersion already the next one), index it and tell the watchers."""
         self._rv += 1
-        obj = dataclasses.replace(
-            obj, metadata=dataclasses.replace(obj.metadata, resource_version=str(self._rv))
-        )
         kind, ns, name = key_of(obj)
         if old is not None:
             self._index(old, add=False)
@@ -229,7 +230,16 @@ class Store:
         return self._indexes.get((kind, index, namespace, value), set())
 
 
+_OTHER_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _same(a: Any, b: Any) -> bool:
-    """True if two versions differ at most in resourceVersion."""
-    strip = lambda o: dataclasses.replace(o, metadata=dataclasses.replace(o.metadata, resource_version=""))
-    return strip(a) == strip(b)
+    """True if two versions differ at most in resourceVersion (compared field by field, no copies but one)."""
+    if type(a) is not type(b):
+        return False
+    names = _OTHER_FIELDS.get(type(a))
+    if names is None:
+        names = _OTHER_FIELDS[type(a)] = tuple(f.name for f in dataclasses.fields(a) if f.name != "metadata")
+    if any(getattr(a, n) != getattr(b, n) for n in names):
+        return False
+    return dataclasses.replace(a.metadata, resource_version=b.metadata.resource_version) == b.metadata
