@@ -83,7 +83,30 @@ def label_value_errors(value: str) -> list[str]:
 
 
 def validate_labels(labels: Mapping[str, str], path: str) -> list[FieldError]:
-    """``ValidateLabels``: each key, then its value, under the map's own path (keys sorted; Go's order is random)."""
+    """``ValidateLabels``: each key, then its value, under the map's own path (keys sorted; Go's order is random).
+
+    Labels that passed once pass again: a valid map (most are hashable
+    FrozenDicts, checked at every write of their object) is remembered.
+    """
+    try:
+        known = labels in _VALID
+    except TypeError:  # a plain dict: check it
+        known = False
+    if known:
+        return []
+    errs = _label_errors(labels, path)
+    if not errs and len(_VALID) < 100_000:
+        try:
+            _VALID.add(labels)
+        except TypeError:
+            pass
+    return errs
+
+
+_VALID: set = set()  # label maps known to be valid (bounded)
+
+
+def _label_errors(labels: Mapping[str, str], path: str) -> list[FieldError]:
     errs = []
     for key in sorted(labels):
         errs += [FieldError(path, "Invalid value", msg, key) for msg in qualified_name_errors(key)]
