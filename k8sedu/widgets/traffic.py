@@ -37,8 +37,9 @@ class Bars:
             return False
         if names != self.names:
             self.figure.clear()
-            self.figure.set_size_inches(5.6, 0.5 + 0.28 * max(len(names), 1))
-            ax = self.figure.add_axes((0.5, 0.12, 0.44, 0.82))
+            height = 0.6 + 0.28 * max(len(names), 1)
+            self.figure.set_size_inches(5.6, height)
+            ax = self.figure.add_axes((0.5, 0.35 / height, 0.44, 1 - 0.45 / height))  # room for the tick labels
             self.bars = ax.barh(range(len(names)), values, color=["#D55E00" if n == "failed" else "#0072B2"
                                                                 for n in names])
             ax.set_yticks(range(len(names)), names, fontsize=7, family="DejaVu Sans Mono")
@@ -81,7 +82,7 @@ class TrafficExplorer(Panel):
         self.send_button.on_click(lambda _: self.send())
         self.source.observe(lambda _: self.refresh(), names="value")
         self.bars = Bars()
-        self.bar_image = w.Image(format="svg+xml")
+        self.bar_image = w.Image(format="svg+xml", layout=w.Layout(width="460px", max_width="100%", height="auto"))
         self.counts: dict = {}
         self.last_command = ""
 
@@ -92,7 +93,7 @@ class TrafficExplorer(Panel):
     def widget(self) -> w.Widget:
         panel = super().widget
         return w.VBox([panel.children[0], w.HBox(list(self.policies.values()), layout=w.Layout(flex_flow="row wrap")),
-                       w.HBox([self.text, self.bar_image]), panel.children[2]])
+                       self.text, self.bar_image, panel.children[2]])  # bars below the text: never cut off
 
     def _policy(self, field: str) -> str:
         spec = self.cluster.get("Service", self.service, self.namespace).spec
