@@ -12,6 +12,7 @@ read-only mappings (see ``frozen``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping, Optional, Union
@@ -368,7 +369,7 @@ class Pod:
     api_version: str = "v1"
     kind: str = "Pod"
 
-    @property
+    @functools.cached_property  # a Pod never changes: its readiness is computed once
     def ready(self) -> bool:
         """True when the pod's Ready condition is True."""
         return any(c.type == "Ready" and c.status == "True" for c in self.status.conditions)

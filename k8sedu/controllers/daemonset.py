@@ -85,6 +85,10 @@ class DaemonSetController(Controller):
     def __init__(self, api: APIServer, recorder: Recorder):
         self.api = api
         self.recorder = recorder
+        # should_run per (DaemonSet uid and generation, node and its version), and each daemon pod's node: a
+        # DaemonSet is synced at every node and daemon-pod event, and each sync looks at every node (bounded)
+        self._runs: dict[tuple, bool] = {}
+        self._pinned: dict[str, str] = {}
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("DaemonSet", own_key), Watch("Pod", owner_keys("DaemonSet")),
@@ -99,8 +103,8 @@ class DaemonSetController(Controller):
             return None
         pods = [p for p in self.api.store.owned_by("Pod", key[0], ds.metadata.uid)
                 if p.metadata.deletion_timestamp is None]
-        by_node = {pinned_node(p): p for p in pods}
-        wanted = [n for n in self.api.list("Node") if should_run(ds, n)]
+        by_node = {self._pinned_node(p): p for p in pods}
+        wanted = [n for n in self.api.list("Node") if self._should_run(ds, n)]
         for node in wanted:
             if node.metadata.name not in by_node:
                 by_node[node.metadata.name] = self._create_pod(ds, node.metadata.name)
@@ -111,6 +115,26 @@ class DaemonSetController(Controller):
                 self.recorder.event(ds, "SuccessfulDelete", f"Deleted pod: {pod.metadata.name}")
         self._write_status(ds, [p for n, p in by_node.items() if n in names])
         return None
+
+    def _should_run(self, ds: DaemonSet, node: Node) -> bool:
+        key = (ds.metadata.uid, ds.metadata.generation, node.metadata.name, node.metadata.resource_version)
+        found = self._runs.get(key)
+        if found is None:
+            if len(self._runs) > 200_000:
+                self._runs.clear()
+            found = self._runs[key] = should_run(ds, node)
+        return found
+
+    def _pinned_node(self, pod: Pod) -> str:
+        """``pinned_node``, remembered per pod uid once it names a node (a daemon pod's affinity never changes)."""
+        found = self._pinned.get(pod.metadata.uid)
+        if found is None:
+            found = pinned_node(pod)
+            if found:
+                if len(self._pinned) > 200_000:
+                    self._pinned.clear()
+                self._pinned[pod.metadata.uid] = found
+        return found
 
     def _create_pod(self, ds: DaemonSet, node: str) -> Pod:
         template = ds.spec.template
