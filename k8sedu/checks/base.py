@@ -161,6 +161,20 @@ def ok(message: str) -> None:
         collected.append(message)
 
 
+def dns_name(answer: Any) -> str:
+    """The answer as a host name: a non-empty string with no scheme, path or port; else ``CheckFailed`` with a
+    hint for that mistake (shared by the checks that ask for a DNS name)."""
+    __tracebackhide__ = True
+    if not isinstance(answer, str) or not answer.strip():
+        raise CheckFailed(f"The answer should be a DNS name in a string, not {answer!r}.",
+                          "Write it in quotes, like the names given to nslookup.")
+    name = answer.strip()
+    if "/" in name or ":" in name:
+        raise CheckFailed(f"{name!r} is a URL or has a port; a DNS name has neither.",
+                          "Give only the host name part, the one nslookup would resolve.")
+    return name
+
+
 def number(answer: Any) -> Optional[float]:
     """``answer`` as a float if it is a number or a string such as ``"1/3"``, else None (booleans are not numbers).
 

@@ -37,12 +37,11 @@ Hint: 0.5 is the first rule's value for 2 endpoints. Rule 1 sees every new conne
 from __future__ import annotations
 
 import re
-from fractions import Fraction
 from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
-from k8sedu.checks.base import CheckFailed, NotAnswered, check, number, ok, require
+from k8sedu.checks.base import CheckFailed, check, dns_name, number, ok, require
 from k8sedu.errors import KubectlError
 
 __all__ = ["check_fqdn", "check_probability", "check_query_count",
@@ -164,13 +163,7 @@ def check_fqdn(answer: Any, cluster: Cluster, from_namespace: str = "default",
     """
     __tracebackhide__ = True
     require(answer, f"the fully qualified DNS name of Service {service} (a string)")
-    if not isinstance(answer, str) or not answer.strip():
-        raise CheckFailed(f"The answer should be a DNS name in a string, not {answer!r}.",
-                          "Write it in quotes, like the names you passed to nslookup.")
-    name = answer.strip()
-    if "/" in name or ":" in name:
-        raise CheckFailed(f"{name!r} is a URL or has a port; a DNS name has neither.",
-                          "Give only the host name part, the one nslookup would resolve.")
+    name = dns_name(answer)
     client = _running_pod(cluster, from_namespace)
     try:
         svc = cluster.get("Service", service, namespace)

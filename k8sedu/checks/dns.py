@@ -31,7 +31,7 @@ from typing import Any, Optional
 
 import yaml
 
-from k8sedu.checks.base import CheckFailed, check, ok, require
+from k8sedu.checks.base import CheckFailed, check, dns_name, ok, require
 from k8sedu.checks.discovery import _running_pod
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
@@ -80,13 +80,7 @@ def check_one_query_name(answer: Any, cluster: Cluster, service: str = "currency
 def _name(answer: Any) -> str:
     """The answer as a DNS name, or ``CheckFailed`` if it is not one."""
     __tracebackhide__ = True
-    if not isinstance(answer, str) or not answer.strip():
-        raise CheckFailed(f"The answer should be a DNS name in a string, not {answer!r}.",
-                          "Write it in quotes, like the names given to nslookup above.")
-    name = answer.strip()
-    if "/" in name or ":" in name:
-        raise CheckFailed(f"{name!r} is a URL or has a port; a DNS name has neither.",
-                          "Give only the host name, the part nslookup would resolve.")
+    name = dns_name(answer)
     if _is_ip(name):
         raise CheckFailed(f"{name!r} is an IP address, not a DNS name.",
                           "An address needs no lookup, but it is not the Service's name: a ClusterIP changes when "
