@@ -5,7 +5,8 @@ import pytest
 
 from k8sedu import Cluster
 from k8sedu.checks.base import CheckFailed, NotAnswered
-from k8sedu.checks.dns import check_config_host, check_one_query_name, check_query_prediction
+from k8sedu.checks.discovery import check_query_count
+from k8sedu.checks.dns import check_config_host, check_one_query_name
 
 IMAGE = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.3"
 
@@ -188,7 +189,7 @@ def test_a_cluster_without_the_service_says_so_without_a_traceback():
     assert "run the cells above again" in caught.value.hint
 
 
-# ---------------------------------------------------------------- check_query_prediction (exercise 4, task 2)
+# ---------------------------------------------------------------- check_query_count (exercise 4, task 2)
 
 @pytest.fixture(scope="module")
 def shop():
@@ -205,13 +206,13 @@ def shop():
                                            ("currency-exchange", 4), ("currency-exchange.default.svc.cluster.local.", 1),
                                            ("example.com", 4)])
 def test_the_real_count_passes(shop, name, queries, capsys):
-    check_query_prediction(queries, shop, name, from_pod="dnsutils", namespace="web")
-    assert capsys.readouterr().out.startswith(f"✓ dnsutils in web sends {queries} quer")
+    check_query_count(queries, shop, name, from_pod="dnsutils", namespace="web")
+    assert capsys.readouterr().out.startswith(f"✓ {name} takes {queries} quer")
 
 
 def test_the_prediction_placeholder_is_not_answered(shop):
     with pytest.raises(NotAnswered, match="the number of DNS queries"):
-        check_query_prediction(..., shop, "currency-exchange.default.svc", from_pod="dnsutils", namespace="web")
+        check_query_count(..., shop, "currency-exchange.default.svc", from_pod="dnsutils", namespace="web")
 
 
 @pytest.mark.parametrize("name, answer, hint", [
@@ -225,7 +226,7 @@ def test_the_prediction_placeholder_is_not_answered(shop):
 ])
 def test_each_wrong_count_gets_its_own_hint(shop, name, answer, hint):
     with pytest.raises(CheckFailed) as caught:
-        check_query_prediction(answer, shop, name, from_pod="dnsutils", namespace="web")
+        check_query_count(answer, shop, name, from_pod="dnsutils", namespace="web")
     assert f"{answer} is not the number of queries dnsutils sends" in caught.value.problem
     assert hint in caught.value.hint
 
@@ -233,9 +234,9 @@ def test_each_wrong_count_gets_its_own_hint(shop, name, answer, hint):
 @pytest.mark.parametrize("answer", ["3", 3.0, True])
 def test_a_count_must_be_a_whole_number(shop, answer):
     with pytest.raises(CheckFailed, match="should be a whole number of queries"):
-        check_query_prediction(answer, shop, "currency-exchange.default.svc", from_pod="dnsutils", namespace="web")
+        check_query_count(answer, shop, "currency-exchange.default.svc", from_pod="dnsutils", namespace="web")
 
 
 def test_the_prediction_asks_a_pod_that_exists(shop):
     with pytest.raises(CheckFailed, match='pods "nope" not found'):
-        check_query_prediction(3, shop, "currency-exchange.default.svc", from_pod="nope", namespace="web")
+        check_query_count(3, shop, "currency-exchange.default.svc", from_pod="nope", namespace="web")

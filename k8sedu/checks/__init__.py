@@ -15,7 +15,7 @@ notebook               module              checks
 01 why Services        ``why_services``    stable address, expose, fixed Service, traffic share
 02 Service types       ``service_types``   NodePort command, expose, NodePort manifest, who reaches what
 03 scenarios           ``scenarios``       MetalLB pool, Service manifest, LB pool, ExternalName
-04 FQDNs and DNS       ``dns``             one-query name, config host, query count
+04 FQDNs and DNS       ``dns``             one-query name, config host (query count: ``discovery``)
 05 service discovery   ``discovery``       scaling, FQDN, query count, probability
 06 under the hood      ``under_the_hood``  KUBE-SEP chain, rule probability, terminating conditions, PTR
 07/08 Ingress          ``ingress``         Ingress manifests, hosts, path predictions, class, controller

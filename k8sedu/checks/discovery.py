@@ -204,7 +204,13 @@ def _running_pod(cluster: Cluster, namespace: str) -> str:
 @check
 def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                       namespace: str = "default") -> None:
-    """Check ``answer`` against the number of DNS queries ``from_pod`` sends to resolve ``name``."""
+    """Check ``answer`` against the number of DNS queries ``from_pod`` really sends to resolve ``name``.
+
+    Why: every miss on the search list is a round trip to CoreDNS, and
+    predicting them is reading ``/etc/resolv.conf`` correctly. The hint names
+    the likely miscount (the name tried first, the first hit not stopping
+    the walk, the last try forgotten, AAAA queries counted).
+    """
     __tracebackhide__ = True
     require(answer, f"the number of DNS queries (a whole number) the pod sends for {name!r}")
     if isinstance(answer, bool) or not isinstance(answer, int):
@@ -212,26 +218,39 @@ def check_query_count(answer: Any, cluster: Cluster, name: str, from_pod: str,
                           "Count the names the resolver tries, up to and including the one that answers.")
     try:
         dns = cluster.resolve(name, from_pod=from_pod, namespace=namespace)
+        resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
     except KubectlError as err:
         raise CheckFailed(str(err), f"This check resolves the name from pod {from_pod}, which must be Running: "
-                                    "run the cells above again.") from None
+                                    "run the cells above again (the task's setup cell).") from None
     tried = " -> ".join(f"{q} {rcode}" for q, rcode in dns.queries)
     if answer == len(dns.queries):
         ok(f"{name} takes {answer} quer{'y' if answer == 1 else 'ies'} from {from_pod}: {tried}")
         return
-    resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
-    dots = name.rstrip(".").count(".")
-    if name.endswith("."):
-        rule = "A trailing dot means the name is already absolute: the search list is not used at all."
-    elif dots >= resolv.ndots:
-        rule = (f"It has {dots} dots, at least ndots:{resolv.ndots}, so the resolver tries it as it is first, "
-                "then with each search domain.")
-    else:
-        rule = (f"It has {dots} dot{'s' if dots != 1 else ''}, fewer than ndots:{resolv.ndots}, so the resolver "
-                f"appends each search domain in turn ({', '.join(resolv.search)}), then tries the name as it "
-                "is; it stops at the first name that exists.")
     raise CheckFailed(f"{answer} is not the number of queries {from_pod} sends for {name!r}.",
-                      f"{rule} Which of those names exist?")
+                      _query_hint(answer, name, resolv, dns))
+
+
+def _query_hint(answer: int, name: str, resolv, dns) -> str:
+    """A hint for the likely miscount of the resolver's queries."""
+    dots = name.rstrip(".").count(".")
+    searched = not name.endswith(".") and dots < resolv.ndots
+    rule = (f"{name!r} has {dots} dot{'' if dots == 1 else 's'}, fewer than ndots:{resolv.ndots}, so the "
+            f"resolver appends each search domain in turn ({', '.join(resolv.search)}), then tries the name as it "
+            "is.")
+    if answer < 1:
+        return "Every lookup sends at least one query."
+    if searched and answer == 1:
+        return f"The name is not tried as it is first. {rule}"
+    if searched and answer == len(resolv.search) + 1 and dns.rcode == "NOERROR":
+        return f"The resolver stops at the first name that exists. {rule} Which try is the first that exists?"
+    if searched and answer == len(resolv.search) and dns.rcode != "NOERROR":
+        return f"You counted the search domains but not the last try, the name as it is. {rule}"
+    if answer == 2 * len(dns.queries):
+        return ("You may have counted an AAAA query next to each A query, as a real resolver often sends. Like "
+                "notebook 4, count one query per name the resolver tries.")
+    if searched:
+        return f"{rule} Write down each name it builds and ask which is the first that exists."
+    return "Look at the dots and the trailing dot: is the search list used first, last, or not at all?"
 
 
 # ---------------------------------------------------------------- kube-proxy

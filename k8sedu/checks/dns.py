@@ -14,10 +14,8 @@
   Service. Hints name the caller's namespace used instead of the Service's,
   a short name, a URL instead of a host, a ConfigMap moved out of the pods'
   namespace.
-- ``check_query_prediction(answer, cluster, name, from_pod, ...)`` counts the
-  queries the pod's resolver really sends for ``name``; hints name the
-  mistake behind the learner's number (name tried first, no stop at the first
-  hit, the name itself forgotten).
+- predicting the number of queries uses ``discovery.check_query_count``
+  (notebook 5's check), whose hints name the mistake behind the number.
 
 On success a check prints one line starting with "✓". Otherwise it raises
 ``NotAnswered`` while the answer is still ``...``, or ``CheckFailed`` saying
@@ -37,7 +35,7 @@ from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
 from k8sedu.errors import KubectlError
 
-__all__ = ["check_config_host", "check_one_query_name", "check_query_prediction"]
+__all__ = ["check_config_host", "check_one_query_name"]
 
 
 @check
@@ -232,53 +230,3 @@ def _host(value: Any, key: str) -> str:
         raise CheckFailed(f"{key} is {value!r}: a URL or a host with a port.",
                           "The application adds the scheme and the port itself: give only the host name.")
     return _name(value)
-
-
-# ---------------------------------------------------------------- predict the queries
-
-@check
-def check_query_prediction(answer: Any, cluster: Cluster, name: str, from_pod: str,
-                           namespace: str = "default") -> None:
-    """Check ``answer`` against the number of DNS queries ``from_pod`` really sends for ``name``.
-
-    Why: every miss on the search list is a round trip to CoreDNS, and
-    predicting them is reading ``/etc/resolv.conf`` correctly.
-    """
-    __tracebackhide__ = True
-    require(answer, f"the number of DNS queries (a whole number) the pod sends for {name!r}")
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        raise CheckFailed(f"The answer should be a whole number of queries, not {answer!r}.",
-                          "Count the names the resolver tries, up to and including the one that answers.")
-    try:
-        dns = cluster.resolve(name, from_pod=from_pod, namespace=namespace)
-        resolv = cluster.core.resolv_conf(cluster.get("Pod", from_pod, namespace))
-    except KubectlError as err:
-        raise CheckFailed(str(err), f"The check asks from pod {from_pod} in {namespace}: run the setup cell "
-                                    "again.") from None
-    tried = " -> ".join(f"{query} {rcode}" for query, rcode in dns.queries)
-    if answer == len(dns.queries):
-        ok(f"{from_pod} in {namespace} sends {answer} quer{'y' if answer == 1 else 'ies'} for {name}: {tried}.")
-        return
-    raise CheckFailed(f"{answer} is not the number of queries {from_pod} sends for {name!r}.",
-                      _prediction_hint(answer, name, resolv, dns))
-
-
-def _prediction_hint(answer: int, name: str, resolv, dns) -> str:
-    dots = name.rstrip(".").count(".")
-    searched = not name.endswith(".") and dots < resolv.ndots
-    rule = (f"{name!r} has {dots} dot{'' if dots == 1 else 's'}, fewer than ndots:{resolv.ndots}, so the "
-            f"resolver appends each search domain first ({', '.join(resolv.search)}), then tries the name as it is.")
-    if answer < 1:
-        return "Every lookup sends at least one query."
-    if searched and answer == 1:
-        return f"The name is not tried as it is first. {rule}"
-    if searched and answer == len(resolv.search) + 1 and dns.rcode == "NOERROR":
-        return f"The resolver stops at the first name that exists. {rule} Which try is the first that exists?"
-    if searched and answer == len(resolv.search) and dns.rcode != "NOERROR":
-        return f"You counted the search domains but not the last try, the name as it is. {rule}"
-    if answer == 2 * len(dns.queries):
-        return ("You may have counted an AAAA query next to each A query, as a real resolver often sends. Like "
-                "notebook 4, count one query per name the resolver tries.")
-    if searched:
-        return f"{rule} Write down each name it builds and ask which is the first that exists."
-    return "Look at the dots and the trailing dot: is the search list used first, last, or not at all?"
