@@ -13,6 +13,7 @@ compare).
 
 from __future__ import annotations
 
+import abc
 import html
 from typing import TYPE_CHECKING, Iterable, Optional
 
@@ -78,8 +79,12 @@ def trace_html(trace: "Trace") -> str:
     return head + pre(str(trace))
 
 
-class Panel:
-    """Controls on top, then the text pane, then the picture with the legend beside it."""
+class Panel(abc.ABC):
+    """Controls on top, then the text pane, then the picture with the legend beside it.
+
+    Each panel says which controls it has (``controls``) and how it reads the
+    cluster (``refresh``); the rest is shared.
+    """
 
     def __init__(self, cluster: "Cluster", title: str = ""):
         self.cluster = cluster
@@ -88,9 +93,9 @@ class Panel:
         self.figure = viz.TrafficFigure(title, legend=False)
         self.pictures_sent = 0  # PNGs shipped to the browser: only when the picture changed
 
+    @abc.abstractmethod
     def controls(self) -> list:
-        """The widgets of the top row (each panel says which)."""
-        raise NotImplementedError
+        """The widgets of the top row."""
 
     @property
     def widget(self) -> w.Widget:
@@ -105,9 +110,9 @@ class Panel:
         self.refresh()
         display(self.widget)
 
+    @abc.abstractmethod
     def refresh(self) -> None:
         """Recompute the text and the picture from the cluster as it is now."""
-        raise NotImplementedError
 
     def show(self, text: str, graph=None, highlight: Iterable = (), counts: Optional[dict] = None,
              title: Optional[str] = None) -> None:
