@@ -64,6 +64,7 @@ class Store:
         self._indexes: dict[tuple[str, str, str, str], set[tuple[str, str]]] = {}
         self._log: dict[str, tuple[list[int], list[tuple[str, str]]]] = {}
         self._rv = 0
+        self._sorted: dict[str, list[tuple[str, str]]] = {}  # kind -> its keys in order, until one comes or goes
 
     # ------------------------------------------------------------ reads
 
@@ -85,8 +86,10 @@ class Store:
     def list(self, kind: str, namespace: Optional[str] = None) -> list[Any]:
         """Return every object of ``kind`` (in ``namespace`` if given), sorted."""
         objs = self._objects.get(kind, {})
-        keys = sorted(k for k in objs if namespace is None or k[0] == namespace)
-        return [objs[k] for k in keys]
+        keys = self._sorted.get(kind)
+        if keys is None:
+            keys = self._sorted[kind] = sorted(objs)
+        return [objs[k] for k in keys if namespace is None or k[0] == namespace]
 
     def count(self, kind: str) -> int:
         return len(self._objects.get(kind, {}))
@@ -180,6 +183,7 @@ class Store:
         old = self.get(kind, namespace, name)
         self._rv += 1
         del self._objects[kind][(namespace, name)]
+        self._sorted.pop(kind, None)
         self._index(old, add=False)
         self._append_log(kind, namespace, name)
         self._notify(WatchEvent("DELETED", old, old))
@@ -193,6 +197,8 @@ class Store:
         kind, ns, name = key_of(obj)
         if old is not None:
             self._index(old, add=False)
+        else:
+            self._sorted.pop(kind, None)
         self._objects.setdefault(kind, {})[(ns, name)] = obj
         self._index(obj, add=True)
         self._append_log(kind, ns, name)
