@@ -156,3 +156,36 @@ def test_the_scheduler_filters_on_node_selector_affinity_and_cordon(tolerations,
     pod = Pod(ObjectMeta(name="p"), PodSpec(node_selector=node_selector, tolerations=tolerations,
                                             affinity=node_affinity(node_name)))
     assert Scheduler._fits(pod, target) is fits
+
+
+def test_the_sync_of_the_nodes_that_changed_ends_where_a_full_sync_would():
+    """After nodes come, go, change labels and taints, and daemon pods are deleted, a fresh controller's full
+    sync finds nothing to do: the node-by-node syncs created, kept and deleted what ``manage()`` would."""
+    from k8sedu.core import Core
+    core = Core(nodes=12, rng=random.Random(5))
+    api = core.api
+    api.create(dataclasses.replace(daemonset(tolerations=()), metadata=ObjectMeta(
+        name="agent", namespace="kube-system", labels=PROXY)))
+    core.advance(10)
+    workers = [n.metadata.name for n in api.list("Node")][1:]
+    for i, name in enumerate(workers):
+        n = api.get("Node", "", name)
+        if i % 3 == 0:  # no longer linux: the DaemonSet's nodeSelector leaves it out
+            api.update(dataclasses.replace(n, metadata=dataclasses.replace(n.metadata, labels=frozen({}))))
+        elif i % 3 == 1:  # a taint the DaemonSet does not tolerate
+            api.update(dataclasses.replace(n, spec=dataclasses.replace(n.spec, taints=(Taint("gpu", "NoSchedule"),))))
+        core.settle()
+    victim = next(p for p in api.list("Pod", "kube-system") if p.metadata.name.startswith("agent-"))
+    api.delete("Pod", "kube-system", victim.metadata.name)
+    api.delete("Node", "", workers[-1])
+    core.advance(10)
+    ds = api.get("DaemonSet", "kube-system", "agent")
+    agents = [p for p in api.list("Pod", "kube-system") if p.metadata.name.startswith("agent-")]
+    assert sorted(pinned_node(p) for p in agents) == sorted(
+        n.metadata.name for n in api.list("Node") if should_run(ds, n))
+    assert ds.status.desired_number_scheduled == len(agents) == 3
+    assert ds.status.number_ready == 3
+    rv = api.store.resource_version
+    fresh = DaemonSetController(api, Recorder(EventLog(), lambda: core.now, "daemonset-controller"))
+    fresh.reconcile(("kube-system", "agent"))
+    assert api.store.resource_version == rv
