@@ -27,6 +27,7 @@ from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
 from k8sedu.kubelet import MAX_PODS
 from k8sedu.objects import Node, Pod
+from k8sedu.scheduler.snapshot import MAX_SHAPES, Candidates, Snapshot, pick, tie_count
 
 
 def _owner_uid(pod: Pod) -> str:
@@ -146,6 +147,13 @@ def fit_error(reasons: list[str]) -> str:
             f"preemption: 0/{total} nodes are available: {_histogram(preemption)}.")
 
 
+def _pinned_names(pod: Pod) -> Optional[set[str]]:
+    """The node names a pod's ``matchFields`` on ``metadata.name`` allows (all requirements at once), or None."""
+    fields = [set(r.values) for r in (pod.spec.affinity.node_match_fields if pod.spec.affinity else ())
+              if r.key == "metadata.name" and r.operator == "In"]
+    return set.intersection(*fields) if fields else None
+
+
 def matches_node(pod: Pod, node: Node) -> bool:
     """True if the node passes the pod's ``nodeSelector`` and node affinity (``NodeAffinity`` filter plugin).
 
@@ -168,6 +176,8 @@ class Scheduler(Controller):
         self._pending: set[tuple[str, str]] = set()
         self._next_start = 0  # nextStartNodeIndex: where the next search for feasible nodes begins
         self._fits_cache: dict[tuple, Optional[str]] = {}  # (pod's scheduling shape, node, its version) -> reason
+        self._snapshot = Snapshot(api.store, _owner_uid)
+        self._candidates: dict[_Shape, tuple[int, Pod, Candidates]] = {}  # shape -> (snapshot layout, a pod, ...)
         api.store.add_index("Pod", "node", _node_of, namespaced=False)
         api.store.add_index("Pod", "node-owner", _node_and_owner, namespaced=False)
 
@@ -189,18 +199,87 @@ class Scheduler(Controller):
         if pod is None or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
             self._forget(key)
             return None
-        every = self.api.list("Node")
-        nodes = self._feasible(pod, every)
-        if not nodes:
+        self._snapshot.refresh()
+        every = self._snapshot.nodes
+        node = self._schedule(pod, every)
+        if node is None:
             self._remember(key)
             reasons = [self._filter(pod, n) for n in every]  # a FitError names every node's reason
             self.recorder.event(pod, "FailedScheduling", fit_error(reasons), type="Warning")
             return None
-        node = self._best(pod, nodes)
         self.api.update(dataclasses.replace(pod, spec=dataclasses.replace(pod.spec, node_name=node.metadata.name)))
         self._forget(key)
         self.recorder.event(pod, "Scheduled", f"Successfully assigned {key[0]}/{key[1]} to {node.metadata.name}")
         return None
+
+    def _schedule(self, pod: Pod, every: list[Node]) -> Optional[Node]:
+        """The node the pod goes to, or None if none fits.
+
+        On a cluster of 100 nodes or more the answer comes from the snapshot:
+        a daemon pod pinned to its node looks at that node only, and any
+        other pod asks its shape's ``Candidates``. Both give what the
+        node-by-node search and scoring below give, which stays the
+        reference (and the answer when every node found runs a pod of the
+        same owner).
+        """
+        shape = _shape(pod)
+        wanted = num_feasible_nodes_to_find(len(every))
+        if wanted < len(every) and self.fast:
+            pins = _pinned_names(pod)
+            if pins is not None and len(pins) < wanted:
+                nodes = self._pinned_feasible(pod, every, shape, pins)
+                return self._best(pod, nodes) if nodes else None
+            if pins is None:
+                node = self._from_candidates(pod, every, shape, wanted)
+                if node is not None:
+                    return node
+        nodes = self._feasible(pod, every)
+        return self._best(pod, nodes) if nodes else None
+
+    fast = True  # use the snapshot's answers on big clusters (tests compare them with the reference search)
+
+    def _pinned_feasible(self, pod: Pod, every: list[Node], shape: "_Shape", pins: set[str]) -> list[Node]:
+        """What the search finds for a pod only its pinned nodes can take: it visits every node (fewer than
+        ``wanted`` fit), so the next search starts where this one did."""
+        start = self._next_start % len(every)
+        position = self._snapshot.position
+        places = sorted((position[n] - start) % len(every) for n in pins if n in position)
+        nodes = [every[(start + p) % len(every)] for p in places]
+        return [n for n in nodes if self._filter(pod, n, shape) is None]
+
+    def _from_candidates(self, pod: Pod, every: list[Node], shape: "_Shape", wanted: int) -> Optional[Node]:
+        candidates = self._candidates_for(pod, shape, every)
+        start = self._next_start % len(every)
+        ranges, processed = candidates.search(start, wanted)
+        position = self._snapshot.position
+        owned = {position[n]: c for n, c in self._snapshot.owner_nodes.get(_owner_uid(pod), {}).items()}
+        best = candidates.best(ranges, owned)
+        if best is None:
+            return None  # every node found runs a pod of the owner: the reference scoring decides
+        self._next_start = (start + processed) % len(every)
+        return every[pick(best[1], self.rng.choice(range(tie_count(best[1]))))]
+
+    def _candidates_for(self, pod: Pod, shape: "_Shape", every: list[Node]) -> Candidates:
+        """The shape's Candidates, brought up to date with the nodes that changed since the last pod."""
+        snapshot = self._snapshot
+        changed = snapshot.take_changed()
+        for known, (layout, example, candidates) in list(self._candidates.items()):
+            if layout != snapshot.layout:
+                del self._candidates[known]
+                continue
+            for name in changed:
+                i = snapshot.position[name]
+                candidates.set(i, self._placement_cached(example, every[i], known) is None, self._pods_on(name))
+        if shape not in self._candidates:
+            if len(self._candidates) >= MAX_SHAPES:
+                self._candidates.pop(next(iter(self._candidates)))
+            fits = [self._placement_cached(pod, n, shape) is None for n in every]
+            counts = [self._pods_on(n.metadata.name) for n in every]
+            self._candidates[shape] = (snapshot.layout, pod, Candidates(fits, counts, MAX_PODS))
+        return self._candidates[shape][2]
+
+    def _pods_on(self, node: str) -> int:
+        return self.api.store.index_count("Pod", "node", node)
 
     def _feasible(self, pod: Pod, every: list[Node]) -> list[Node]:
         """The nodes the pod fits, searched as ``findNodesThatPassFilters`` does: all of them below 100 nodes;
