@@ -84,7 +84,12 @@ class APIServer:
             raise
 
     def update(self, obj: Any) -> Any:
-        """Validate and store a new version of an existing object; a refusal draws nothing."""
+        """Validate and store a new version of an existing object; a refusal draws nothing.
+
+        Only a kind whose update may allocate (a Service) saves the random state first: the save copies the
+        whole Mersenne Twister state, and most writes are status updates."""
+        if not self.strategy(obj.kind).draws_on_update:
+            return self._update(obj)
         state = self._rng.getstate()
         try:
             return self._update(obj)

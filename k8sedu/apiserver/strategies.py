@@ -23,6 +23,8 @@ from k8sedu.apiserver.services import ServiceRegistry
 class Strategy:
     """The default: store what was sent."""
 
+    draws_on_update = False  # whether ``prepare_for_update`` may draw from the seeded source (allocators)
+
     def prepare_for_create(self, obj: Any) -> Any:
         """Admit, default, validate and allocate a new object; raise ``InvalidError`` to refuse it."""
         return obj
@@ -37,6 +39,8 @@ class Strategy:
 
 class ServiceStrategy(Strategy):
     """Services: defaulting, validation, type changes, ClusterIP and NodePort allocation (``ServiceRegistry``)."""
+
+    draws_on_update = True  # a type change allocates a ClusterIP or NodePorts at random
 
     def __init__(self, registry: ServiceRegistry):
         self.registry = registry

@@ -79,6 +79,7 @@ class DeploymentController(Controller):
         self.api = api
         self.recorder = recorder
         self.now = now or (lambda: 0.0)  # condition timestamps and the progress deadline
+        self._hashes: dict[int, tuple[object, str]] = {}  # id(template) -> (template, pod-template-hash)
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Deployment", own_key), Watch("ReplicaSet", owner_keys("Deployment")))
@@ -127,6 +128,16 @@ class DeploymentController(Controller):
                 self._scale(rs, rs.spec.replicas - cut, dep)
                 budget -= cut - min(cut, unavailable)
 
+    def _template_hash(self, template) -> str:
+        """``pod-template-hash`` of ``template``, remembered for the very template object: a Deployment keeps its
+        template object across status writes, and hashing its text costs more than a whole sync."""
+        found = self._hashes.get(id(template))
+        if found is None or found[0] is not template:
+            if len(self._hashes) > 10_000:
+                self._hashes.clear()
+            found = self._hashes[id(template)] = (template, pod_template_hash(hash_text(template)))
+        return found[1]
+
     def _current_replicaset(self, dep: Deployment,
                             owned: list[ReplicaSet]) -> tuple[ReplicaSet, Optional[DeploymentCondition]]:
         """Return the ReplicaSet for the Deployment's template (creating it if needed), with its revision set.
@@ -135,7 +146,7 @@ class DeploymentController(Controller):
         created the ReplicaSet (``NewReplicaSetCreated``) or found one for a
         Deployment that had no such condition yet (``FoundNewReplicaSet``).
         """
-        hash_ = pod_template_hash(hash_text(dep.spec.template))
+        hash_ = self._template_hash(dep.spec.template)
         name = f"{dep.metadata.name}-{hash_}"
         revision = 1 + max((revision_of(rs) for rs in owned if rs.metadata.name != name), default=0)
         for rs in owned:

@@ -24,7 +24,21 @@ from k8sedu.objects import (EndpointAddress, Endpoints, EndpointSubset, ObjectMe
                             Service, frozen)
 
 
+_ADDRESSES: dict[str, tuple[Pod, EndpointAddress]] = {}  # pod uid -> (that version of the pod, its address)
+
+
 def _address(pod: Pod) -> EndpointAddress:
+    """The pod's address entry, remembered for the very pod version (a Service's subsets are rebuilt at every
+    event of any of its pods; bounded, cleared when full)."""
+    found = _ADDRESSES.get(pod.metadata.uid)
+    if found is None or found[0] is not pod:
+        if len(_ADDRESSES) > 400_000:
+            _ADDRESSES.clear()
+        found = _ADDRESSES[pod.metadata.uid] = (pod, _new_address(pod))
+    return found[1]
+
+
+def _new_address(pod: Pod) -> EndpointAddress:
     return EndpointAddress(ip=pod.status.pod_ip, node_name=pod.spec.node_name,
                            target_ref=ObjectReference("Pod", pod.metadata.name, pod.metadata.namespace,
                                                       pod.metadata.uid))

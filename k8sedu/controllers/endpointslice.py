@@ -74,6 +74,7 @@ class EndpointSliceController(Controller):
         self.api = api
         self.recorder = recorder
         self.max_per_slice = max_endpoints_per_slice
+        self._built: dict[tuple, tuple[Pod, Endpoint]] = {}  # (pod uid, Service, publish) -> (pod, its endpoint)
         index_services_by_selector(api.store)
 
     def watches(self) -> tuple[Watch, ...]:
@@ -91,9 +92,20 @@ class EndpointSliceController(Controller):
             return None
         pods = [p for p in self.api.store.select("Pod", namespace, svc.spec.selector)
                 if p.status.pod_ip and p.status.phase not in ("Succeeded", "Failed")]
-        desired = {p.status.pod_ip: endpoint_for(p, svc) for p in pods}
+        desired = {p.status.pod_ip: self._endpoint(p, svc) for p in pods}
         self._write(svc, slices, desired, endpoint_ports(svc, pods))
         return None
+
+    def _endpoint(self, pod: Pod, svc: Service) -> Endpoint:
+        """``endpoint_for``, remembered for the very pod version: a Service's slices are rebuilt at every event
+        of any of its pods, and most of their endpoints have not changed (bounded, cleared when full)."""
+        key = (pod.metadata.uid, svc.metadata.name, svc.spec.publish_not_ready_addresses)
+        found = self._built.get(key)
+        if found is None or found[0] is not pod:
+            if len(self._built) > 400_000:
+                self._built.clear()
+            found = self._built[key] = (pod, endpoint_for(pod, svc))
+        return found[1]
 
     def _write(self, svc: Service, slices: list[EndpointSlice], desired: dict, ports) -> None:
         remaining = dict(desired)

@@ -217,11 +217,11 @@ def walk_chain(table: Table, chain: str, packet: Packet, draw: Draw, recent: Opt
     mark, masquerade, path = packet.mark, False, []
     stack = [(chain, 0)]
     while stack:
-        name, i = stack.pop()
-        rules = table.chain(name).rules
-        while i < len(rules):
+        name, start = stack.pop()
+        current = table.chain(name)
+        rules = current.rules
+        for i in current.positions(packet.dst, start):  # every rule from start that could match, in order
             rule = rules[i]
-            i += 1
             if not _rule_holds(rule, packet, mark, draw, recent, now):
                 continue
             path.append((name, rule))
@@ -235,7 +235,7 @@ def walk_chain(table: Table, chain: str, packet: Packet, draw: Draw, recent: Opt
             elif target:  # a jump; a rule with no target only counts the packet
                 _check_jump(table, rule, stack)
                 masquerade = masquerade or target == KUBE_MARK_MASQ
-                stack += [(name, i), (target, 0)]
+                stack += [(name, i + 1), (target, 0)]
                 break
     policy = table.chain(chain).policy
     return Verdict("RETURN" if policy == "-" else policy, "", masquerade, tuple(path), mark)
