@@ -205,16 +205,13 @@ def merge_nat(proxy_nat: Table, pod_subnets: Iterable[str], pods: Iterable[HostP
     to_dnat = (Rule("", HOSTPORT_DNAT, matches=(AddrType("LOCAL"),)),) if pods else ()
     masq_first = (Rule("POSTROUTING", HOSTPORT_MASQ, matches=(Comment("CNI portfwd requiring masquerade"),)),) \
         if pods else ()
-    chains = dict(proxy_nat.chains)
-    for hook in ("PREROUTING", "OUTPUT"):
-        own = chains[hook]
-        chains[hook] = dataclasses.replace(own, rules=own.rules + tuple(
-            dataclasses.replace(r, chain=hook) for r in to_dnat))
+    chains = proxy_nat.chains
+    changed = [dataclasses.replace(chains[hook], rules=chains[hook].rules + tuple(
+        dataclasses.replace(r, chain=hook) for r in to_dnat)) for hook in ("PREROUTING", "OUTPUT")]
     post = chains["POSTROUTING"]
-    chains["POSTROUTING"] = dataclasses.replace(post, rules=masq_first + post.rules + (masq_agent_jump(),))
-    chains[KIND_MASQ_AGENT] = masq_agent_chain(pod_subnets)
-    chains.update((c.name, c) for c in extra)
-    return Table.build("nat", chains.values())
+    changed.append(dataclasses.replace(post, rules=masq_first + post.rules + (masq_agent_jump(),)))
+    changed.append(masq_agent_chain(pod_subnets))
+    return proxy_nat.with_chains(changed + list(extra))
 
 
 _CACHE: "weakref.WeakKeyDictionary[object, tuple[Table, int, tuple, Table]]" = weakref.WeakKeyDictionary()

@@ -561,6 +561,9 @@ def test_incremental_sync_equals_full_render(seed):
     full = iptables_save(nat, filt, "Thu Jan  1 00:00:00 1970", mangle=assemble_mangle_table())
     assert long_lived.iptables_save() == fresh.iptables_save() == full
     assert long_lived.service_map() == service_port_map(store.list("Service"))
+    # the kept pieces assemble the tables the from-scratch reference builds, chain by chain, in order
+    assert list(long_lived.nat.chains.items()) == list(nat.chains.items())
+    assert list(long_lived.filter.chains.items()) == list(filt.chains.items())
 
 
 def test_crossing_the_large_cluster_threshold_rerenders_everything():
@@ -595,3 +598,21 @@ def test_one_changed_service_rerenders_only_that_service_in_a_large_cluster():
         store.update(dataclasses.replace(s, endpoints=flipped))
         assert proxy.sync() == 1
         assert f"ns{i % 10}/svc{i} -> {s.endpoints[0].addresses[0]}:8080" not in proxy.iptables_save()
+
+
+def test_kindnet_adds_its_chains_to_a_kept_table_as_to_a_rebuilt_one():
+    """``Table.with_chains`` on the kept pieces' table gives what ``Table.build`` over every chain gives."""
+    from k8sedu.kindnet import HostPortPod, merge_nat
+    from k8sedu.kube_proxy.tables import Chains, Table
+    store = new_store()
+    for i in range(40):
+        store.create(service("ns", f"svc{i}", f"10.96.0.{i + 2}", ServicePort(80, 8080)))
+        store.create(endpoint_slice("ns", f"svc{i}-x", f"svc{i}", [f"10.244.1.{i + 2}"], [EndpointPort(8080)]))
+    kept = KubeProxy("n1", store).nat
+    assert isinstance(kept.chains, Chains)
+    rebuilt = Table.build("nat", list(kept.chains.values()))
+    pods = (HostPortPod("abc123", "10.244.1.7/24", (("tcp", 8081, 80),)),)
+    for table_pods in ((), pods):
+        ours, reference = merge_nat(kept, ["10.244.0.0/16"], table_pods), merge_nat(rebuilt, ["10.244.0.0/16"], table_pods)
+        assert list(ours.chains.items()) == list(reference.chains.items())
+        assert ours.to_iptables_save() == reference.to_iptables_save()

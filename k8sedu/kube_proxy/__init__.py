@@ -27,18 +27,16 @@ Examples
 
 from __future__ import annotations
 
-import bisect
 from typing import Optional
 
 from k8sedu.kube_proxy.changes import (
     EndpointInfo, ServicePortInfo, ServicePortName, endpoints_map, service_of, service_port_map,
 )
 from k8sedu.kube_proxy.iptables import (
-    LARGE_CLUSTER_ENDPOINTS_THRESHOLD, ServicePortRules, assemble_filter_table, assemble_mangle_table,
-    assemble_nat_table,
-    render_service_port, sort_key,
+    LARGE_CLUSTER_ENDPOINTS_THRESHOLD, ServicePortRules, assemble_mangle_table, render_service_port, sort_key,
 )
 from k8sedu.kube_proxy.matches import RecentTable
+from k8sedu.kube_proxy.ruleset import RuleSet
 from k8sedu.kube_proxy.tables import Table, iptables_save, save_date
 
 __all__ = ["KubeProxy", "ServicePortName", "ServicePortInfo", "EndpointInfo"]
@@ -76,7 +74,7 @@ class KubeProxy:
         self._endpoints: dict[ServicePortName, tuple[EndpointInfo, ...]] = {}
         # Rendered rules per service port, and the listing order.
         self._rules: dict[ServicePortName, ServicePortRules] = {}
-        self._order: list[tuple[tuple[str, str], ServicePortName]] = []
+        self._ruleset = RuleSet()  # the same rules in listing order, ready to assemble into tables
         self._total_endpoints = 0
         self._large_cluster = False
         self._nat: Optional[Table] = None
@@ -132,10 +130,8 @@ class KubeProxy:
         for name in old_ports.keys() - new_ports.keys():
             self._forget(name)
         for name, info in new_ports.items():
-            if name not in self._rules:
-                bisect.insort(self._order, (sort_key(name), name))
             self._set_endpoints(name, eps.get(name, ()))
-            self._rules[name] = self._render(name, info)
+            self._keep(name, self._render(name, info))
         return len(old_ports.keys() | new_ports.keys())
 
     def _render(self, name: ServicePortName, info: ServicePortInfo) -> ServicePortRules:
@@ -152,13 +148,16 @@ class KubeProxy:
     def _forget(self, name: ServicePortName) -> None:
         self._set_endpoints(name, ())
         del self._rules[name]
-        i = bisect.bisect_left(self._order, (sort_key(name), name))
-        del self._order[i]
+        self._ruleset.remove((sort_key(name), name))
+
+    def _keep(self, name: ServicePortName, rules: ServicePortRules) -> None:
+        self._rules[name] = rules
+        self._ruleset.put((sort_key(name), name), rules)
 
     def _rerender_all(self) -> int:
         for ports in self._ports.values():
             for name, info in ports.items():
-                self._rules[name] = self._render(name, info)
+                self._keep(name, self._render(name, info))
         return len(self._rules)
 
     # ------------------------------------------------------------ reading the result
@@ -185,7 +184,7 @@ class KubeProxy:
         """The nat table, synced first; assembled only when something changed."""
         self.sync()
         if self._nat is None:
-            self._nat = assemble_nat_table(self._ordered_rules())
+            self._nat = self._ruleset.nat_table()
         return self._nat
 
     @property
@@ -193,7 +192,7 @@ class KubeProxy:
         """The filter table, synced first; assembled only when something changed."""
         self.sync()
         if self._filter is None:
-            self._filter = assemble_filter_table(self._ordered_rules())
+            self._filter = self._ruleset.filter_table()
         return self._filter
 
     @property
@@ -202,7 +201,7 @@ class KubeProxy:
         return assemble_mangle_table()
 
     def _ordered_rules(self) -> list[ServicePortRules]:
-        return [self._rules[name] for _, name in self._order]
+        return self._ruleset.ports()
 
     def iptables_save(self, date: str = save_date(0)) -> str:
         """Return what ``iptables-save`` prints on this node: mangle, filter, then nat.

@@ -1,0 +1,108 @@
+"""kube-proxy's rules as last written, kept ready to be read as whole tables.
+
+A partial sync re-renders only the service ports that changed
+(``KubeProxy.sync``); reading the result as a table (a packet's walk,
+``iptables-save``) should cost about the same on a 10-Service and a
+10,000-Service cluster, as the kernel's tables do. So this keeps, in the
+listing order: each port's share of every shared chain (KUBE-SERVICES,
+KUBE-NODEPORTS...), and every chain a port owns (KUBE-SVC/SEP/EXT/FW/SVL-*)
+by name with the names sorted. Assembling a table is then a few copies of
+C arrays. ``assemble_nat_table``/``assemble_filter_table`` stay the
+from-scratch reference (tests compare the two).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from itertools import chain as concat
+from typing import Any
+
+from k8sedu.kube_proxy.iptables import (
+    SHARED_FILTER_CHAINS, SHARED_NAT_CHAINS, ServicePortRules, builtin_jump_rules, canary_chains, firewall_chain,
+    forward_chain, mark_masq_chain, nodeports_jump_rule, postrouting_chain,
+)
+from k8sedu.kube_proxy.names import KUBE_SERVICES
+from k8sedu.kube_proxy.tables import BUILTIN_CHAINS, Chain, Rule, Table
+
+
+class RuleSet:
+    """Every service port's rules, in listing order (``key``: the port's sort key and name)."""
+
+    def __init__(self) -> None:
+        self._keys: list[Any] = []
+        self._ports: dict[Any, ServicePortRules] = {}
+        # each port's share of each shared chain, aligned with _keys
+        self._nat: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_NAT_CHAINS}
+        self._filter: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_FILTER_CHAINS}
+        self._owned: dict[str, Chain] = {}  # the ports' own nat chains by name
+        self._names: list[str] = []  # their names, sorted
+
+    def put(self, key: Any, rules: ServicePortRules) -> None:
+        """Set (or replace) the rules of one port."""
+        i = bisect_left(self._keys, key)
+        old = self._ports.get(key)
+        if old is not None:
+            self._disown(old)
+        else:
+            self._keys.insert(i, key)
+        self._ports[key] = rules
+        for shares, rules_ in ((self._nat, rules.nat_rules), (self._filter, rules.filter_rules)):
+            for name, share in _split(rules_, tuple(shares)).items():
+                if old is not None:
+                    shares[name][i] = share
+                else:
+                    shares[name].insert(i, share)
+        for chain in rules.nat_chains:
+            if chain.name not in self._owned:
+                insort(self._names, chain.name)
+            self._owned[chain.name] = chain
+
+    def remove(self, key: Any) -> None:
+        """Drop one port's rules."""
+        old = self._ports.pop(key)
+        i = bisect_left(self._keys, key)
+        del self._keys[i]
+        for shares in (*self._nat.values(), *self._filter.values()):
+            del shares[i]
+        self._disown(old)
+
+    def _disown(self, rules: ServicePortRules) -> None:
+        for chain in rules.nat_chains:
+            if self._owned.pop(chain.name, None) is not None:
+                del self._names[bisect_left(self._names, chain.name)]
+
+    def ports(self) -> list[ServicePortRules]:
+        return [self._ports[k] for k in self._keys]
+
+    def nat_table(self) -> Table:
+        """``assemble_nat_table(self.ports())``, from the kept pieces."""
+        shared = {name: tuple(concat.from_iterable(shares)) for name, shares in self._nat.items()}
+        shared[KUBE_SERVICES] += (nodeports_jump_rule(),)
+        jumps = builtin_jump_rules("nat")
+        fixed = [Chain(name, rules) for name, rules in shared.items()]
+        fixed += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
+        by_name = dict(self._owned)
+        names = list(self._names)
+        for chain in fixed:
+            if chain.name not in by_name:
+                insort(names, chain.name)
+            by_name[chain.name] = chain
+        for b in BUILTIN_CHAINS["nat"]:
+            by_name[b] = Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT")
+        return Table.from_sorted("nat", by_name, names)
+
+    def filter_table(self) -> Table:
+        """``assemble_filter_table(self.ports())``, from the kept pieces (filter has no per-port chains)."""
+        jumps = builtin_jump_rules("filter")
+        chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["filter"]]
+        chains += [Chain(name, tuple(concat.from_iterable(shares))) for name, shares in self._filter.items()]
+        chains += [forward_chain(), firewall_chain(), *canary_chains()]
+        return Table.build("filter", chains)
+
+
+def _split(rules: tuple[Rule, ...], chains: tuple[str, ...]) -> dict[str, tuple[Rule, ...]]:
+    """One port's rules by the shared chain they go in (each chain's share in the port's order)."""
+    shares: dict[str, list[Rule]] = {name: [] for name in chains}
+    for rule in rules:
+        shares[rule.chain].append(rule)
+    return {name: tuple(share) for name, share in shares.items()}
