@@ -158,10 +158,14 @@ def test_the_scheduler_filters_on_node_selector_affinity_and_cordon(tolerations,
     assert Scheduler._fits(pod, target) is fits
 
 
-def test_the_sync_of_the_nodes_that_changed_ends_where_a_full_sync_would():
+@pytest.mark.parametrize("log_limit", [200_000, 8])
+def test_the_sync_of_the_nodes_that_changed_ends_where_a_full_sync_would(monkeypatch, log_limit):
     """After nodes come, go, change labels and taints, and daemon pods are deleted, a fresh controller's full
-    sync finds nothing to do: the node-by-node syncs created, kept and deleted what ``manage()`` would."""
+    sync finds nothing to do: the node-by-node syncs created, kept and deleted what ``manage()`` would (also
+    when the change log is compacted between syncs, and the controller falls back to the full sync)."""
+    from k8sedu.apiserver import store as store_module
     from k8sedu.core import Core
+    monkeypatch.setattr(store_module, "LOG_LIMIT", log_limit)
     core = Core(nodes=12, rng=random.Random(5))
     api = core.api
     api.create(dataclasses.replace(daemonset(tolerations=()), metadata=ObjectMeta(

@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from k8sedu import Cluster
+from k8sedu.apiserver import store as store_module
 from k8sedu.scheduler import Scheduler, num_feasible_nodes_to_find
 from k8sedu.scheduler.snapshot import Candidates, pick, tie_count
 
@@ -57,9 +58,12 @@ def placements(fast: bool, monkeypatch) -> dict[str, str]:
     return {p.metadata.name: p.spec.node_name for p in api.list("Pod", None)}
 
 
-def test_the_snapshot_places_every_pod_where_the_node_by_node_search_does(monkeypatch):
-    fast = placements(True, monkeypatch)
+@pytest.mark.parametrize("log_limit", [200_000, 40])
+def test_the_snapshot_places_every_pod_where_the_node_by_node_search_does(monkeypatch, log_limit):
+    """Also when the store's change log is compacted under the snapshot (then it relists)."""
     walked = placements(False, monkeypatch)
+    monkeypatch.setattr(store_module, "LOG_LIMIT", log_limit)
+    fast = placements(True, monkeypatch)
     assert fast == walked
     assert sum(1 for node in fast.values() if not node) == 2  # the nvme pods stay Pending in both
     assert len(fast) >= 500

@@ -99,3 +99,16 @@ def test_objects_are_frozen(store):
         a.metadata.name = "b"
     with pytest.raises(TypeError):
         a.metadata.labels["app"] = "y"
+
+
+def test_a_compacted_change_log_says_so_instead_of_answering_short(store, monkeypatch):
+    """Like etcd's compaction (a watch from a compacted revision gets 410 Gone): None, and the caller relists."""
+    from k8sedu.apiserver import store as store_module
+    monkeypatch.setattr(store_module, "LOG_LIMIT", 3)
+    start = store.resource_version
+    for i in range(7):
+        store.create(pod(f"p{i}"))
+    assert store.changed_since("Pod", start) is None
+    recent = store.resource_version - 3
+    assert store.changed_since("Pod", recent) == [("default", "p4"), ("default", "p5"), ("default", "p6")]
+    assert len(store._log["Pod"][0]) <= 6  # bounded

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional
 from k8sedu.apiserver import errors
 
 Key = tuple[str, str, str]  # (kind, namespace, name)
+LOG_LIMIT = 200_000  # writes per kind the change log keeps at least
 IndexFunc = Callable[[Any], Iterable[str]]
 
 
@@ -65,6 +66,7 @@ class Store:
         self._log: dict[str, tuple[list[int], list[tuple[str, str]]]] = {}
         self._rv = 0
         self._sorted: dict[str, list[tuple[str, str]]] = {}  # kind -> its keys in order, until one comes or goes
+        self._log_floor: dict[str, int] = {}  # kind -> the last resourceVersion the compacted log forgot
 
     # ------------------------------------------------------------ reads
 
@@ -120,8 +122,15 @@ class Store:
         """Return the objects of ``kind`` with an ownerReference to ``owner_uid``."""
         return self.by_index(kind, "owner", owner_uid, namespace)
 
-    def changed_since(self, kind: str, resource_version: int) -> list[tuple[str, str]]:
-        """Return the (namespace, name) keys of ``kind`` written after ``resource_version``."""
+    def changed_since(self, kind: str, resource_version: int) -> Optional[list[tuple[str, str]]]:
+        """Return the (namespace, name) keys of ``kind`` written after ``resource_version``.
+
+        The log keeps the last ``LOG_LIMIT`` to twice that many writes per kind, as etcd compacts old
+        revisions: asked about a resourceVersion older than that, it returns None, the model's
+        ``410 Gone``, and the caller lists everything again, as an informer relists.
+        """
+        if resource_version < self._log_floor.get(kind, 0):
+            return None
         rvs, keys = self._log.get(kind, ([], []))
         start = bisect.bisect_right(rvs, resource_version)
         return keys[start:]
@@ -209,6 +218,9 @@ class Store:
         rvs, keys = self._log.setdefault(kind, ([], []))
         rvs.append(self._rv)
         keys.append((ns, name))
+        if len(rvs) > 2 * LOG_LIMIT:  # compact: forget the older half
+            self._log_floor[kind] = rvs[-LOG_LIMIT - 1]
+            del rvs[:-LOG_LIMIT], keys[:-LOG_LIMIT]
 
     def _notify(self, event: WatchEvent) -> None:
         for handler in self._handlers.get(event.object.kind, ()):

@@ -88,8 +88,14 @@ class KubeProxy:
         rv = self._store.resource_version
         if rv == self._synced_rv:
             return 0
-        dirty = set(self._store.changed_since("Service", self._synced_rv))
-        for key in self._store.changed_since("EndpointSlice", self._synced_rv):
+        services = self._store.changed_since("Service", self._synced_rv)
+        slices = self._store.changed_since("EndpointSlice", self._synced_rv)
+        if services is None or slices is None:  # the log was compacted past our last sync: relist
+            services = [(s.metadata.namespace, s.metadata.name) for s in self._store.list("Service")] + list(self._ports)
+            slices = [(s.metadata.namespace, s.metadata.name) for s in self._store.list("EndpointSlice")]
+            slices += list(self._slice_owner)
+        dirty = set(services)
+        for key in dict.fromkeys(slices):
             dirty |= self._track_slice(*key)
         self._synced_rv = rv
         count = sum(self._resync_service(key) for key in sorted(dirty))

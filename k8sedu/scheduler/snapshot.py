@@ -45,9 +45,13 @@ class Snapshot:
         rv = self._store.resource_version
         if rv == self._seen:
             return
-        for key in dict.fromkeys(self._store.changed_since("Pod", self._seen)):
+        pods, nodes = self._store.changed_since("Pod", self._seen), self._store.changed_since("Node", self._seen)
+        if pods is None or nodes is None:  # the log was compacted past our last look: relist
+            pods = [(p.metadata.namespace, p.metadata.name) for p in self._store.list("Pod")] + list(self._pod_node)
+            nodes = [("", name) for name in self.position] + [("", n.metadata.name) for n in self._store.list("Node")]
+        for key in dict.fromkeys(pods):
             self._pod_written(key)
-        nodes = dict.fromkeys(name for _, name in self._store.changed_since("Node", self._seen))
+        nodes = dict.fromkeys(name for _, name in nodes)
         self._seen = rv
         if any((self._store.try_get("Node", "", n) is None) != (n not in self.position) for n in nodes):
             self._relist()
