@@ -55,23 +55,52 @@ class Event:
                 f"{self.kind.lower()}/{where}: {self.message}{again}")
 
 
+MAX_EVENTS = 100_000  # entries the log keeps at most; past it the least recently said half goes
+
+
 class EventLog(list):
-    """The cluster's event log: a list of ``Event`` (one per distinct thing said) with small helpers."""
+    """The cluster's event log: a list of ``Event`` (one per distinct thing said) with small helpers.
+
+    Bounded as the API server bounds Events with ``--event-ttl``: past
+    ``MAX_EVENTS`` entries, the half said least recently is dropped (a
+    teaching cluster never gets near it; a 150,000-pod one does).
+    """
 
     def record(self, event: Event) -> None:
         """Add ``event``, or count it on the entry that already says the same thing."""
-        index = self._index().get(event.key)
+        keys, names = self._indexes()
+        index = keys.get(event.key)
         if index is None:
-            self._index()[event.key] = len(self)
+            keys[event.key] = len(self)
+            names.setdefault(event.name, []).append(len(self))
             self.append(event)
+            self._indexed = len(self)
+            if len(self) > MAX_EVENTS:
+                self._drop_oldest()
         else:
             old = self[index]
             self[index] = dataclasses.replace(old, time=event.time, count=old.count + 1, first=old.first_time)
 
-    def _index(self) -> dict:
-        if not hasattr(self, "_keys") or len(self._keys) > len(self):  # a filtered copy builds its own
+    def named(self, name: str) -> "EventLog":
+        """The events about objects called ``name`` (of any kind), in log order: what ``describe`` folds."""
+        return EventLog(self[i] for i in self._indexes()[1].get(name, ()))
+
+    def _indexes(self) -> tuple[dict, dict]:
+        """(correlator key -> position, object name -> positions); built again for a copy or a list changed
+        other than by ``record``."""
+        if getattr(self, "_indexed", -1) != len(self):
             self._keys = {e.key: i for i, e in enumerate(self)}
-        return self._keys
+            self._names: dict[str, list[int]] = {}
+            for i, e in enumerate(self):
+                self._names.setdefault(e.name, []).append(i)
+            self._indexed = len(self)
+        return self._keys, self._names
+
+    def _drop_oldest(self) -> None:
+        """Keep the half said most recently, in log order."""
+        keep = sorted(sorted(range(len(self)), key=lambda i: self[i].time)[len(self) // 2:])
+        self[:] = [self[i] for i in keep]
+        self._indexed = -1
 
     def since(self, time: float) -> "EventLog":
         """Return the events recorded at or after ``time``."""

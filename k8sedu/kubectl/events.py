@@ -210,6 +210,8 @@ def _names(folded: dict[tuple, list]) -> dict[tuple, str]:
 def about(log: Iterable[Any], now: float, obj: Any) -> list[EventView]:
     """The events whose involved object is ``obj``, sorted by time (describe's ``SortableEvents``)."""
     meta = obj.metadata
+    if hasattr(log, "named"):  # only events about objects of that name: names never collide across names
+        log = log.named(meta.name)
     found = [v for v in events(log, now) if v.kind == obj.kind and v.object_name == meta.name
              and v.object_namespace == meta.namespace]
     return sorted(found, key=lambda v: (v.last, v.first))
