@@ -254,17 +254,32 @@ def test_a_range_mixing_families_is_refused_clearly():
         Cluster().install("metallb", addresses="10.0.0.1-fc00::1")
 
 
+def test_the_system_namespaces_have_their_own_bound_so_no_namespace_escapes_one(monkeypatch):
+    """kube-system's Deployments (CoreDNS's 2 pods, local-path-provisioner's 1) are bounded apart, at 1,000."""
+    from k8sedu.controllers import replicaset
+
+    monkeypatch.setattr(replicaset, "MAX_SYSTEM_PODS", 5)
+    cluster = Cluster(seed=1)
+    cluster.kubectl("create deployment big --image=nginx --replicas=10 -n kube-system")
+    cluster.advance(5)
+    assert len(cluster.pod_names({"app": "big"}, namespace="kube-system")) == 2
+    failed = [e for e in cluster.events if e.reason == "FailedCreate"]
+    assert failed and failed[0].message.endswith("k8sedu models up to 5 pods in kube-system, local-path-storage")
+
+
 def test_past_the_cluster_pod_limit_a_replicaset_records_failed_create_and_the_cluster_keeps_working(monkeypatch):
-    """The model's bound on pods (150,000, Kubernetes' published limit) is the API server refusing the create, as
-    a quota would (``Error creating: pods "<rs>-" is forbidden: ...``); shown here with the bound lowered to 300,
-    so the path runs in a second instead of building 150,000 pods."""
+    """The model's bound on the learners' ReplicaSet pods (150,000, Kubernetes' published limit; the cluster's own
+    pods come on top) is the API server refusing the create, as a quota would (``Error creating: pods "<rs>-" is
+    forbidden: ...``); shown here with the bound lowered to 300, so the path runs in a second instead of building
+    150,000 pods."""
     from k8sedu.controllers import replicaset
 
     monkeypatch.setattr(replicaset, "MAX_CLUSTER_PODS", 300)
     cluster = Cluster(seed=1, nodes=4)
     cluster.kubectl("create deployment web --image=nginx --replicas=400")
     cluster.advance(5)
-    assert len(cluster.list("Pod", None)) == 300
+    assert len(cluster.pod_names({"app": "web"})) == 300  # the cluster's own pods come on top
+    assert len(cluster.list("Pod", None)) > 300
     rs = cluster.list("ReplicaSet")[0].metadata.name
     failed = [e for e in cluster.events if e.reason == "FailedCreate"]
     assert failed and failed[0].message == (f'Error creating: pods "{rs}-" is forbidden: '

@@ -9,10 +9,12 @@ before scheduled, Pending before Running, not-ready before ready, the most
 recently ready first, then the newest.
 
 Like the real controller it creates at most ``burstReplicas`` (500) pods per
-sync and comes back for the rest. The model also stops at 150000 pods in the
-cluster, Kubernetes' published limit: past it the ReplicaSet is still
-accepted, and a ``FailedCreate`` Warning event says why its pods were not
-created, in the API server's words.
+sync and comes back for the rest. The model also stops at 150000 ReplicaSet
+pods in the cluster, Kubernetes' published limit; the cluster's own pods
+come on top (its DaemonSets', a few per node, and the Deployments of
+kube-system and local-path-storage, bounded apart at 1000). Past a bound the
+ReplicaSet is still accepted, and a ``FailedCreate`` Warning event says why
+its pods were not created, in the API server's words.
 """
 
 from __future__ import annotations
@@ -28,7 +30,16 @@ from k8sedu.objects import ObjectMeta, OwnerReference, Pod, ReplicaSet, ReplicaS
 PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 BURST_REPLICAS = 500  # replicaset_controller.go: BurstReplicas, the most pods one sync creates or deletes
 MAX_CLUSTER_PODS = 150_000  # k8sedu's own bound, at Kubernetes' published limit ("Considerations for large clusters")
+SYSTEM_NAMESPACES = ("kube-system", "local-path-storage")  # where the cluster's own Deployments run (kind)
+MAX_SYSTEM_PODS = 1_000  # their bound, apart from the learners' pods
 RESYNC = 1.0  # simulated seconds before the next batch: the model's pace for the real controller's rate-limited client
+
+
+def _bound_group(pod: Pod):
+    """Index value of a ReplicaSet's pod: ``system`` (the cluster's own namespaces) or ``user``; others: none."""
+    if not any(ref.kind == "ReplicaSet" and ref.controller for ref in pod.metadata.owner_references):
+        return ()
+    return ("system",) if pod.metadata.namespace in SYSTEM_NAMESPACES else ("user",)
 
 
 class ReplicaSetController(Controller):
@@ -39,6 +50,7 @@ class ReplicaSetController(Controller):
         self.recorder = recorder
         self._now = now
         self._resume: dict = {}  # key -> when the next batch may start (the model's stand-in for expectations)
+        api.store.add_index("Pod", "replicaset-pods", _bound_group, namespaced=False)
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("ReplicaSet", own_key), Watch("Pod", owner_keys("ReplicaSet")))
@@ -56,13 +68,12 @@ class ReplicaSetController(Controller):
             return Result(requeue_after=wait)
         self._resume.pop(key, None)
         if diff > 0:
-            room = MAX_CLUSTER_PODS - self.api.store.count("Pod")
+            room, bound = self._room(namespace)
             for _ in range(min(diff, BURST_REPLICAS, max(room, 0))):
                 active.append(self._create_pod(rs))
             if room < min(diff, BURST_REPLICAS):
                 self.recorder.event(rs, "FailedCreate", f'Error creating: pods "{rs.metadata.name}-" is forbidden: '
-                                    f"k8sedu models up to {MAX_CLUSTER_PODS} pods, Kubernetes' published limit",
-                                    type="Warning")
+                                    f"k8sedu models up to {bound}", type="Warning")
             elif diff > BURST_REPLICAS:
                 self._resume[key] = self._now() + RESYNC
                 again = Result(requeue_after=RESYNC)
@@ -73,6 +84,14 @@ class ReplicaSetController(Controller):
             again = Result(requeue_after=RESYNC) if -diff > BURST_REPLICAS else None
         self._write_status(rs)
         return again
+
+    def _room(self, namespace: str) -> tuple[int, str]:
+        """How many more pods the bound lets ReplicaSets in ``namespace`` create, and the bound in words."""
+        if namespace in SYSTEM_NAMESPACES:
+            used = self.api.store.index_count("Pod", "replicaset-pods", "system")
+            return MAX_SYSTEM_PODS - used, f"{MAX_SYSTEM_PODS} pods in {', '.join(SYSTEM_NAMESPACES)}"
+        used = self.api.store.index_count("Pod", "replicaset-pods", "user")
+        return MAX_CLUSTER_PODS - used, f"{MAX_CLUSTER_PODS} pods, Kubernetes' published limit"
 
     def _create_pod(self, rs: ReplicaSet) -> Pod:
         template = rs.spec.template
