@@ -619,3 +619,23 @@ def test_kindnet_adds_its_chains_to_a_kept_table_as_to_a_rebuilt_one():
         ours, reference = merge_nat(kept, ["10.244.0.0/16"], table_pods), merge_nat(rebuilt, ["10.244.0.0/16"], table_pods)
         assert list(ours.chains.items()) == list(reference.chains.items())
         assert ours.to_iptables_save() == reference.to_iptables_save()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_a_rendering_shared_between_nodes_is_the_one_each_node_would_write(seed):
+    """``render_service_port`` remembers renderings by plan, without the node's own facts no rule reads (which
+    endpoints are local, the node IP unless loadBalancerSourceRanges may hold it): for every port and node, the
+    shared rendering equals a fresh one from the node's own plan."""
+    from k8sedu.kube_proxy.iptables import SERVICE_PORT_FAMILIES, render_service_port
+    from k8sedu.kube_proxy.rules import combine, plan_service_port
+    rng = random.Random(seed)
+    store = new_store()
+    for _ in range(40):
+        _random_change(rng, store)
+    svc_map = service_port_map(store.list("Service"))
+    for node, ip in (("n1", "172.18.0.3"), ("n2", "10.0.0.7")):
+        ep_map = endpoints_map(store.list("EndpointSlice"), node)
+        for name, info in svc_map.items():
+            plan = plan_service_port(name, info, ep_map.get(name, ()), node_ip=ip)
+            fresh = combine(family(plan) for family in SERVICE_PORT_FAMILIES)
+            assert render_service_port(name, info, ep_map.get(name, ()), node_ip=ip) == fresh

@@ -29,6 +29,8 @@ re-render a single service port.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
@@ -218,7 +220,26 @@ def render_service_port(name: ServicePortName, svc: ServicePortInfo, endpoints: 
     ['KUBE-SERVICES', 'KUBE-NODEPORTS']
     """
     plan = plan_service_port(name, svc, endpoints, cluster_cidr, node_ip, comments)
+    return _render_plan(_node_free(plan))
+
+
+@functools.lru_cache(maxsize=32_768)
+def _render_plan(plan: PortPlan) -> ServicePortRules:
+    """The rules of one plan, remembered: every node whose plan for a port is the same (a Cluster-policy Service
+    is planned alike on every node) shares one rendering, so the first sync on a node of a 10,000-Service
+    cluster looks the rules up instead of writing them again."""
     return combine(family(plan) for family in SERVICE_PORT_FAMILIES)
+
+
+def _node_free(plan: PortPlan) -> PortPlan:
+    """The plan without what no rule reads: which endpoints are this node's (the rules read the plan's local
+    list, not the flag) and the node's IP unless loadBalancerSourceRanges may contain it."""
+    def shared(endpoints: tuple[EndpointInfo, ...]) -> tuple[EndpointInfo, ...]:
+        return tuple(dataclasses.replace(ep, is_local=False) if ep.is_local else ep for ep in endpoints)
+    return dataclasses.replace(plan, cluster_endpoints=shared(plan.cluster_endpoints),
+                               local_endpoints=shared(plan.local_endpoints),
+                               reachable_endpoints=shared(plan.reachable_endpoints),
+                               node_ip=plan.node_ip if plan.svc.load_balancer_source_ranges else "")
 
 
 # ---------------------------------------------------------------- whole tables
