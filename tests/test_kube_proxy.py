@@ -639,3 +639,27 @@ def test_a_rendering_shared_between_nodes_is_the_one_each_node_would_write(seed)
             plan = plan_service_port(name, info, ep_map.get(name, ()), node_ip=ip)
             fresh = combine(family(plan) for family in SERVICE_PORT_FAMILIES)
             assert render_service_port(name, info, ep_map.get(name, ()), node_ip=ip) == fresh
+
+
+def test_chains_are_persistent_through_replacements_and_compactions():
+    """Every ``Chains`` a kube-proxy handed out keeps its chains and order while later ones change (and the
+    delta is folded into new bases): each equals the table ``Table.build`` makes from the same chains."""
+    from k8sedu.kube_proxy.tables import Chain, Chains, Rule, Table
+    rng = random.Random(11)
+    live: dict[str, Chain] = {}
+    chains = Chains.of("nat")
+    snapshots = []
+    for step in range(3000):
+        name = f"KUBE-SEP-{rng.randrange(700):04d}"
+        if name in live and rng.random() < 0.4:
+            del live[name]
+            chains = chains.replace({name: None})
+        else:
+            live[name] = Chain(name, (Rule(name, "DNAT", to_destination=f"10.244.0.{step % 250}:80"),))
+            chains = chains.replace({name: live[name]})
+        if step % 300 == 0:
+            snapshots.append((chains, dict(live)))
+    for kept, then in snapshots + [(chains, live)]:
+        reference = Table.build("nat", then.values()).chains
+        assert list(kept.items()) == list(reference.items())
+        assert all(name in kept for name in then) and "KUBE-SEP-nope" not in kept

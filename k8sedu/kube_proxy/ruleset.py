@@ -13,16 +13,16 @@ from-scratch reference (tests compare the two).
 
 from __future__ import annotations
 
-from bisect import bisect_left, insort
+from bisect import bisect_left
 from itertools import chain as concat
-from typing import Any
+from typing import Any, Optional
 
 from k8sedu.kube_proxy.iptables import (
     SHARED_FILTER_CHAINS, SHARED_NAT_CHAINS, ServicePortRules, builtin_jump_rules, canary_chains, firewall_chain,
     forward_chain, mark_masq_chain, nodeports_jump_rule, postrouting_chain,
 )
 from k8sedu.kube_proxy.names import KUBE_SERVICES
-from k8sedu.kube_proxy.tables import BUILTIN_CHAINS, Chain, Rule, Table
+from k8sedu.kube_proxy.tables import BUILTIN_CHAINS, Chain, Chains, Rule, Table
 
 
 class RuleSet:
@@ -34,16 +34,13 @@ class RuleSet:
         # each port's share of each shared chain, aligned with _keys
         self._nat: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_NAT_CHAINS}
         self._filter: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_FILTER_CHAINS}
-        self._owned: dict[str, Chain] = {}  # the ports' own nat chains by name
-        self._names: list[str] = []  # their names, sorted
+        self._owned = Chains.of("nat")  # the ports' own nat chains by name (persistent: tables share them)
 
     def put(self, key: Any, rules: ServicePortRules) -> None:
         """Set (or replace) the rules of one port."""
         i = bisect_left(self._keys, key)
         old = self._ports.get(key)
-        if old is not None:
-            self._disown(old)
-        else:
+        if old is None:
             self._keys.insert(i, key)
         self._ports[key] = rules
         for shares, rules_ in ((self._nat, rules.nat_rules), (self._filter, rules.filter_rules)):
@@ -52,10 +49,9 @@ class RuleSet:
                     shares[name][i] = share
                 else:
                     shares[name].insert(i, share)
-        for chain in rules.nat_chains:
-            if chain.name not in self._owned:
-                insort(self._names, chain.name)
-            self._owned[chain.name] = chain
+        changes: dict[str, Optional[Chain]] = {c.name: None for c in old.nat_chains} if old is not None else {}
+        changes.update((c.name, c) for c in rules.nat_chains)
+        self._owned = self._owned.replace(changes)
 
     def remove(self, key: Any) -> None:
         """Drop one port's rules."""
@@ -67,9 +63,7 @@ class RuleSet:
         self._disown(old)
 
     def _disown(self, rules: ServicePortRules) -> None:
-        for chain in rules.nat_chains:
-            if self._owned.pop(chain.name, None) is not None:
-                del self._names[bisect_left(self._names, chain.name)]
+        self._owned = self._owned.replace({c.name: None for c in rules.nat_chains})
 
     def ports(self) -> list[ServicePortRules]:
         return [self._ports[k] for k in self._keys]
@@ -81,15 +75,8 @@ class RuleSet:
         jumps = builtin_jump_rules("nat")
         fixed = [Chain(name, rules) for name, rules in shared.items()]
         fixed += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
-        by_name = dict(self._owned)
-        names = list(self._names)
-        for chain in fixed:
-            if chain.name not in by_name:
-                insort(names, chain.name)
-            by_name[chain.name] = chain
-        for b in BUILTIN_CHAINS["nat"]:
-            by_name[b] = Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT")
-        return Table.from_sorted("nat", by_name, names)
+        fixed += [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["nat"]]
+        return Table("nat", self._owned.replace({c.name: c for c in fixed}))
 
     def filter_table(self) -> Table:
         """``assemble_filter_table(self.ports())``, from the kept pieces (filter has no per-port chains)."""
