@@ -35,6 +35,7 @@ class RuleSet:
         self._nat: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_NAT_CHAINS}
         self._filter: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_FILTER_CHAINS}
         self._owned = Chains.of("nat")  # the ports' own nat chains by name (persistent: tables share them)
+        self._built: dict[tuple[str, str], Chain] = {}  # (table, shared chain) as last assembled, while no share changes
 
     def put(self, key: Any, rules: ServicePortRules) -> None:
         """Set (or replace) the rules of one port."""
@@ -43,12 +44,16 @@ class RuleSet:
         if old is None:
             self._keys.insert(i, key)
         self._ports[key] = rules
-        for shares, rules_ in ((self._nat, rules.nat_rules), (self._filter, rules.filter_rules)):
+        for table, shares, rules_ in (("nat", self._nat, rules.nat_rules), ("filter", self._filter, rules.filter_rules)):
             for name, share in _split(rules_, tuple(shares)).items():
-                if old is not None:
+                if old is None:
+                    shares[name].insert(i, share)
+                elif shares[name][i] != share:
                     shares[name][i] = share
                 else:
-                    shares[name].insert(i, share)
+                    continue
+                if share or old is not None:
+                    self._built.pop((table, name), None)
         changes: dict[str, Optional[Chain]] = {c.name: None for c in old.nat_chains} if old is not None else {}
         changes.update((c.name, c) for c in rules.nat_chains)
         self._owned = self._owned.replace(changes)
@@ -58,8 +63,10 @@ class RuleSet:
         old = self._ports.pop(key)
         i = bisect_left(self._keys, key)
         del self._keys[i]
-        for shares in (*self._nat.values(), *self._filter.values()):
-            del shares[i]
+        for table, all_shares in (("nat", self._nat), ("filter", self._filter)):
+            for name, shares in all_shares.items():
+                if shares.pop(i):
+                    self._built.pop((table, name), None)
         self._disown(old)
 
     def _disown(self, rules: ServicePortRules) -> None:
@@ -70,19 +77,27 @@ class RuleSet:
 
     def nat_table(self) -> Table:
         """``assemble_nat_table(self.ports())``, from the kept pieces."""
-        shared = {name: tuple(concat.from_iterable(shares)) for name, shares in self._nat.items()}
-        shared[KUBE_SERVICES] += (nodeports_jump_rule(),)
+        fixed = [self._shared_chain("nat", name, (nodeports_jump_rule(),) if name == KUBE_SERVICES else ())
+                 for name in self._nat]
         jumps = builtin_jump_rules("nat")
-        fixed = [Chain(name, rules) for name, rules in shared.items()]
         fixed += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
         fixed += [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["nat"]]
         return Table("nat", self._owned.replace({c.name: c for c in fixed}))
+
+    def _shared_chain(self, table: str, name: str, last: tuple[Rule, ...] = ()) -> Chain:
+        """A shared chain: every port's share in listing order (then ``last``), assembled again only when a
+        share changed, so a chain of 10,000 rules (and its destination index) outlives the syncs that leave it be."""
+        chain = self._built.get((table, name))
+        if chain is None:
+            shares = (self._nat if table == "nat" else self._filter)[name]
+            chain = self._built[(table, name)] = Chain(name, tuple(concat.from_iterable(shares)) + last)
+        return chain
 
     def filter_table(self) -> Table:
         """``assemble_filter_table(self.ports())``, from the kept pieces (filter has no per-port chains)."""
         jumps = builtin_jump_rules("filter")
         chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["filter"]]
-        chains += [Chain(name, tuple(concat.from_iterable(shares))) for name, shares in self._filter.items()]
+        chains += [self._shared_chain("filter", name) for name in self._filter]
         chains += [forward_chain(), firewall_chain(), *canary_chains()]
         return Table.build("filter", chains)
 
