@@ -11,7 +11,8 @@ Build = create the cluster, apply every Deployment and Service (in batches,
 as ``kubectl apply -f`` of a long list), advance until every pod is Ready.
 For each tier that builds: build time, peak memory, one change (scale one
 Deployment by one, settle, re-sync one node's rules) and ``send(1000)``, the
-last two relative to the teaching tier; also, for information, one
+last two relative to the teaching tier (each timed after a ``gc.collect()``,
+so the garbage of the step before is not counted in it); also, for information, one
 ``iptables-save`` and the first request from a node (which renders that
 node's rules). It also prints ``import k8sedu`` time.
 
@@ -27,6 +28,7 @@ Run: make bench   (or: .venv/bin/python benchmarks/bench_scale.py [--cap SECONDS
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import statistics
@@ -93,6 +95,7 @@ def change_ms(cluster) -> float:
     from k8sedu.kindnet import node_nat
     node = cluster.list("Node", None)[-1].metadata.name
     proxy = cluster.kube_proxy(node)
+    gc.collect()  # the garbage of what ran before is not this change's (timeit goes further: it turns gc off)
     times = []
     for replicas in (3, 2, 3, 2, 3):
         start = time.perf_counter()
@@ -108,6 +111,7 @@ def save_ms(cluster) -> float:
     node = cluster.list("Node", None)[-1].metadata.name
     cluster.kubectl("scale deployment app-0 --replicas=2")
     cluster.advance(5)
+    gc.collect()
     start = time.perf_counter()
     cluster.iptables_save(node=node)
     return (time.perf_counter() - start) * 1e3
@@ -118,9 +122,11 @@ def send_ms(cluster) -> tuple[float, float]:
     rules (the model renders a node's rules when first asked; a real kube-proxy has them from its start);
     returns (send, that first request) in ms."""
     client = cluster.pod_names({"app": "app-0"})[0]
+    gc.collect()
     start = time.perf_counter()
     cluster.send("http://app-0:8000/", n=1, from_pod=client)
     first = (time.perf_counter() - start) * 1e3
+    gc.collect()
     start = time.perf_counter()
     cluster.send("http://app-0:8000/", n=1000, from_pod=client)
     return (time.perf_counter() - start) * 1e3, first
