@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from k8sedu import metallb
 from k8sedu.errors import KubectlError
-from k8sedu.ingress_nginx import addon as ingress_nginx
 from k8sedu.protocols import Addon
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,8 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 # name -> (install(core, **options) -> the lines `kubectl apply` prints, the options it takes)
+def _ingress_nginx(core: "Model", **options: Any) -> str:
+    from k8sedu.ingress_nginx import addon  # the controller's model loads when it is installed
+
+    return addon.install(core, **options)
+
+
 INSTALLERS: dict[str, tuple[Callable[..., str], tuple[str, ...]]] = {
-    "ingress-nginx": (ingress_nginx.install, ("default_class", "watch_ingress_without_class")),
+    "ingress-nginx": (_ingress_nginx, ("default_class", "watch_ingress_without_class")),
     "metallb": (metallb.install, ("addresses",)),
 }
 

@@ -23,7 +23,6 @@ from k8sedu.cloud import CloudResources, bill
 from k8sedu.core import Core
 from k8sedu.coredns import DnsAnswer
 from k8sedu.errors import KubectlError, from_status
-from k8sedu.ingress_nginx import controller_of
 from k8sedu.kube_proxy import KubeProxy
 from k8sedu.kube_proxy.iptables import save_date
 from k8sedu.network import Trace, check_count
@@ -164,6 +163,8 @@ class Cluster:
 
     def ingress_config(self) -> str:
         """The nginx.conf the ingress-nginx controller generated (a readable subset), with its backends."""
+        from k8sedu.ingress_nginx import controller_of  # the add-on loads when first used
+
         controller = controller_of(self.core)
         if controller is None:
             raise KubectlError('error: no ingress controller is installed: an Ingress is only configuration '

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Union
 
-from k8sedu import ingress_nginx
 from k8sedu.events import Recorder
-from k8sedu.ingress_nginx import notes as ingress_notes
 from k8sedu.network.trace import Request, Trace
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -86,8 +84,10 @@ def ingress_note(core: "DataPlane", host: str) -> str:
     Without a controller the note is also a Warning event (``NoIngressController``)
     about the Ingress in ``core.events``: it exists, but nothing acts on it.
     """
+    from k8sedu.ingress_nginx import controller_of, notes as ingress_notes  # loaded when a host is asked about
+
     note, ing = ingress_notes.why_nowhere(core, host)
-    if ing is not None and ingress_nginx.controller_of(core) is None:
+    if ing is not None and controller_of(core) is None:
         Recorder(core.events, lambda: core.now, "k8sedu").event(
             ing, "NoIngressController", ingress_notes.NO_CONTROLLER, type="Warning")
     return note
