@@ -163,6 +163,7 @@ class Core:
         self.manager = Manager(store, self.clock, self.events)
         self._kubelets: dict[str, Kubelet] = {}
         self._proxies: dict[str, KubeProxy] = {}
+        self._renders: dict = {}  # kube-proxy renderings shared by the nodes (render_service_port)
         self._down: set[str] = set()
         self.network = Network(self)
         self.logs = ContainerLogs()  # what containers wrote (the nodes' /var/log/pods), for `kubectl logs`
@@ -241,7 +242,7 @@ class Core:
                                                              self.recorder("kubelet", node_name), preloaded,
                                                              logs=self.logs, programs=self.run_program))
         self._proxies[node_name] = KubeProxy(node_name, self.api.store, self.cluster_cidr,
-                                             node_ip=self.node_ip(node_name))
+                                             node_ip=self.node_ip(node_name), renders=self._renders)
 
     def run_program(self, pod: Pod, container: str, argv: tuple[str, ...]) -> Optional[ProgramRun]:
         """Run ``container``'s command in ``pod`` if it is a program that ends (``programs``); else None."""

@@ -633,12 +633,17 @@ def test_a_rendering_shared_between_nodes_is_the_one_each_node_would_write(seed)
     for _ in range(40):
         _random_change(rng, store)
     svc_map = service_port_map(store.list("Service"))
-    for node, ip in (("n1", "172.18.0.3"), ("n2", "10.0.0.7")):
+    renders: dict = {}  # one for the cluster, as Core gives its kube-proxies
+    first: dict = {}
+    for node, ip in (("n1", "172.18.0.3"), ("n2", "10.0.0.7"), ("n3", "172.18.0.4")):
         ep_map = endpoints_map(store.list("EndpointSlice"), node)
         for name, info in svc_map.items():
             plan = plan_service_port(name, info, ep_map.get(name, ()), node_ip=ip)
             fresh = combine(family(plan) for family in SERVICE_PORT_FAMILIES)
-            assert render_service_port(name, info, ep_map.get(name, ()), node_ip=ip) == fresh
+            shared = render_service_port(name, info, ep_map.get(name, ()), node_ip=ip, renders=renders)
+            assert shared == fresh
+            if not info.uses_local_endpoints and not info.load_balancer_source_ranges:
+                assert shared is first.setdefault(name, shared)  # planned alike on every node: one rendering
 
 
 def test_chains_are_persistent_through_replacements_and_compactions():

@@ -13,7 +13,7 @@ this object; kube-proxy and CoreDNS read EndpointSlices instead.
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Callable, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
@@ -24,21 +24,7 @@ from k8sedu.objects import (EndpointAddress, Endpoints, EndpointSubset, ObjectMe
                             Service, frozen)
 
 
-_ADDRESSES: dict[str, tuple[Pod, EndpointAddress]] = {}  # pod uid -> (that version of the pod, its address)
-
-
 def _address(pod: Pod) -> EndpointAddress:
-    """The pod's address entry, remembered for the very pod version (a Service's subsets are rebuilt at every
-    event of any of its pods; bounded, cleared when full)."""
-    found = _ADDRESSES.get(pod.metadata.uid)
-    if found is None or found[0] is not pod:
-        if len(_ADDRESSES) > 400_000:
-            _ADDRESSES.clear()
-        found = _ADDRESSES[pod.metadata.uid] = (pod, _new_address(pod))
-    return found[1]
-
-
-def _new_address(pod: Pod) -> EndpointAddress:
     return EndpointAddress(ip=pod.status.pod_ip, node_name=pod.spec.node_name,
                            target_ref=ObjectReference("Pod", pod.metadata.name, pod.metadata.namespace,
                                                       pod.metadata.uid))
@@ -56,12 +42,13 @@ def _ip_key(address: EndpointAddress) -> tuple[str, str]:
     return address.ip, address.target_ref.uid if address.target_ref else ""
 
 
-def subsets_for(svc: Service, pods: list[Pod]) -> tuple[EndpointSubset, ...]:
+def subsets_for(svc: Service, pods: list[Pod],
+                address: Callable[[Pod], EndpointAddress] = _address) -> tuple[EndpointSubset, ...]:
     """Build the subsets: ready and not-ready addresses with the service's ports."""
     publish = svc.spec.publish_not_ready_addresses
     usable = [p for p in pods if publish or not p.terminating]
-    ready = sorted((_address(p) for p in usable if publish or p.ready), key=_ip_key)
-    not_ready = sorted((_address(p) for p in usable if not (publish or p.ready)), key=_ip_key)
+    ready = sorted((address(p) for p in usable if publish or p.ready), key=_ip_key)
+    not_ready = sorted((address(p) for p in usable if not (publish or p.ready)), key=_ip_key)
     if not ready and not not_ready:
         return ()
     return (EndpointSubset(addresses=tuple(ready), not_ready_addresses=tuple(not_ready),
@@ -74,10 +61,21 @@ class EndpointsController(Controller):
     def __init__(self, api: APIServer, recorder: Recorder):
         self.api = api
         self.recorder = recorder
+        self._built: dict[str, tuple[Pod, EndpointAddress]] = {}  # pod uid -> (that pod version, its address)
         index_services_by_selector(api.store)
 
     def watches(self) -> tuple[Watch, ...]:
         return (Watch("Service", own_key), Watch("Pod", pod_to_services(self.api.store)))
+
+    def _address(self, pod: Pod) -> EndpointAddress:
+        """The pod's address entry, remembered for the very pod version (a Service's subsets are rebuilt at every
+        event of any of its pods; bounded, cleared when full)."""
+        found = self._built.get(pod.metadata.uid)
+        if found is None or found[0] is not pod:
+            if len(self._built) > 400_000:
+                self._built.clear()
+            found = self._built[pod.metadata.uid] = (pod, _address(pod))
+        return found[1]
 
     def reconcile(self, key) -> Optional[Result]:
         namespace, name = key
@@ -89,7 +87,7 @@ class EndpointsController(Controller):
             return None
         pods = [p for p in self.api.store.select("Pod", namespace, svc.spec.selector)
                 if p.status.pod_ip and p.status.phase not in ("Succeeded", "Failed")]
-        subsets = subsets_for(svc, pods)
+        subsets = subsets_for(svc, pods, self._address)
         if current is None:
             labels = dict(svc.metadata.labels)
             if svc.headless:

@@ -55,8 +55,10 @@ class KubeProxy:
     affinity): pass it to ``netfilter.trace_chain`` / ``trace_connection``.
     """
 
-    def __init__(self, node_name: str, store, cluster_cidr: str = "10.244.0.0/16", node_ip: str = ""):
+    def __init__(self, node_name: str, store, cluster_cidr: str = "10.244.0.0/16", node_ip: str = "",
+                 renders: Optional[dict] = None):
         self.node_name = node_name
+        self._renders = renders  # renderings shared by the cluster's kube-proxies (render_service_port)
         self.cluster_cidr = cluster_cidr
         # Only used by loadBalancerSourceRanges that contain the node's own IP.
         self.node_ip = node_ip
@@ -142,7 +144,7 @@ class KubeProxy:
 
     def _render(self, name: ServicePortName, info: ServicePortInfo) -> ServicePortRules:
         return render_service_port(name, info, self._endpoints.get(name, ()), self.cluster_cidr,
-                                   comments=not self._large_cluster, node_ip=self.node_ip)
+                                   comments=not self._large_cluster, node_ip=self.node_ip, renders=self._renders)
 
     def _set_endpoints(self, name: ServicePortName, eps: tuple[EndpointInfo, ...]) -> None:
         self._total_endpoints += len(eps) - len(self._endpoints.get(name, ()))

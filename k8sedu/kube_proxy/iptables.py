@@ -30,9 +30,8 @@ re-render a single service port.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Optional, Sequence
 
 from k8sedu.kube_proxy.changes import (
     EndpointInfo, ServicePortInfo, ServicePortName, count_endpoints,
@@ -200,7 +199,7 @@ SERVICE_PORT_FAMILIES = (
 
 def render_service_port(name: ServicePortName, svc: ServicePortInfo, endpoints: Iterable[EndpointInfo],
                         cluster_cidr: str = "10.244.0.0/16", comments: bool = True,
-                        node_ip: str = "") -> ServicePortRules:
+                        node_ip: str = "", renders: Optional[dict] = None) -> ServicePortRules:
     """Return every rule of one service port, of any type, on one node.
 
     ``endpoints`` carry ``is_local`` for this node. With no usable endpoint
@@ -208,6 +207,10 @@ def render_service_port(name: ServicePortName, svc: ServicePortInfo, endpoints: 
     empty ``cluster_cidr`` means no local-traffic detector (no masquerade
     rule, no pod short-circuit). ``comments=False`` is large-cluster mode.
     ``node_ip`` only matters for loadBalancerSourceRanges that contain it.
+    ``renders``, one dict for all the nodes of a cluster, remembers renderings
+    by plan: every node whose plan for a port is the same (a Cluster-policy
+    Service is planned alike on every node) shares one, so the first sync on
+    a node of a 10,000-Service cluster looks the rules up.
 
     Examples
     --------
@@ -220,14 +223,21 @@ def render_service_port(name: ServicePortName, svc: ServicePortInfo, endpoints: 
     ['KUBE-SERVICES', 'KUBE-NODEPORTS']
     """
     plan = plan_service_port(name, svc, endpoints, cluster_cidr, node_ip, comments)
-    return _render_plan(_node_free(plan))
+    if renders is None:
+        return _render_plan(plan)
+    shared = _node_free(plan)
+    rules = renders.get(shared)
+    if rules is None:
+        if len(renders) > MAX_SHARED_RENDERS:
+            renders.clear()
+        rules = renders[shared] = _render_plan(shared)
+    return rules
 
 
-@functools.lru_cache(maxsize=32_768)
+MAX_SHARED_RENDERS = 50_000  # plans a cluster's renderings cache holds before it starts again
+
+
 def _render_plan(plan: PortPlan) -> ServicePortRules:
-    """The rules of one plan, remembered: every node whose plan for a port is the same (a Cluster-policy Service
-    is planned alike on every node) shares one rendering, so the first sync on a node of a 10,000-Service
-    cluster looks the rules up instead of writing them again."""
     return combine(family(plan) for family in SERVICE_PORT_FAMILIES)
 
 
