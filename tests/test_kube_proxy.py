@@ -668,3 +668,22 @@ def test_chains_are_persistent_through_replacements_and_compactions():
         reference = Table.build("nat", then.values()).chains
         assert list(kept.items()) == list(reference.items())
         assert all(name in kept for name in then) and "KUBE-SEP-nope" not in kept
+
+
+def test_a_first_sync_past_the_large_cluster_threshold_renders_each_port_once(monkeypatch):
+    """The sync decides large-cluster mode from the new endpoint total before it renders, so a node's first sync
+    of a big cluster does not render everything with comments and then again without."""
+    import k8sedu.kube_proxy as kube_proxy_module
+    store = new_store()
+    ips = [f"10.244.{i // 200 + 1}.{i % 200 + 2}" for i in range(1001)]
+    for i in range(3):
+        store.create(service("ns", f"svc{i}", f"10.96.0.{i + 4}", ServicePort(80)))
+        store.create(endpoint_slice("ns", f"svc{i}-1", f"svc{i}", ips[i * 400:(i + 1) * 400], [EndpointPort(80)]))
+    rendered = []
+    real = kube_proxy_module.render_service_port
+    monkeypatch.setattr(kube_proxy_module, "render_service_port",
+                        lambda name, *a, **k: rendered.append(name) or real(name, *a, **k))
+    proxy = KubeProxy("n", store)
+    assert proxy.sync() == 3
+    assert len(rendered) == 3
+    assert "ns/svc0 -> " not in proxy.iptables_save()  # large-cluster mode: no endpoint comments

@@ -100,11 +100,16 @@ class KubeProxy:
         for key in dict.fromkeys(slices):
             dirty |= self._track_slice(*key)
         self._synced_rv = rv
-        count = sum(self._resync_service(key) for key in sorted(dirty))
+        updated = [self._resync_service(key) for key in sorted(dirty)]
+        count = sum(n for n, _ in updated)
         if self._large_cluster != (self._total_endpoints > LARGE_CLUSTER_ENDPOINTS_THRESHOLD):
-            # Crossing the threshold changes the comments of every endpoint rule.
+            # Crossing the threshold changes the comments of every endpoint rule: one render of everything.
             self._large_cluster = not self._large_cluster
             count = self._rerender_all()
+        else:
+            for _, ports in updated:
+                for name, info in ports.items():
+                    self._keep(name, self._render(name, info))
         if count:
             self._nat = self._filter = None
         return count
@@ -127,8 +132,9 @@ class KubeProxy:
             affected.add(owner)
         return affected
 
-    def _resync_service(self, key: SvcKey) -> int:
-        """Recompute one Service's ports and endpoints and re-render their rules."""
+    def _resync_service(self, key: SvcKey) -> tuple[int, dict[ServicePortName, ServicePortInfo]]:
+        """Recompute one Service's ports and endpoints; return how many ports changed and the ports to render
+        (rendered once the sync knows whether the cluster is in large-cluster mode, so a sync renders once)."""
         svc = self._store.try_get("Service", *key)
         new_ports = service_port_map([svc]) if svc is not None else {}
         old_ports = self._ports.pop(key, {})
@@ -137,10 +143,9 @@ class KubeProxy:
         eps = endpoints_map(self._slices.get(key, {}).values(), self.node_name)
         for name in old_ports.keys() - new_ports.keys():
             self._forget(name)
-        for name, info in new_ports.items():
+        for name in new_ports:
             self._set_endpoints(name, eps.get(name, ()))
-            self._keep(name, self._render(name, info))
-        return len(old_ports.keys() | new_ports.keys())
+        return len(old_ports.keys() | new_ports.keys()), new_ports
 
     def _render(self, name: ServicePortName, info: ServicePortInfo) -> ServicePortRules:
         return render_service_port(name, info, self._endpoints.get(name, ()), self.cluster_cidr,
