@@ -175,6 +175,7 @@ def matches_node(pod: Pod, node: Node) -> bool:
 
 class Scheduler(Controller):
     name = "default-scheduler"
+    fast = True  # use the snapshot's answers on big clusters (tests compare them with the reference search)
 
     def __init__(self, api: APIServer, recorder: Recorder, rng: random.Random):
         self.api = api
@@ -242,8 +243,6 @@ class Scheduler(Controller):
                     return node
         nodes = self._feasible(pod, every)
         return self._best(pod, nodes) if nodes else None
-
-    fast = True  # use the snapshot's answers on big clusters (tests compare them with the reference search)
 
     def _pinned_feasible(self, pod: Pod, every: list[Node], shape: "_Shape", pins: set[str]) -> list[Node]:
         """What the search finds for a pod only its pinned nodes can take: it visits every node (fewer than
