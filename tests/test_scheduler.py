@@ -10,7 +10,6 @@ candidate lists to a brute-force search.
 from __future__ import annotations
 
 import dataclasses
-import random
 
 import pytest
 from hypothesis import given, settings
