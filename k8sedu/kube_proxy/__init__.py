@@ -93,7 +93,8 @@ class KubeProxy:
         services = self._store.changed_since("Service", self._synced_rv)
         slices = self._store.changed_since("EndpointSlice", self._synced_rv)
         if services is None or slices is None:  # the log was compacted past our last sync: relist
-            services = [(s.metadata.namespace, s.metadata.name) for s in self._store.list("Service")] + list(self._ports)
+            services = [(s.metadata.namespace, s.metadata.name) for s in self._store.list("Service")]
+            services += list(self._ports)
             slices = [(s.metadata.namespace, s.metadata.name) for s in self._store.list("EndpointSlice")]
             slices += list(self._slice_owner)
         dirty = set(services)

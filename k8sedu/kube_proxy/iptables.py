@@ -63,7 +63,7 @@ from k8sedu.kube_proxy.tables import (
 __all__ = [
     # the backend
     "render_service_port", "render_tables", "assemble_nat_table", "assemble_filter_table",
-    "assemble_mangle_table", "canary_chains", "sort_key",
+    "assemble_mangle_table", "canary_chains", "frame_chains", "shared_chain", "sort_key",
     "builtin_jump_rules", "JUMP_CHAINS", "JumpChain",
     # re-exported so ``from k8sedu.kube_proxy.iptables import ...`` keeps working
     "ServicePortRules", "PortPlan", "plan_service_port", "combine", "compute_probability",
@@ -266,14 +266,27 @@ def _collect(rules_per_port: Iterable[tuple[Rule, ...]], chains: Sequence[str]) 
     return shared
 
 
+def shared_chain(table: str, name: str, rules: tuple[Rule, ...]) -> Chain:
+    """One chain every service port writes into: the ports' rules in listing order (nat KUBE-SERVICES then
+    ends with the jump to KUBE-NODEPORTS)."""
+    return Chain(name, rules + ((nodeports_jump_rule(),) if (table, name) == ("nat", KUBE_SERVICES) else ()))
+
+
+def frame_chains(table: str, shared: Iterable[Chain]) -> list[Chain]:
+    """Every chain of ``table`` that no one port owns: the built-ins with kube-proxy's jumps, the ``shared``
+    chains, and kube-proxy's fixed ones (nat: KUBE-MARK-MASQ, KUBE-POSTROUTING; filter: KUBE-FORWARD,
+    KUBE-FIREWALL; both: the canaries)."""
+    jumps = builtin_jump_rules(table)
+    chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS[table]]
+    chains += shared
+    fixed = [mark_masq_chain(), postrouting_chain()] if table == "nat" else [forward_chain(), firewall_chain()]
+    return chains + fixed + list(canary_chains())
+
+
 def assemble_nat_table(ports: Sequence[ServicePortRules]) -> Table:
     """Return the nat table: the fixed chains plus every port's rules, in the given order."""
     shared = _collect((p.nat_rules for p in ports), SHARED_NAT_CHAINS)
-    shared[KUBE_SERVICES].append(nodeports_jump_rule())
-    jumps = builtin_jump_rules("nat")
-    chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["nat"]]
-    chains += [Chain(c, tuple(rules)) for c, rules in shared.items()]
-    chains += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
+    chains = frame_chains("nat", (shared_chain("nat", c, tuple(rules)) for c, rules in shared.items()))
     chains += [chain for p in ports for chain in p.nat_chains]
     return Table.build("nat", chains)
 
@@ -281,11 +294,8 @@ def assemble_nat_table(ports: Sequence[ServicePortRules]) -> Table:
 def assemble_filter_table(ports: Sequence[ServicePortRules]) -> Table:
     """Return the filter table: the fixed chains plus every port's REJECT/DROP/ACCEPT rules."""
     shared = _collect((p.filter_rules for p in ports), SHARED_FILTER_CHAINS)
-    jumps = builtin_jump_rules("filter")
-    chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["filter"]]
-    chains += [Chain(c, tuple(rules)) for c, rules in shared.items()]
-    chains += [forward_chain(), firewall_chain(), *canary_chains()]
-    return Table.build("filter", chains)
+    return Table.build("filter", frame_chains("filter", (shared_chain("filter", c, tuple(rules))
+                                                         for c, rules in shared.items())))
 
 
 def canary_chains() -> tuple[Chain, Chain]:

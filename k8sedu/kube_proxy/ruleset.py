@@ -18,11 +18,9 @@ from itertools import chain as concat
 from typing import Any, Optional
 
 from k8sedu.kube_proxy.iptables import (
-    SHARED_FILTER_CHAINS, SHARED_NAT_CHAINS, ServicePortRules, builtin_jump_rules, canary_chains, firewall_chain,
-    forward_chain, mark_masq_chain, nodeports_jump_rule, postrouting_chain,
+    SHARED_FILTER_CHAINS, SHARED_NAT_CHAINS, ServicePortRules, frame_chains, shared_chain,
 )
-from k8sedu.kube_proxy.names import KUBE_SERVICES
-from k8sedu.kube_proxy.tables import BUILTIN_CHAINS, Chain, Chains, Rule, Table
+from k8sedu.kube_proxy.tables import Chain, Chains, Rule, Table
 
 
 class RuleSet:
@@ -35,7 +33,7 @@ class RuleSet:
         self._nat: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_NAT_CHAINS}
         self._filter: dict[str, list[tuple[Rule, ...]]] = {c: [] for c in SHARED_FILTER_CHAINS}
         self._owned = Chains.of("nat")  # the ports' own nat chains by name (persistent: tables share them)
-        self._built: dict[tuple[str, str], Chain] = {}  # (table, shared chain) as last assembled, while no share changes
+        self._built: dict[tuple[str, str], Chain] = {}  # (table, shared chain) -> as assembled, until a share changes
 
     def put(self, key: Any, rules: ServicePortRules) -> None:
         """Set (or replace) the rules of one port."""
@@ -44,15 +42,16 @@ class RuleSet:
         if old is None:
             self._keys.insert(i, key)
         self._ports[key] = rules
-        for table, shares, rules_ in (("nat", self._nat, rules.nat_rules), ("filter", self._filter, rules.filter_rules)):
-            for name, share in _split(rules_, tuple(shares)).items():
+        for table, shares, written in (("nat", self._nat, rules.nat_rules),
+                                       ("filter", self._filter, rules.filter_rules)):
+            for name, share in _split(written, tuple(shares)).items():
                 if old is None:
                     shares[name].insert(i, share)
-                elif shares[name][i] != share:
-                    shares[name][i] = share
+                    changed = bool(share)
                 else:
-                    continue
-                if share or old is not None:
+                    changed = shares[name][i] != share
+                    shares[name][i] = share
+                if changed:
                     self._built.pop((table, name), None)
         changes: dict[str, Optional[Chain]] = {c.name: None for c in old.nat_chains} if old is not None else {}
         changes.update((c.name, c) for c in rules.nat_chains)
@@ -77,29 +76,22 @@ class RuleSet:
 
     def nat_table(self) -> Table:
         """``assemble_nat_table(self.ports())``, from the kept pieces."""
-        fixed = [self._shared_chain("nat", name, (nodeports_jump_rule(),) if name == KUBE_SERVICES else ())
-                 for name in self._nat]
-        jumps = builtin_jump_rules("nat")
-        fixed += [mark_masq_chain(), postrouting_chain(), *canary_chains()]
-        fixed += [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["nat"]]
-        return Table("nat", self._owned.replace({c.name: c for c in fixed}))
-
-    def _shared_chain(self, table: str, name: str, last: tuple[Rule, ...] = ()) -> Chain:
-        """A shared chain: every port's share in listing order (then ``last``), assembled again only when a
-        share changed, so a chain of 10,000 rules (and its destination index) outlives the syncs that leave it be."""
-        chain = self._built.get((table, name))
-        if chain is None:
-            shares = (self._nat if table == "nat" else self._filter)[name]
-            chain = self._built[(table, name)] = Chain(name, tuple(concat.from_iterable(shares)) + last)
-        return chain
+        frame = frame_chains("nat", [self._shared_chain("nat", name) for name in self._nat])
+        return Table("nat", self._owned.replace({c.name: c for c in frame}))
 
     def filter_table(self) -> Table:
         """``assemble_filter_table(self.ports())``, from the kept pieces (filter has no per-port chains)."""
-        jumps = builtin_jump_rules("filter")
-        chains = [Chain(b, tuple(r for r in jumps if r.chain == b), "ACCEPT") for b in BUILTIN_CHAINS["filter"]]
-        chains += [self._shared_chain("filter", name) for name in self._filter]
-        chains += [forward_chain(), firewall_chain(), *canary_chains()]
-        return Table.build("filter", chains)
+        return Table.build("filter", frame_chains("filter", [self._shared_chain("filter", name)
+                                                             for name in self._filter]))
+
+    def _shared_chain(self, table: str, name: str) -> Chain:
+        """A shared chain, assembled again only when a port's share of it changed, so a chain of 10,000 rules
+        (and its destination index) outlives the syncs that leave it be."""
+        chain = self._built.get((table, name))
+        if chain is None:
+            shares = (self._nat if table == "nat" else self._filter)[name]
+            chain = self._built[(table, name)] = shared_chain(table, name, tuple(concat.from_iterable(shares)))
+        return chain
 
 
 def _split(rules: tuple[Rule, ...], chains: tuple[str, ...]) -> dict[str, tuple[Rule, ...]]:

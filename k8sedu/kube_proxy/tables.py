@@ -177,12 +177,11 @@ class Chain:
         >>> list(chain.positions("10.96.0.7")), list(chain.positions("10.96.0.7", start=8))
         ([7, 40], [40])
         """
-        index = self.__dict__.get("_index") if len(self.rules) >= INDEXED_CHAIN_RULES else None
-        if index is None:
-            if len(self.rules) < INDEXED_CHAIN_RULES:
-                return range(start, len(self.rules))
-            index = self.__dict__["_index"] = _destination_index(self.rules)
-        exact, other, merged = index
+        if len(self.rules) < INDEXED_CHAIN_RULES:
+            return range(start, len(self.rules))
+        if "_index" not in self.__dict__:
+            self.__dict__["_index"] = _destination_index(self.rules)
+        exact, other, merged = self.__dict__["_index"]
         found = merged.get(dst)
         if found is None:
             host = _host(dst)
