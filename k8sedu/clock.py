@@ -5,7 +5,8 @@ that with a discrete-event scheduler, as simpy's ``Environment`` does. Delayed
 work (a container starting, a readiness probe passing, a pod finishing its
 termination) goes on a heap ordered by ``(time, priority, seq)``, so runs are
 reproducible: two timers due at the same moment fire in the order they were
-scheduled.
+scheduled, one after the other, before the controllers react to either
+(``due_with``).
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class Clock:
         timer = heapq.heappop(self._heap)
         self.now = max(self.now, timer.time)
         return timer
+
+    def due_with(self, timer: Timer) -> Timer | None:
+        """Pop the next timer due at the same moment as ``timer``, if there is one."""
+        if self._heap and self._heap[0].time == timer.time:
+            return heapq.heappop(self._heap)
+        return None
 
     def pending(self) -> list[Timer]:
         """The timers still waiting, earliest first."""

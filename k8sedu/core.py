@@ -215,6 +215,10 @@ class Core:
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass, firing every timer that falls due.
 
+        Timers due at the same moment fire together, then the controllers settle once: the events of one moment
+        reach a controller as one key, as a work queue coalesces the events that arrive before its worker takes
+        the key (a Service whose 20 pods become ready in the same second gets one EndpointSlice update).
+
         Refused before anything moves: a non-number, a negative, infinite or NaN time, more than
         ``MAX_ADVANCE`` seconds in one call (every periodic timer fires on the way, so a year would take
         minutes of real time), or a clock past ``MAX_CLOCK`` (timestamps must stay printable).
@@ -223,7 +227,9 @@ class Core:
         until = self.clock.now + seconds
         self.settle()
         while (timer := self.clock.next_due(until)) is not None:
-            timer.callback()
+            while timer is not None:
+                timer.callback()
+                timer = self.clock.due_with(timer)
             self.settle()
         self.clock.now = until
 

@@ -71,6 +71,29 @@ def test_the_core_holds_time_and_advance_fires_timers_then_settles():
         core.advance(-1)
 
 
+
+def test_timers_due_at_the_same_moment_fire_together_then_the_controllers_settle_once():
+    """Changes made at one simulated moment reach a controller as one coalesced key, as a work queue coalesces
+    the events that arrive before its worker takes the key: the EndpointSlice is written once per moment at which
+    pods of the Service gained an IP or changed readiness, not once per pod."""
+    core = Core(nodes=3, rng=random.Random(3))
+    kubectl.run(core, WEB)
+    kubectl.run(core, "expose deployment web --port=8000")
+    core.advance(30)
+    moments = set()
+
+    def pod_changed(event) -> None:
+        old, new = event.old, event.object
+        if old is not None and (old.status.pod_ip, old.ready) != (new.status.pod_ip, new.ready):
+            moments.add(core.now)
+    core.api.store.watch("Pod", pod_changed)
+    rv = core.api.store.resource_version
+    kubectl.run(core, "scale deployment web --replicas=20")
+    core.advance(30)
+    writes = core.api.store.changed_since("EndpointSlice", rv)
+    assert len(core.api.list("Pod", "default")) == 20
+    assert len(writes) == len(moments) < 10
+
 @pytest.mark.parametrize("name, options, message", [
     ("traefik", {}, 'error: unknown add-on "traefik": this cluster offers "ingress-nginx", "metallb"'),
     ("metallb", {}, "error: MetalLB needs an address pool"),

@@ -235,7 +235,7 @@ def test_describe_from_shows_the_component_only(web):
 def test_get_one_object_as_yaml_and_a_listing_as_a_list(web):
     assert out(web.core, "get svc web -o yaml").splitlines()[:10] == [
         "apiVersion: v1", "kind: Service", "metadata:", '  creationTimestamp: "2026-01-05T09:05:00Z"',
-        "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "146"',
+        "  labels:", "    app: web", "  name: web", "  namespace: default", '  resourceVersion: "136"',
         "  uid: 9118bb16-000f-49c8-9a35-8ca00d75985d"]
     listing = out(web.core, "get deploy -o yaml").splitlines()
     assert listing[:3] == ["apiVersion: v1", "items:", "- apiVersion: apps/v1"]
