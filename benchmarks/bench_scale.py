@@ -5,7 +5,9 @@ tier's own) and stopped at a time cap:
 
 - teaching: 3 nodes, one Deployment of 2 behind a Service;
 - medium: 500 nodes, 5,000 Services of 10 pods, plus one Service with 250 endpoints;
-- large: 5,000 nodes, 10,000 Services, 150,000 user pods (15 per Service); system DaemonSet pods on top.
+- large: 5,000 nodes, 10,000 Services, 150,000 user pods (15 per Service); system DaemonSet pods on top;
+- wide (for information): 50 nodes, one Service of 5,000 pods, the case where one Service's pods change together
+  (its EndpointSlices are written once per moment, not once per pod).
 
 Build = create the cluster, apply every Deployment and Service (in batches,
 as ``kubectl apply -f`` of a long list), advance until every pod is Ready.
@@ -22,7 +24,7 @@ reports how far it got. The last line reads exactly
 ``scale: build 150k pods in N s, change X.XXx, send Y.YYx, peak M MiB``
 (``N`` is ``>CAP`` when the large tier did not finish).
 
-Run: make bench   (or: .venv/bin/python benchmarks/bench_scale.py [--cap SECONDS] [--tiers teaching,medium,large])
+Run: make bench   (or: .venv/bin/python benchmarks/bench_scale.py [--cap SECONDS] [--tiers teaching,medium,large,wide])
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ import subprocess
 import sys
 import time
 
-TIERS = {"teaching": (3, 1, 2, 0), "medium": (500, 5000, 10, 250), "large": (5000, 10000, 15, 0)}
+TIERS = {"teaching": (3, 1, 2, 0), "medium": (500, 5000, 10, 250), "large": (5000, 10000, 15, 0),
+         "wide": (50, 1, 5000, 0)}
 TARGET_BUILD_S, TARGET_MIB, TARGET_RATIO = 300.0, 8192.0, 3.0
 BATCH = 500  # objects per apply
 IMAGE = "in28min/currency-exchange:0.0.1-RELEASE"
@@ -158,7 +161,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
     parser.add_argument("--cap", type=float, default=330.0, help="seconds a tier may take (default 330)")
-    parser.add_argument("--tiers", default="teaching,medium,large")
+    parser.add_argument("--tiers", default="teaching,medium,large,wide")
     args = parser.parse_args()
     if args.child:
         child(args.child)

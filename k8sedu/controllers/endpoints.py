@@ -17,11 +17,22 @@ from typing import Callable, Optional
 
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
-from k8sedu.controllers.endpointslice import endpoint_ports
-from k8sedu.controllers.selection import index_services_by_selector, pod_to_services
+from k8sedu.controllers.selection import index_services_by_selector, pod_to_services, target_port_number
 from k8sedu.events import Recorder
-from k8sedu.objects import (EndpointAddress, Endpoints, EndpointSubset, ObjectMeta, ObjectReference, Pod,
-                            Service, frozen)
+from k8sedu.objects import (EndpointAddress, EndpointPort, Endpoints, EndpointSubset, ObjectMeta, ObjectReference,
+                            Pod, Service, frozen)
+
+
+def endpoint_ports(svc: Service, pods: list[Pod]) -> tuple[EndpointPort, ...]:
+    """The Endpoints object's ports: each service port's name and the first target port number the pods give."""
+    ports = []
+    for sp in svc.spec.ports:
+        number = next((n for n in (target_port_number(sp.target_port, p) for p in pods) if n), None)
+        if number is None and isinstance(sp.target_port, int):
+            number = sp.target_port
+        if number is not None:
+            ports.append(EndpointPort(port=number, name=sp.name, protocol=sp.protocol))
+    return tuple(ports)
 
 
 def _address(pod: Pod) -> EndpointAddress:
