@@ -22,6 +22,15 @@ from typing import Callable
 EPOCH = datetime.datetime(2026, 1, 5, 9, 0, 0, tzinfo=datetime.timezone.utc)
 
 
+def rfc3339(seconds: float) -> str:
+    """The moment ``seconds`` after EPOCH as the API writes times: RFC 3339 in UTC, whole seconds.
+
+    >>> rfc3339(90.5)
+    '2026-01-05T09:01:30Z'
+    """
+    return (EPOCH + datetime.timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(order=True)
 class Timer:
     time: float

@@ -318,8 +318,14 @@ class Affinity:
 
 @dataclass(frozen=True)
 class PodCondition:
-    type: str  # PodScheduled, Initialized, ContainersReady, Ready
+    """status.conditions[]: the kubelet's PodReadyToStartContainers, Initialized, Ready and ContainersReady, the
+    scheduler's PodScheduled. ``last_transition_time`` moves only when ``status`` changes (``UpdatePodCondition``)."""
+
+    type: str
     status: str  # "True" / "False"
+    last_transition_time: Optional[float] = None
+    reason: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True)

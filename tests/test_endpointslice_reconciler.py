@@ -214,3 +214,41 @@ def test_every_endpoint_is_listed_once_and_a_sync_touches_at_most_one_slice_it_n
                     and before[n].endpoints and n in slices(api)]
         assert len(needless) <= 1
         assert sync(api, ctrl) == []
+
+
+TRIGGER = "endpoints.kubernetes.io/last-change-trigger-time"
+
+
+def test_the_trigger_time_is_the_earliest_change_written_and_goes_when_nothing_moved():
+    """``TriggerTimeTracker``: the first sync writes the Service's creationTimestamp; later syncs the earliest
+    Ready transition (or Service creation) that moved since the sync before; none moved, no annotation. The
+    Endpoints controller keeps its own tracker and writes the same."""
+    from k8sedu import Cluster
+    from k8sedu.clock import rfc3339
+
+    cluster = Cluster(seed=2)
+    cluster.kubectl("create deployment web --image=nginx --replicas=2")
+    cluster.advance(1)
+    created = cluster.now
+    cluster.kubectl("expose deployment web --port=80")
+
+    def annotations():
+        [s] = cluster.list("EndpointSlice", selector={"kubernetes.io/service-name": "web"})
+        return s.metadata.annotations.get(TRIGGER), cluster.get("Endpoints", "web").metadata.annotations.get(TRIGGER)
+
+    def ready_times():
+        return sorted(next(c.last_transition_time for c in p.status.conditions if c.type == "Ready")
+                      for p in cluster.list("Pod", selector={"app": "web"}))
+    assert annotations() == (rfc3339(created), rfc3339(created))
+    cluster.advance(20)
+    first = ready_times()
+    assert annotations() == (rfc3339(first[0]),) * 2
+    cluster.advance(30)
+    cluster.kubectl("scale deployment web --replicas=3")
+    cluster.advance(20)
+    [newest] = sorted(set(ready_times()) - set(first))
+    assert newest > first[-1] and annotations() == (rfc3339(newest),) * 2
+    cluster.kubectl("label service web tier=front")
+    cluster.advance(1)
+    assert annotations() == (None, None)  # rewritten for the labels alone: no trigger moved
+    assert cluster.get("Endpoints", "web").metadata.labels == {"app": "web", "tier": "front"}

@@ -145,3 +145,42 @@ def test_the_kubelets_back_off_doubles_from_10s_to_5min_and_forgets_after_10_qui
     2*maxDuration``) with the kubelet's ``NewBackOff(10s, MaxContainerBackOff=300s)``."""
     backoff = Backoff()
     assert [backoff.next("pod_container", t) for t in failures_at] == expected
+
+
+def pod_conditions(cluster, name="web"):
+    [pod] = cluster.list("Pod", selector={"app": name})
+    return {c.type: (c.status, c.last_transition_time, c.reason, c.message) for c in pod.status.conditions}
+
+
+def test_each_condition_keeps_the_time_its_status_last_changed_and_says_why_it_is_false():
+    """As ``generateAPIPodStatus`` and the status manager's ``updateLastTransitionTime`` write them: the time moves
+    only when the status does; PodScheduled keeps the binding's time; not-ready says which containers."""
+    cluster = Cluster(seed=1)
+    start = cluster.now
+    deploy(cluster)
+    unready = ("ContainersNotReady", "containers with unready status: [web]")
+    assert pod_conditions(cluster) == {"PodReadyToStartContainers": ("False", start, "", ""),
+                                       "Initialized": ("True", start, "", ""),
+                                       "Ready": ("False", start, *unready), "ContainersReady": ("False", start, *unready),
+                                       "PodScheduled": ("True", start, "", "")}
+    cluster.advance(SANDBOX_SECONDS + PULL_SECONDS)
+    ready_at = start + SANDBOX_SECONDS + PULL_SECONDS
+    assert pod_conditions(cluster) == {"PodReadyToStartContainers": ("True", start + SANDBOX_SECONDS, "", ""),
+                                       "Initialized": ("True", start, "", ""),
+                                       "Ready": ("True", ready_at, "", ""), "ContainersReady": ("True", ready_at, "", ""),
+                                       "PodScheduled": ("True", start, "", "")}
+    [pod] = cluster.list("Pod", selector={"app": "web"})
+    assert [c.type for c in pod.status.conditions] == ["PodReadyToStartContainers", "Initialized", "Ready",
+                                                       "ContainersReady", "PodScheduled"]
+    cluster.advance(60)
+    assert pod_conditions(cluster)["Ready"] == ("True", ready_at, "", "")  # nothing moved: the time stays
+
+
+def test_a_completed_pod_is_not_ready_because_it_completed():
+    cluster = Cluster(seed=1)
+    cluster.kubectl("run once --image=busybox:1.36 --restart=Never")  # busybox's sh exits at once without a tty
+    cluster.advance(30)
+    pod = cluster.get("Pod", "once")
+    assert pod.status.phase == "Succeeded"
+    ready = next(c for c in pod.status.conditions if c.type == "Ready")
+    assert (ready.status, ready.reason, ready.message) == ("False", "PodCompleted", "")

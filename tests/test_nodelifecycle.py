@@ -103,3 +103,15 @@ def test_the_node_comes_back_healthy(core):
     core.recover_node("kind-worker")
     node = core.api.get("Node", "", "kind-worker")
     assert conditions(node) == HEALTHY and node.spec.taints == ()
+
+
+def test_pods_on_a_silent_node_are_marked_not_ready_in_their_ready_condition_only(core):
+    """``MarkPodsNotReady`` sets the Ready condition False (its time now); ContainersReady stays the kubelet's."""
+    core.fail_node("kind-worker")
+    core.advance(GRACE_PERIOD + 1)
+    pods = [p for p in core.api.store.by_index("Pod", "node", "kind-worker") if p.metadata.name.startswith("web-")]
+    assert pods
+    for pod in pods:
+        by_type = {c.type: c for c in pod.status.conditions}
+        assert by_type["Ready"].status == "False" and by_type["ContainersReady"].status == "True"
+        assert core.now - 1 <= by_type["Ready"].last_transition_time <= core.now

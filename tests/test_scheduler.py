@@ -127,3 +127,25 @@ def test_a_daemon_pod_pinned_to_its_node_leaves_the_search_start_where_it_was():
 def test_impossible_cluster_sizes_are_refused_in_words(nodes):
     with pytest.raises(ValueError, match="nodes"):
         Cluster(nodes=nodes)
+
+
+def test_an_unschedulable_pod_says_so_in_its_podscheduled_condition_and_the_binding_sets_it_true():
+    """``handleSchedulingFailure`` writes PodScheduled False, reason Unschedulable, the FitError as message (the
+    status write does not send the pod round again: one FailedScheduling event); the binding sets it True."""
+    cluster = Cluster(seed=3)
+    cluster.apply(deployment("picky", 1, node_selector={"disk": "ssd"}))
+    cluster.advance(5)
+    [pod] = cluster.list("Pod", selector={"app": "picky"})
+    [failed] = [e for e in cluster.events if e.reason == "FailedScheduling"]
+    [condition] = pod.status.conditions
+    assert (condition.type, condition.status, condition.reason) == ("PodScheduled", "False", "Unschedulable")
+    assert condition.message == failed.message and failed.count == 1
+    failed_at = condition.last_transition_time
+    cluster.advance(10)
+    cluster.kubectl("label node kind-worker disk=ssd")
+    bound_at = cluster.now
+    cluster.advance(10)
+    [pod] = cluster.list("Pod", selector={"app": "picky"})
+    scheduled = next(c for c in pod.status.conditions if c.type == "PodScheduled")
+    assert (scheduled.status, scheduled.reason, scheduled.last_transition_time) == ("True", "", bound_at)
+    assert bound_at > failed_at and pod.ready

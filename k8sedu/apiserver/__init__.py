@@ -47,6 +47,10 @@ class APIServer:
         self.service_ips = self.services.ips
         self._strategies = strategies(self.services, lambda: self.store.list("IngressClass"))
 
+    def now(self) -> float:
+        """The server's clock: the time it stamps on what it writes."""
+        return self._now()
+
     # ------------------------------------------------------------ reads (delegated)
 
     def get(self, kind: str, namespace: str, name: str) -> Any:

@@ -18,6 +18,7 @@ from typing import Callable, Optional
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.controllers.selection import index_services_by_selector, pod_to_services, target_port_number
+from k8sedu.controllers.triggertime import TriggerTimeTracker, with_trigger_time
 from k8sedu.events import Recorder
 from k8sedu.objects import (EndpointAddress, EndpointPort, Endpoints, EndpointSubset, ObjectMeta, ObjectReference,
                             Pod, Service, frozen)
@@ -73,6 +74,7 @@ class EndpointsController(Controller):
         self.api = api
         self.recorder = recorder
         self._built: dict[str, tuple[Pod, EndpointAddress]] = {}  # pod uid -> (that pod version, its address)
+        self.triggers = TriggerTimeTracker()
         index_services_by_selector(api.store)
 
     def watches(self) -> tuple[Watch, ...]:
@@ -93,17 +95,29 @@ class EndpointsController(Controller):
         svc = self.api.try_get("Service", namespace, name)
         current = self.api.try_get("Endpoints", namespace, name)
         if svc is None or not svc.spec.selector or svc.spec.type == "ExternalName":
+            self.triggers.forget(namespace, name)
             if current is not None and (svc is None or svc.spec.selector):
                 self.api.delete("Endpoints", namespace, name)
             return None
-        pods = [p for p in self.api.store.select("Pod", namespace, svc.spec.selector)
-                if p.status.pod_ip and p.status.phase not in ("Succeeded", "Failed")]
+        selected = self.api.store.select("Pod", namespace, svc.spec.selector)
+        triggered = self.triggers.compute(svc, selected)  # even when nothing is written, as the real one does
+        pods = [p for p in selected if p.status.pod_ip and p.status.phase not in ("Succeeded", "Failed")]
         subsets = subsets_for(svc, pods, self._address)
+        labels = _labels(svc)
         if current is None:
-            labels = dict(svc.metadata.labels)
-            if svc.headless:
-                labels["service.kubernetes.io/headless"] = ""
-            self.api.create(Endpoints(ObjectMeta(name=name, namespace=namespace, labels=frozen(labels)), subsets))
-        elif current.subsets != subsets:
-            self.api.update(dataclasses.replace(current, subsets=subsets))
+            meta = ObjectMeta(name=name, namespace=namespace, labels=labels,
+                              annotations=with_trigger_time({}, triggered))
+            self.api.create(Endpoints(meta, subsets))
+        elif current.subsets != subsets or current.metadata.labels != labels:
+            meta = dataclasses.replace(current.metadata, labels=labels,
+                                       annotations=with_trigger_time(current.metadata.annotations, triggered))
+            self.api.update(dataclasses.replace(current, metadata=meta, subsets=subsets))
         return None
+
+
+def _labels(svc: Service):
+    """The Service's labels, and ``service.kubernetes.io/headless`` for a headless one."""
+    labels = dict(svc.metadata.labels)
+    if svc.headless:
+        labels["service.kubernetes.io/headless"] = ""
+    return frozen(labels)

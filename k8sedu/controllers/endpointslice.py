@@ -33,6 +33,7 @@ from typing import Optional
 from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch, own_key
 from k8sedu.controllers.selection import index_services_by_selector, pod_to_services, target_port_number
+from k8sedu.controllers.triggertime import TriggerTimeTracker, with_trigger_time
 from k8sedu.events import Recorder
 from k8sedu.objects import (Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Labels, ObjectMeta,
                             ObjectReference, OwnerReference, Pod, Service, frozen)
@@ -113,6 +114,7 @@ class EndpointSliceController(Controller):
         self.recorder = recorder
         self.max_per_slice = max_endpoints_per_slice
         self._built: dict[tuple, tuple[Pod, Endpoint, tuple]] = {}  # (pod uid, Service facts) -> (pod, endpoint, ports)
+        self.triggers = TriggerTimeTracker()
         index_services_by_selector(api.store)
 
     def watches(self) -> tuple[Watch, ...]:
@@ -125,17 +127,20 @@ class EndpointSliceController(Controller):
         slices = self.api.store.select("EndpointSlice", namespace,
                                        {SERVICE_NAME_LABEL: name, MANAGED_BY_LABEL: MANAGED_BY})
         if svc is None or not svc.spec.selector or svc.spec.type == "ExternalName":
+            self.triggers.forget(namespace, name)
             for s in slices:
                 self.api.delete("EndpointSlice", namespace, s.metadata.name)
             return None
-        plan = self._plan(svc, slices, self._desired(svc))
-        self._finalize(svc, plan)
+        pods = self.api.store.select("Pod", namespace, svc.spec.selector)
+        triggered = self.triggers.compute(svc, pods)
+        plan = self._plan(svc, slices, self._desired(svc, pods))
+        self._finalize(svc, plan, triggered)
         return None
 
-    def _desired(self, svc: Service) -> dict[tuple, dict[tuple, Endpoint]]:
+    def _desired(self, svc: Service, pods: list[Pod]) -> dict[tuple, dict[tuple, Endpoint]]:
         """The endpoints the Service's pods ask for, grouped by their resolved ports, each keyed by identity."""
         groups: dict[tuple, dict[tuple, Endpoint]] = {}
-        for pod in self.api.store.select("Pod", svc.metadata.namespace, svc.spec.selector):
+        for pod in pods:
             if pod.status.pod_ip and pod.status.phase not in ("Succeeded", "Failed"):
                 endpoint, ports = self._endpoint(pod, svc)
                 groups.setdefault(ports, {})[_identity(endpoint)] = endpoint
@@ -226,8 +231,9 @@ class EndpointSliceController(Controller):
                 best, best_gap = entry, gap
         return best
 
-    def _finalize(self, svc: Service, plan: _Plan) -> None:
-        """``finalize``: a slice to create takes the name of one to delete instead; then create, update, delete."""
+    def _finalize(self, svc: Service, plan: _Plan, triggered: Optional[float]) -> None:
+        """``finalize``: a slice to create takes the name of one to delete instead; then create, update, delete.
+        Each slice created or updated carries the trigger time (``addTriggerTimeAnnotation``)."""
         for doomed in list(plan.delete):
             if not plan.create:
                 break
@@ -238,18 +244,20 @@ class EndpointSliceController(Controller):
             plan.update[doomed.metadata.name] = (doomed, ports, endpoints)
         if svc.metadata.deletion_timestamp is None:
             for ports, endpoints in plan.create:
-                self._create(svc, endpoints, ports)
+                self._create(svc, endpoints, ports, triggered)
         for s, ports, endpoints in plan.update.values():
-            updated = dataclasses.replace(s, endpoints=tuple(endpoints), ports=ports,
-                                          metadata=dataclasses.replace(s.metadata, labels=slice_labels(svc)))
+            meta = dataclasses.replace(s.metadata, labels=slice_labels(svc),
+                                       annotations=with_trigger_time(s.metadata.annotations, triggered))
+            updated = dataclasses.replace(s, endpoints=tuple(endpoints), ports=ports, metadata=meta)
             if updated != s:
                 self.api.update(updated)
         for s in plan.delete:
             self.api.delete("EndpointSlice", s.metadata.namespace, s.metadata.name)
 
-    def _create(self, svc: Service, endpoints: list[Endpoint], ports) -> None:
+    def _create(self, svc: Service, endpoints: list[Endpoint], ports, triggered: Optional[float]) -> None:
         meta = ObjectMeta(
             generate_name=f"{svc.metadata.name}-", namespace=svc.metadata.namespace, labels=slice_labels(svc),
+            annotations=with_trigger_time({}, triggered),
             owner_references=(OwnerReference("v1", "Service", svc.metadata.name, svc.metadata.uid),),
         )
         self.api.create(EndpointSlice(meta, endpoints=tuple(endpoints), ports=ports))

@@ -38,7 +38,7 @@ from k8sedu.clock import Clock
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
 from k8sedu.kubelet.nodestatus import HEALTHY
-from k8sedu.objects import PodCondition, Taint
+from k8sedu.objects import Taint
 
 GRACE_PERIOD = 50.0  # --node-monitor-grace-period, 50 s since 1.32
 # tryUpdateNodeHealth: Ready and these become Unknown; NetworkUnavailable is "managed on a control plane level"
@@ -168,8 +168,9 @@ class NodeLifecycleController(Controller):
                     self._start_evictions(obj.metadata.name)
 
     def _mark_not_ready(self, pod) -> None:
-        conditions = tuple(PodCondition(c.type, "False") if c.type in ("Ready", "ContainersReady") else c
-                           for c in pod.status.conditions)
+        """``MarkPodsNotReady``: the Ready condition only goes False (ContainersReady stays what the kubelet said)."""
+        conditions = tuple(dataclasses.replace(c, status="False", last_transition_time=self.clock.now)
+                           if c.type == "Ready" and c.status != "False" else c for c in pod.status.conditions)
         if conditions != pod.status.conditions:
             self.api.update(dataclasses.replace(pod, status=dataclasses.replace(pod.status, conditions=conditions)))
             self.recorder.event(pod, "NodeNotReady", "Node is not ready", type="Warning")

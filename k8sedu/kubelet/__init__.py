@@ -71,11 +71,29 @@ Programs = Callable[[Pod, str, Sequence[str]], Optional[ProgramRun]]
 __all__ = ["Kubelet", "SANDBOX_SECONDS", "PULL_SECONDS", "REPULL_SECONDS", "STOP_SECONDS", "SYNC_SECONDS"]
 
 
-def _conditions(sandbox: bool, ready: bool) -> tuple[PodCondition, ...]:
-    flag = lambda b: "True" if b else "False"
-    return (PodCondition("PodReadyToStartContainers", flag(sandbox)), PodCondition("Initialized", "True"),
-            PodCondition("Ready", flag(ready)), PodCondition("ContainersReady", flag(ready)),
-            PodCondition("PodScheduled", "True"))
+def _conditions(pod: Pod, sandbox: bool, statuses: tuple[ContainerStatus, ...], phase: str,
+                now: float) -> tuple[PodCondition, ...]:
+    """The kubelet's conditions (``generateAPIPodStatus``), then PodScheduled, which it always reports True.
+
+    A condition keeps its lastTransitionTime while its status stays (the status manager's
+    ``updateLastTransitionTime``), so PodScheduled keeps the time the scheduler bound the pod. Ready and
+    ContainersReady say why they are False: ``ContainersNotReady`` with the unready containers, or
+    ``PodCompleted`` once the pod has succeeded.
+    """
+    before = {c.type: c for c in pod.status.conditions}
+    unready = [s.name for s in statuses if not (s.ready and s.state == "running")]
+    ready = bool(statuses) and not unready
+    reason, message = (("PodCompleted", "") if phase == "Succeeded" else
+                       ("ContainersNotReady", f"containers with unready status: [{' '.join(unready)}]"))
+
+    def condition(kind: str, ok: bool, why: tuple[str, str] = ("", "")) -> PodCondition:
+        status = "True" if ok else "False"
+        old = before.get(kind)
+        since = old.last_transition_time if old is not None and old.status == status else now
+        return PodCondition(kind, status, since, *(("", "") if ok else why))
+    return (condition("PodReadyToStartContainers", sandbox), condition("Initialized", True),
+            condition("Ready", ready, (reason, message)), condition("ContainersReady", ready, (reason, message)),
+            condition("PodScheduled", True))
 
 
 def _phase(statuses: tuple[ContainerStatus, ...], policy: str) -> str:
@@ -192,10 +210,11 @@ class Kubelet(Controller):
 
     def _write(self, pod: Pod, statuses: tuple[ContainerStatus, ...]) -> Pod:
         """Write the pod's container statuses, with the phase and conditions that follow from them."""
-        ready = bool(statuses) and all(s.ready and s.state == "running" for s in statuses)
         policy = getattr(pod.spec, "restart_policy", "Always") or "Always"
-        status = dataclasses.replace(pod.status, container_statuses=statuses, phase=_phase(statuses, policy),
-                                     conditions=_conditions(bool(pod.status.pod_ip), ready))
+        phase = _phase(statuses, policy)
+        status = dataclasses.replace(pod.status, container_statuses=statuses, phase=phase,
+                                     conditions=_conditions(pod, bool(pod.status.pod_ip), statuses, phase,
+                                                            self.clock.now))
         return self.api.update(dataclasses.replace(pod, status=status)) or pod
 
     def _set(self, pod: Pod, name: str, **changes) -> None:
@@ -223,8 +242,8 @@ class Kubelet(Controller):
         if self.ipam is None:
             self.ipam = HostLocalIPAM(node.spec.pod_cidr)
         waiting = tuple(ContainerStatus(c.name, c.image) for c in pod.spec.containers)
-        status = PodStatus(phase="Pending", conditions=_conditions(False, False), host_ip=node.address(),
-                           start_time=self.clock.now, container_statuses=waiting)
+        status = PodStatus(phase="Pending", conditions=_conditions(pod, False, waiting, "Pending", self.clock.now),
+                           host_ip=node.address(), start_time=self.clock.now, container_statuses=waiting)
         self.api.update(dataclasses.replace(pod, status=status))
         self._later(pod, SANDBOX_SECONDS, self._sandbox_ready)
 
@@ -237,7 +256,8 @@ class Kubelet(Controller):
             except RangeExhausted as err:  # the CNI ADD fails; the kubelet retries the sandbox on a later sync
                 return self._sandbox_failed(pod, err)
             self._ips[(pod.metadata.namespace, pod.metadata.name)] = ip
-        status = dataclasses.replace(pod.status, pod_ip=ip, pod_ips=(ip,), conditions=_conditions(True, False))
+        conditions = _conditions(pod, True, pod.status.container_statuses, pod.status.phase, self.clock.now)
+        status = dataclasses.replace(pod.status, pod_ip=ip, pod_ips=(ip,), conditions=conditions)
         pod = self.api.update(dataclasses.replace(pod, status=status)) or pod
         for c in pod.spec.containers:
             self._later(pod, 0, lambda p, name=c.name: self._ensure_image(p, name), label=f"start {c.name}")

@@ -27,10 +27,9 @@ True
 
 from __future__ import annotations
 
-import datetime
 from typing import Any, Mapping, Optional, Union
 
-from k8sedu.clock import EPOCH
+from k8sedu.clock import rfc3339
 from k8sedu.objects import RESOURCE_BY_KIND, ObjectMeta, frozen
 
 # The registries that set metadata.generation (the others leave it out).
@@ -55,10 +54,7 @@ def timestamp(seconds: Optional[float]) -> Optional[str]:
     >>> timestamp(90), timestamp(None)
     ('2026-01-05T09:01:30Z', None)
     """
-    if seconds is None:
-        return None
-    moment = EPOCH + datetime.timedelta(seconds=int(seconds))
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if seconds is None else rfc3339(seconds)
 
 
 def put(out: dict, key: str, value: Any) -> None:

@@ -184,13 +184,19 @@ def container_status(s: ContainerStatus, pod: Pod) -> dict:
     return out
 
 
+def _condition(c, fallback: float) -> dict:
+    out = {"type": c.type, "status": c.status, "lastProbeTime": None,
+           "lastTransitionTime": timestamp(c.last_transition_time if c.last_transition_time is not None else fallback)}
+    put(out, "reason", c.reason)
+    put(out, "message", c.message)
+    return out
+
+
 def _pod_status(p: Pod) -> dict:
     status: dict[str, Any] = {}
     s = p.status
     status["phase"] = s.phase
-    put(status, "conditions", [{"type": c.type, "status": c.status, "lastProbeTime": None,
-                                "lastTransitionTime": timestamp(s.start_time or p.metadata.creation_timestamp)}
-                               for c in s.conditions])
+    put(status, "conditions", [_condition(c, s.start_time or p.metadata.creation_timestamp) for c in s.conditions])
     put(status, "hostIP", s.host_ip)
     put(status, "hostIPs", [{"ip": s.host_ip}] if s.host_ip else [])
     put(status, "podIP", s.pod_ip)

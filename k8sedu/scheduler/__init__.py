@@ -33,7 +33,7 @@ from k8sedu.apiserver import APIServer
 from k8sedu.controllers.base import Controller, Result, Watch
 from k8sedu.events import Recorder
 from k8sedu.kubelet import MAX_PODS
-from k8sedu.objects import Node, Pod
+from k8sedu.objects import Node, Pod, PodCondition
 from k8sedu.scheduler.snapshot import MAX_SHAPES, Candidates, Snapshot, pick, tie_count
 
 
@@ -51,10 +51,28 @@ def _node_and_owner(pod: Pod):
 
 
 def _unscheduled(event):
-    pod = event.object
-    if event.type != "DELETED" and not pod.spec.node_name and pod.metadata.deletion_timestamp is None:
-        return ((pod.metadata.namespace, pod.metadata.name),)
-    return ()
+    """A pod to (try to) schedule: not bound, not leaving, and new or changed beyond its status (``isPodUpdated``
+    strips the status: the scheduler's own PodScheduled condition does not send the pod round again)."""
+    pod, old = event.object, event.old
+    if event.type == "DELETED" or pod.spec.node_name or pod.metadata.deletion_timestamp is not None:
+        return ()
+    if old is not None and old.spec == pod.spec and old.metadata.labels == pod.metadata.labels \
+            and old.metadata.annotations == pod.metadata.annotations:
+        return ()
+    return ((pod.metadata.namespace, pod.metadata.name),)
+
+
+def with_condition(pod: Pod, condition: PodCondition) -> Pod:
+    """``UpdatePodCondition``: set ``condition`` (its time now, or kept if its status is unchanged)."""
+    conditions = list(pod.status.conditions)
+    found = next((i for i, c in enumerate(conditions) if c.type == condition.type), None)
+    if found is None:
+        conditions.append(condition)
+    else:
+        if conditions[found].status == condition.status:
+            condition = dataclasses.replace(condition, last_transition_time=conditions[found].last_transition_time)
+        conditions[found] = condition
+    return dataclasses.replace(pod, status=dataclasses.replace(pod.status, conditions=tuple(conditions)))
 
 
 def _nodes_changed(scheduler: "Scheduler"):
@@ -214,8 +232,13 @@ class Scheduler(Controller):
             self._remember(key)
             reasons = [self._filter(pod, n) for n in every]  # a FitError names every node's reason
             self.recorder.event(pod, "FailedScheduling", fit_error(reasons), type="Warning")
+            failed = with_condition(pod, PodCondition("PodScheduled", "False", self.api.now(), "Unschedulable",
+                                                      fit_error(reasons)))
+            if failed.status != pod.status:
+                self.api.update(failed)
             return None
-        self.api.update(dataclasses.replace(pod, spec=dataclasses.replace(pod.spec, node_name=node.metadata.name)))
+        bound = with_condition(pod, PodCondition("PodScheduled", "True", self.api.now()))  # the binding sets it
+        self.api.update(dataclasses.replace(bound, spec=dataclasses.replace(pod.spec, node_name=node.metadata.name)))
         self._forget(key)
         self.recorder.event(pod, "Scheduled", f"Successfully assigned {key[0]}/{key[1]} to {node.metadata.name}")
         return None
