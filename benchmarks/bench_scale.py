@@ -87,7 +87,7 @@ def child(tier: str) -> None:
 
 
 def change_ms(cluster) -> float:
-    """Median of one change: scale a Deployment by one (down, up, down, up, down), settle, re-sync one node's rules.
+    """Median of nine changes: scale a Deployment by one (down, up, ...), settle, re-sync one node's rules.
 
     Re-syncing is what kube-proxy's partial sync does on that node: the
     changed Service re-rendered and the node's tables (kube-proxy's filter,
@@ -101,7 +101,8 @@ def change_ms(cluster) -> float:
     n = cluster.get("Deployment", "app-0").spec.replicas
     gc.collect()  # the garbage of what ran before is not this change's (timeit goes further: it turns gc off)
     times = []
-    for replicas in (n - 1, n, n - 1, n, n - 1):  # by one, down and up (the large tier is at the 150,000-pod bound)
+    for step in range(9):  # by one, down and up (the large tier is at the 150,000-pod bound)
+        replicas = n - 1 if step % 2 == 0 else n
         start = time.perf_counter()
         cluster.kubectl(f"scale deployment app-0 --replicas={replicas}")
         cluster.advance(5)

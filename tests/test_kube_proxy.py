@@ -6,11 +6,15 @@ proxier_test.go). Rules are compared in the form real ``iptables-save`` prints t
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import random
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from k8sedu.apiserver import store as store_module
 from k8sedu.apiserver.store import Store
@@ -22,6 +26,7 @@ from k8sedu.kube_proxy.iptables import (
     assemble_mangle_table, compute_probability, endpoint_chain_name, iptables_save, port_proto_hash, render_tables,
     service_chain_name, service_to_endpoint_rules,
 )
+from k8sedu.kube_proxy.names import port_proto_hash
 from k8sedu.netfilter import Packet, trace_chain
 from k8sedu.objects import (
     ClientIPConfig, Endpoint, EndpointConditions, EndpointPort, EndpointSlice, LoadBalancerIngress,
@@ -687,3 +692,10 @@ def test_a_first_sync_past_the_large_cluster_threshold_renders_each_port_once(mo
     assert proxy.sync() == 3
     assert len(rendered) == 3
     assert "ns/svc0 -> " not in proxy.iptables_save()  # large-cluster mode: no endpoint comments
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_chain_hashes_are_base32_of_sha256_cut_to_16(service_port_name, protocol):
+    """``portProtoHash``: the model encodes the first 80 bits itself; it must be Go's base32.StdEncoding."""
+    digest = hashlib.sha256((service_port_name + protocol).encode()).digest()
+    assert port_proto_hash(service_port_name, protocol) == base64.b32encode(digest).decode()[:16]
