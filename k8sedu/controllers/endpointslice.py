@@ -22,7 +22,9 @@ new endpoints first fill the rewritten slices (fullest first), then go to
 new slices of 100, and a remainder under 100 goes to the one unchanged slice
 it fills closest to full, if one has room. A Service without endpoints keeps
 one empty placeholder slice with no ports. Where the real controller takes
-endpoints from a set in no order, the model takes them by IP.
+endpoints from a set in no order, the model takes them by IP. Each slice it
+creates or updates carries the ``endpoints.kubernetes.io/last-change-trigger-time``
+annotation (``triggertime``).
 """
 
 from __future__ import annotations
