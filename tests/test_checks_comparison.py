@@ -215,7 +215,7 @@ def test_the_command_is_not_answered_while_it_is_a_placeholder(feed):
     ("expose deployment rates-feed --type=LoadBalancer --port=9376 --protocol=UDP", "listens on port 9376/UDP",
      "Leave out --protocol"),
     ("expose deployment rates-feed --type=loadbalancer --port=9376", "kubectl refused", "case-sensitive"),
-    (42, "should be a string, not int", "Write it in quotes"),
+    (42, "should be a kubectl command line in a string, not 42", "Write it in quotes"),
 ])
 def test_each_wrong_exposure_gets_its_own_hint(feed, command, problem, hint):
     with pytest.raises(CheckFailed) as failed:

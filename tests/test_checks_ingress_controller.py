@@ -129,7 +129,7 @@ def test_the_fix_placeholder_is_not_answered():
     ("""patch ingress shop --type=json -p='[{"op":"replace","path":"/spec/ingressClassName","value":"nginx"}]'""",
      "refused", "Use a merge patch"),
     ("delete ingress shop", "is gone", "do not delete it"),
-    (["patch"], "not list", "in quotes"),
+    (["patch"], "not ['patch']", "in quotes"),
 ])
 def test_class_fix_mistakes_get_their_own_hint(wrong, problem, hint):
     err = failure(check_class_fix, wrong, shop_cluster(), "shop")

@@ -62,6 +62,17 @@ def sync(api: APIServer, ctrl: EndpointSliceController) -> list[str]:
     return sorted({name for _, name in api.store.changed_since("EndpointSlice", rv)})
 
 
+def built(pods: int, max_per_slice: int = 10) -> tuple[APIServer, EndpointSliceController]:
+    """A Service with ``pods`` ready pods, synced once."""
+    api = make_api()
+    api.create(service())
+    ctrl = controller(api, max_per_slice)
+    for i in range(pods):
+        api.create(pod(i))
+    sync(api, ctrl)
+    return api, ctrl
+
+
 def test_a_service_without_endpoints_keeps_one_placeholder_with_no_ports():
     api = make_api()
     api.create(service(target_port=8080))
@@ -110,12 +121,7 @@ def test_a_remainder_goes_to_the_unchanged_slice_it_fills_closest_to_full(new, f
 
 
 def test_as_many_new_endpoints_as_a_slice_holds_go_to_a_new_slice_first():
-    api = make_api()
-    api.create(service())
-    ctrl = controller(api)
-    for i in range(14):
-        api.create(pod(i))
-    sync(api, ctrl)
+    api, ctrl = built(14)
     before = slices(api)
     for i in range(12):  # 10 to a new slice, then 2 to the 4-endpoint slice (closest to full that fits)
         api.create(pod(14 + i))
@@ -128,12 +134,7 @@ def test_as_many_new_endpoints_as_a_slice_holds_go_to_a_new_slice_first():
 
 
 def test_only_the_slice_of_a_changed_endpoint_is_rewritten_and_it_is_filled_first():
-    api = make_api()
-    api.create(service())
-    ctrl = controller(api)
-    for i in range(18):
-        api.create(pod(i))
-    sync(api, ctrl)
+    api, ctrl = built(18)
     holder = next(n for n, pods in slices(api).items() if "p003" in pods)
     api.update(pod(3, ready=False))
     assert sync(api, ctrl) == [holder]

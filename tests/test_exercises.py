@@ -59,7 +59,7 @@ def test_not_answered_and_check_failed_are_assertion_errors():
     ("scale svc/currency-exchange --replicas=4", "kubectl refused the command", "A Service has no replicas"),
     ("scale deployment currency-exchange 4", "kubectl refused the command", "with the flag --replicas=N"),
     ("scale deployment currency_exchange --replicas=4", "not found", "this one is called currency-exchange"),
-    (4, "should be a string", "Write it in quotes"),
+    (4, "should be a kubectl command line in a string, not 4", "Write it in quotes"),
 ])
 def test_scaling_wrongly_is_rejected_with_a_hint(cluster, command, problem, hint):
     with pytest.raises(CheckFailed) as caught:

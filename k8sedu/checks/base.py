@@ -161,6 +161,27 @@ def ok(message: str) -> None:
         collected.append(message)
 
 
+def command_line(command: Any, what: str, example: str = "") -> str:
+    """The learner's kubectl command line (``require``d), as typed after "kubectl"; else ``CheckFailed``
+    (shared by the checks that run a command the learner wrote)."""
+    __tracebackhide__ = True
+    require(command, what)
+    if not isinstance(command, str) or not command.strip():
+        raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
+                          f'Write it in quotes, as you would type it after "kubectl"{example}.')
+    return command
+
+
+def run_command(cluster: Any, command: str, hint_for: Callable[[str], str]) -> str:
+    """Run the learner's command on ``cluster`` and return what kubectl printed; if kubectl refuses it, fail
+    with kubectl's own words and ``hint_for(them)``."""
+    __tracebackhide__ = True
+    try:
+        return cluster.kubectl(command)
+    except KubectlError as err:
+        raise CheckFailed(f"kubectl refused the command:\n  {err}", hint_for(str(err))) from None
+
+
 def dns_name(answer: Any) -> str:
     """The answer as a host name: a non-empty string with no scheme, path or port; else ``CheckFailed`` with a
     hint for that mistake (shared by the checks that ask for a DNS name)."""

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from k8sedu.checks.base import CheckFailed, check, number, ok, require
+from k8sedu.checks.base import CheckFailed, check, command_line, number, ok, require, run_command
 from k8sedu.cloud import HOURS_PER_MONTH, CloudResources
 from k8sedu.cluster import Cluster
 from k8sedu.errors import KubectlError
@@ -342,6 +342,15 @@ def _tcp_service(cluster: Cluster, pods: set[str], port: int):
     return service
 
 
+def _expose_hint(text: str) -> str:
+    """A hint for kubectl's refusal of the learner's command."""
+    if "already exists" in text:
+        return "An earlier try already created it: run the task's setup cell again (a fresh cluster), then this cell."
+    if "spec.type: Unsupported value" in text:
+        return "Service types are case-sensitive: ClusterIP, NodePort, LoadBalancer or ExternalName."
+    return "kubectl expose --help shows the usage."
+
+
 @check
 def check_tcp_exposure(command: Any, cluster: Cluster, deployment: str = "rates-feed", port: int = 9376) -> None:
     """Check that ``command`` makes ``deployment``, a plain TCP server, reachable from the internet on ``port``.
@@ -351,22 +360,8 @@ def check_tcp_exposure(command: Any, cluster: Cluster, deployment: str = "rates-
     address and follows the connection to a pod of ``deployment``.
     """
     __tracebackhide__ = True
-    require(command, f"the kubectl command (a string) that makes {deployment} reachable from the internet on "
-                     f"port {port}")
-    if not isinstance(command, str):
-        raise CheckFailed(f"The command should be a string, not {type(command).__name__}.",
-                          'Write it in quotes, as you would type it after "kubectl".')
-    try:
-        cluster.kubectl(command)
-    except KubectlError as err:
-        if "already exists" in str(err):
-            hint = ("An earlier try already created it: run the task's setup cell again (a fresh cluster), "
-                    "then this cell.")
-        elif "spec.type: Unsupported value" in str(err):
-            hint = "Service types are case-sensitive: ClusterIP, NodePort, LoadBalancer or ExternalName."
-        else:
-            hint = "kubectl expose --help shows the usage."
-        raise CheckFailed(f"kubectl refused the command:\n  {err}", hint) from None
+    run_command(cluster, command_line(command, f"the kubectl command (a string) that makes {deployment} reachable "
+                                               f"from the internet on port {port}"), _expose_hint)
     cluster.advance(_SETTLE_SECONDS)
     ingresses = [i.metadata.name for i in cluster.list("Ingress")]
     if ingresses:

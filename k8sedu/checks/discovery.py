@@ -41,7 +41,7 @@ from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
 from k8sedu.coredns import ZONE
-from k8sedu.checks.base import CheckFailed, check, dns_name, number, ok, require
+from k8sedu.checks.base import CheckFailed, check, command_line, dns_name, number, ok, require, run_command
 from k8sedu.errors import KubectlError
 
 __all__ = ["check_fqdn", "check_probability", "check_query_count",
@@ -79,15 +79,9 @@ def check_scaled_service(cluster: Cluster, name: str, replicas: int, command: An
     """
     __tracebackhide__ = True
     if command is not None:
-        require(command, f"the kubectl command line (a string) that scales {name} to {replicas} replicas")
-        if not isinstance(command, str):
-            raise CheckFailed(f"The command should be a string, not {type(command).__name__}.",
-                              'Write it in quotes, as you would type it after "kubectl".')
-        try:
-            cluster.kubectl(command)
-        except KubectlError as err:
-            raise CheckFailed(f"kubectl refused the command:\n  {err}",
-                              _refusal_hint(str(err), command, name)) from None
+        command = command_line(command, f"the kubectl command line (a string) that scales {name} to {replicas} "
+                                        "replicas")
+        run_command(cluster, command, lambda text: _refusal_hint(text, command, name))
         cluster.advance(SETTLE_SECONDS)
     try:
         deployment = cluster.get("Deployment", name, namespace)

@@ -27,7 +27,7 @@ from typing import Any
 
 from k8sedu.checks.base import CheckFailed, check, ok, require
 from k8sedu.checks.ingress_traffic import (EXCHANGE_PATH, EXCHANGE_PORT, HOST, OTHER_HOST, REQUEST_PATH, ask,
-                                           must_not_reach, reached, require_reach, run_command)
+                                           must_not_reach, reached, require_reach, run_task_command)
 from k8sedu.cluster import Cluster
 from k8sedu.errors import KubectlError
 from k8sedu.ingress_nginx import controller_of
@@ -156,7 +156,7 @@ def check_class_fix(command: Any, cluster: Cluster, ingress: str) -> None:
         before = cluster.get("Ingress", ingress).spec.ingress_class_name
     except KubectlError:
         before = None
-    run_command(cluster, command, f"the kubectl command (a string) that fixes Ingress {ingress}'s class")
+    run_task_command(cluster, command, f"the kubectl command (a string) that fixes Ingress {ingress}'s class")
     try:
         ing = cluster.get("Ingress", ingress)
     except KubectlError:
@@ -191,7 +191,7 @@ def check_create_ingress(command: Any, cluster: Cluster) -> None:
     """
     __tracebackhide__ = True
     before = {i.metadata.name for i in cluster.list("Ingress")}
-    run_command(cluster, command, f"the kubectl create ingress command (a string) for host {HOST}")
+    run_task_command(cluster, command, f"the kubectl create ingress command (a string) for host {HOST}")
     ings = [i for i in cluster.list("Ingress") if i.metadata.name not in before]
     if not ings:
         raise CheckFailed("The command created no Ingress.", "Start it with create ingress NAME ...")

@@ -3,7 +3,7 @@
 The course's two microservices and the requests that reach them (``ROUTES``),
 and what a check does with the controller: apply the learner's manifest or
 run the learner's kubectl command, turning kubectl's refusal into a hint
-(``apply_manifest``, ``run_command``); send a request through the controller
+(``apply_manifest``, ``run_task_command``); send a request through the controller
 from outside (``ask``) and say who answered it (``reached``); require that a
 request reaches its Service, or name the part of the learner's Ingresses that
 kept it away (``require_reach``, ``why_not``).
@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 import yaml
 
-from k8sedu.checks.base import CheckFailed, require
+from k8sedu.checks.base import CheckFailed, command_line, run_command
 from k8sedu.cluster import Cluster
 from k8sedu.errors import KubectlError
 from k8sedu.ingress_nginx import controller_of
@@ -100,37 +100,33 @@ def ingresses_in(cluster: Cluster, manifest: Any) -> list[Ingress]:
     return found
 
 
-def run_command(cluster: Cluster, command: Any, what: str) -> None:
-    """Run the learner's kubectl command on the task's cluster, turning a refusal into a hint."""
+def run_task_command(cluster: Cluster, command: Any, what: str) -> None:
+    """Run the learner's kubectl command on the task's cluster (kubectl's refusal fails with a hint), then let
+    5 simulated seconds pass."""
     __tracebackhide__ = True
-    require(command, what)
-    if not isinstance(command, str):
-        raise CheckFailed(f"The command should be a string, not {type(command).__name__}.",
-                          'Write it in quotes, as you would type it after "kubectl".')
-    try:
-        cluster.kubectl(command)
-    except KubectlError as err:
-        text = str(err)
-        if "already exists" in text:
-            hint = "An earlier try created it. Run the task's setup cell again for a fresh cluster, then retry."
-        elif "annotate" in text:
-            hint = ("The annotation kubernetes.io/ingress.class is deprecated: patch the field "
-                    "spec.ingressClassName instead (kubectl patch ingress NAME -p '{\"spec\": ...}').")
-        elif "ingressClassName: Invalid value" in text:
-            hint = ("ingressClassName is the NAME of an IngressClass (kubectl get ingressclass), not the "
-                    "CONTROLLER value of its spec.controller.")
-        elif "--type=json" in text:
-            hint = "Use a merge patch: -p '{\"spec\":{\"ingressClassName\":\"...\"}}' with no --type."
-        elif '"kubectl edit"' in text:
-            hint = ("kubectl edit opens an editor, which a notebook cell cannot use. Change the field with "
-                    "kubectl patch instead.")
-        elif "should be in format host/path=svcname:svcport" in text:
-            hint = ("A rule is host/path=service:port: a bare host name (no http://), the path, then the "
-                    "Service's own name (no svc/) and its port number.")
-        else:
-            hint = "Read kubectl's error above; `kubectl <verb> --help` in a new cell shows the usage."
-        raise CheckFailed(f"kubectl refused the command:\n  {text}", hint) from None
+    run_command(cluster, command_line(command, what), _refusal_hint)
     cluster.advance(5)
+
+
+def _refusal_hint(text: str) -> str:
+    """A hint for kubectl's refusal of the learner's Ingress command."""
+    if "already exists" in text:
+        return "An earlier try created it. Run the task's setup cell again for a fresh cluster, then retry."
+    if "annotate" in text:
+        return ("The annotation kubernetes.io/ingress.class is deprecated: patch the field "
+                "spec.ingressClassName instead (kubectl patch ingress NAME -p '{\"spec\": ...}').")
+    if "ingressClassName: Invalid value" in text:
+        return ("ingressClassName is the NAME of an IngressClass (kubectl get ingressclass), not the "
+                "CONTROLLER value of its spec.controller.")
+    if "--type=json" in text:
+        return "Use a merge patch: -p '{\"spec\":{\"ingressClassName\":\"...\"}}' with no --type."
+    if '"kubectl edit"' in text:
+        return ("kubectl edit opens an editor, which a notebook cell cannot use. Change the field with "
+                "kubectl patch instead.")
+    if "should be in format host/path=svcname:svcport" in text:
+        return ("A rule is host/path=service:port: a bare host name (no http://), the path, then the "
+                "Service's own name (no svc/) and its port number.")
+    return "Read kubectl's error above; `kubectl <verb> --help` in a new cell shows the usage."
 
 
 def why_not(cluster: Cluster, ings: list[Ingress], host: Optional[str], path: str, service: str,

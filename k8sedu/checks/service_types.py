@@ -47,7 +47,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from k8sedu.cluster import Cluster
-from k8sedu.checks.base import CheckFailed, check, ok, require
+from k8sedu.checks.base import CheckFailed, check, command_line, ok, require
 from k8sedu.errors import KubectlError
 
 __all__ = ["check_expose_command", "check_nodeport_command", "check_nodeport_manifest", "check_reachable_sources"]
@@ -66,11 +66,8 @@ def check_nodeport_command(command: Any, cluster: Cluster, deployment: str = "cu
     ``<node InternalIP>:<nodePort>`` on every node.
     """
     __tracebackhide__ = True
-    require(command, f"the kubectl command (a string) that makes deployment {deployment} reachable on port "
-                     f"{port} of its pods through every node")
-    if not isinstance(command, str) or not command.strip():
-        raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
-                          'Write it in quotes, as you would type it after "kubectl".')
+    command = command_line(command, f"the kubectl command (a string) that makes deployment {deployment} reachable "
+                                    f"on port {port} of its pods through every node")
     refused = _run(cluster, command.strip(), deployment)
     cluster.advance(SETTLE_SECONDS)
     services = _services_selecting(cluster, deployment, namespace)

@@ -35,7 +35,7 @@ import math
 
 import yaml
 
-from k8sedu.checks.base import CheckFailed, check, number, ok, require
+from k8sedu.checks.base import CheckFailed, check, command_line, number, ok, require, run_command
 from k8sedu.cluster import Cluster
 from k8sedu.errors import KubectlError
 
@@ -60,18 +60,13 @@ def check_deployment_command(command: Any, cluster: Cluster, name: str, replicas
     image really listens on.
     """
     __tracebackhide__ = True
-    require(command, f"the kubectl command (a string) that creates deployment {name} with {replicas} replicas")
-    if not isinstance(command, str) or not command.strip():
-        raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
-                          'Write it in quotes, as you would type it after "kubectl", for example "get pods".')
+    command = command_line(command, f"the kubectl command (a string) that creates deployment {name} with {replicas} "
+                                    "replicas", example=', for example "get pods"')
     before = {d.metadata.name for d in cluster.list("Deployment", namespace)}
     if name in before:
         raise CheckFailed(f"deployment {name} exists already, so the check cannot tell what your command does.",
                           "Run the task's setup cell again (it builds a fresh cluster), then this check.")
-    try:
-        cluster.kubectl(command)
-    except KubectlError as err:
-        raise CheckFailed(f"kubectl refused the command:\n  {err}", _refusal_hint(str(err))) from None
+    run_command(cluster, command, _refusal_hint)
     cluster.advance(SETTLE_SECONDS)
     deployments = {d.metadata.name for d in cluster.list("Deployment", namespace)} - before
     if name not in deployments:
@@ -279,10 +274,8 @@ def check_shows_why(command: Any, cluster: Cluster, app: str, namespace: str = "
     read from the live event log, not stored here.
     """
     __tracebackhide__ = True
-    require(command, f"the kubectl command (a string) that shows why the {app} pods cannot start")
-    if not isinstance(command, str) or not command.strip():
-        raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
-                          'Write it in quotes, as you would type it after "kubectl", for example "get pods".')
+    command = command_line(command, f"the kubectl command (a string) that shows why the {app} pods cannot start",
+                           example=', for example "get pods"')
     words = command.split()
     if words[0] in ("%kubectl", "%%kubectl"):
         raise CheckFailed(f"`{command.strip()}` starts with {words[0]}.", MAGIC_HINT)

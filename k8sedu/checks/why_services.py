@@ -47,7 +47,7 @@ import ipaddress
 from fractions import Fraction
 from typing import Any, Optional
 
-from k8sedu.checks.base import CheckFailed, check, number, ok, require
+from k8sedu.checks.base import CheckFailed, check, command_line, number, ok, require, run_command
 from k8sedu.cluster import Cluster
 from k8sedu.errors import KubectlError
 from k8sedu.network.trace import Trace
@@ -244,6 +244,27 @@ def _port_hint(svc, port: int, pod_port: int) -> str:
     return ""
 
 
+def _expose_hint(text: str, service: str) -> str:
+    """A hint for kubectl's refusal of the learner's expose command."""
+    if 'unknown command "%' in text:
+        return ("Leave out %kubectl: it is the notebook's way to run kubectl. Write what follows it, as you "
+                "would type it after `kubectl` in a terminal.")
+    if "already exists" in text:
+        return "An earlier try already created that Service: run the task's setup cell again, then the check."
+    if "spec.type: Unsupported value" in text:
+        return "Type names are case-sensitive: ClusterIP, NodePort, LoadBalancer, ExternalName."
+    if "NotFound" in text:
+        return (f"kubectl expose needs an existing object to copy a selector from: deployment {service} "
+                "exists; %kubectl get deployments lists them.")
+    if "doesn't have a resource type" in text:
+        return ("kubectl expose names the kind of object to copy a selector from, then its name: "
+                "expose <kind> <name>. %kubectl get deployments lists what there is.")
+    if "kubectl create service" in text:
+        return ("kubectl create service needs the type as a subcommand, and its ports as --tcp=<port>:<targetPort>: "
+                "%kubectl create service --help lists them. kubectl expose copies a selector and ports for you.")
+    return "%kubectl expose --help shows the usage of kubectl expose."
+
+
 @check
 def check_expose_command(command: Any, cluster: Cluster, from_pod: str, service: str = "currency-exchange",
                          port: int = 8000, pod_port: int = 8000, namespace: str = "default") -> None:
@@ -254,33 +275,8 @@ def check_expose_command(command: Any, cluster: Cluster, from_pod: str, service:
     a Service that selects one pod (``kubectl expose pod``) fails there.
     """
     __tracebackhide__ = True
-    require(command, f"the kubectl command (a string) that gives {service} a Service on port {port}")
-    if not isinstance(command, str) or not command.strip():
-        raise CheckFailed(f"The command should be a kubectl command line in a string, not {command!r}.",
-                          'Write it in quotes, as you would type it after "kubectl".')
-    try:
-        cluster.kubectl(command)
-    except KubectlError as err:
-        text = str(err)
-        if 'unknown command "%' in text:
-            hint = ("Leave out %kubectl: it is the notebook's way to run kubectl. Write what follows it, as you "
-                    "would type it after `kubectl` in a terminal.")
-        elif "already exists" in text:
-            hint = "An earlier try already created that Service: run the task's setup cell again, then the check."
-        elif "spec.type: Unsupported value" in text:
-            hint = "Type names are case-sensitive: ClusterIP, NodePort, LoadBalancer, ExternalName."
-        elif "NotFound" in text:
-            hint = (f"kubectl expose needs an existing object to copy a selector from: deployment {service} "
-                    "exists; %kubectl get deployments lists them.")
-        elif "doesn't have a resource type" in text:
-            hint = ("kubectl expose names the kind of object to copy a selector from, then its name: "
-                    "expose <kind> <name>. %kubectl get deployments lists what there is.")
-        elif "kubectl create service" in text:
-            hint = ("kubectl create service needs the type as a subcommand, and its ports as --tcp=<port>:<targetPort>: "
-                    "%kubectl create service --help lists them. kubectl expose copies a selector and ports for you.")
-        else:
-            hint = "%kubectl expose --help shows the usage of kubectl expose."
-        raise CheckFailed(f"kubectl refused the command:\n  {text}", hint) from None
+    command = command_line(command, f"the kubectl command (a string) that gives {service} a Service on port {port}")
+    run_command(cluster, command, lambda text: _expose_hint(text, service))
     cluster.advance(EXPOSE_SECONDS)
     try:
         svc = cluster.get("Service", service, namespace)
