@@ -25,6 +25,8 @@ from k8sedu import Cluster, KubectlError
 from k8sedu.kubectl import Result, run
 from k8sedu.kubectl.explain import wrap
 from k8sedu.kubectl.table import tabwrite
+from k8sedu.objects import (Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Namespace, ObjectMeta,
+                            ObjectReference)
 
 
 @pytest.fixture
@@ -621,3 +623,52 @@ def test_the_same_event_said_again_is_counted_not_stored_again(cluster):
     counted = [e for e in cluster.events if e.reason == "FailedScheduling"]
     assert {e.count for e in counted} == {4}
     assert "(x4 over" in out(cluster.core, f"describe pod {pending[0].metadata.name}")
+
+
+def test_describe_endpointslice_is_kubectl_s_own_golden():
+    """kubectl ``pkg/describe/describe_test.go`` ``TestDescribeEndpointSlice``, the same slice, the same text."""
+    cluster = Cluster(seed=1)
+    cluster.api.create(Namespace(ObjectMeta(name="bar")))
+    ready = EndpointConditions(ready=True)
+    cluster.api.create(EndpointSlice(
+        ObjectMeta(name="foo.123", namespace="bar"), address_type="IPv4",
+        endpoints=(Endpoint(("1.2.3.4", "1.2.3.5"), ready, target_ref=ObjectReference("Pod", "test-123", "bar"),
+                            node_name="node-1", zone="us-central1-a"),
+                   Endpoint(("1.2.3.6", "1.2.3.7"), ready, target_ref=ObjectReference("Pod", "test-124", "bar"),
+                            node_name="node-2")),
+        ports=(EndpointPort(80, protocol="TCP"),)))
+    assert cluster.kubectl("-n bar describe endpointslice foo.123") == (
+        "Name:         foo.123\n"
+        "Namespace:    bar\n"
+        "Labels:       <none>\n"
+        "Annotations:  <none>\n"
+        "AddressType:  IPv4\n"
+        "Ports:\n"
+        "  Name     Port  Protocol\n"
+        "  ----     ----  --------\n"
+        "  <unset>  80    TCP\n"
+        "Endpoints:\n"
+        "  - Addresses:  1.2.3.4, 1.2.3.5\n"
+        "    Conditions:\n"
+        "      Ready:    true\n"
+        "    Hostname:   <unset>\n"
+        "    TargetRef:  Pod/test-123\n"
+        "    NodeName:   node-1\n"
+        "    Zone:       us-central1-a\n"
+        "  - Addresses:  1.2.3.6, 1.2.3.7\n"
+        "    Conditions:\n"
+        "      Ready:    true\n"
+        "    Hostname:   <unset>\n"
+        "    TargetRef:  Pod/test-124\n"
+        "    NodeName:   node-2\n"
+        "    Zone:       <unset>\n"
+        "Events:         <none>")
+
+
+def test_describe_a_service_s_placeholder_slice_says_it_has_no_ports_and_no_endpoints():
+    cluster = Cluster(seed=1)
+    cluster.kubectl("create service clusterip empty --tcp=80:8080")
+    cluster.advance(2)
+    text = cluster.kubectl("describe endpointslices empty")
+    assert text.startswith("Name:         empty-")
+    assert text.endswith("AddressType:  IPv4\nPorts: <unset>\nEndpoints: <none>\nEvents:  <none>")

@@ -1,6 +1,6 @@
-"""``kubectl describe`` for what routes traffic: Service, Ingress, IngressClass.
+"""``kubectl describe`` for what routes traffic: Service, EndpointSlice, Ingress, IngressClass.
 
-Mirrors kubectl ``pkg/describe/describe.go``: ``describeService``,
+Mirrors kubectl ``pkg/describe/describe.go``: ``describeService``, ``describeEndpointSliceV1``,
 ``describeIngressV1`` (with ``describeBackendV1`` and
 ``serviceBackendStringer``) and ``describeIngressClassV1``. A Service and an
 Ingress backend both show the endpoints behind them the same way
@@ -167,4 +167,27 @@ def describe_ingressclass(cluster: "Model", cls: Any) -> list[str]:
         if params.api_group is not None:
             lines.append(f"  APIGroup:\t{params.api_group}")
         lines += [f"  Kind:\t{params.kind}", f"  Name:\t{params.name}"]
+    return lines
+
+
+def describe_endpointslice(cluster: "Model", eps: Any) -> list[str]:
+    """The lines of ``describeEndpointSliceV1``: ports as a table, then each endpoint's address, readiness and
+    where it runs (a field the controller left unset prints ``<unset>``)."""
+    lines = [f"Name:\t{eps.metadata.name}", f"Namespace:\t{eps.metadata.namespace}"] + meta_block(eps)
+    lines.append(f"AddressType:\t{eps.address_type}")
+    if not eps.ports:
+        lines.append("Ports: <unset>")
+    else:
+        lines += ["Ports:", "  Name\tPort\tProtocol", "  ----\t----\t--------"]
+        lines += [f"  {p.name or '<unset>'}\t{p.port}\t{p.protocol}" for p in eps.ports]
+    if not eps.endpoints:
+        return lines + ["Endpoints: <none>"]
+    lines.append("Endpoints:")
+    for e in eps.endpoints:
+        ready = "<unset>" if e.conditions.ready is None else str(e.conditions.ready).lower()
+        lines += [f"  - Addresses:\t{', '.join(e.addresses) or '<none>'}", "    Conditions:", f"      Ready:\t{ready}",
+                  f"    Hostname:\t{e.hostname or '<unset>'}"]
+        if e.target_ref is not None:
+            lines.append(f"    TargetRef:\t{e.target_ref.kind}/{e.target_ref.name}")
+        lines += [f"    NodeName:\t{e.node_name or '<unset>'}", f"    Zone:\t{e.zone or '<unset>'}"]
     return lines
