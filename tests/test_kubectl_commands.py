@@ -22,7 +22,7 @@ import pytest
 from kubectl_results import out, refused
 
 from k8sedu import Cluster, KubectlError
-from k8sedu.kubectl import Result, run
+from k8sedu.kubectl import Result, describe, run
 from k8sedu.kubectl.explain import wrap
 from k8sedu.kubectl.table import tabwrite
 from k8sedu.objects import (Endpoint, EndpointConditions, EndpointPort, EndpointSlice, Namespace, ObjectMeta,
@@ -132,7 +132,7 @@ def test_describe_by_prefix_node_and_errors(web):
     assert out(web.core, "describe pods web").count("Name:             web-5b7f595dcd-") == 3
     assert out(web.core, "describe no kind-worker").startswith("Name:               kind-worker\nRoles:              <none>\n")
     assert refused(web, "describe svc nope") == 'Error from server (NotFound): services "nope" not found'
-    assert refused(web, "describe endpoints web").startswith('error: k8sedu does not model "kubectl describe endpoints"')
+    assert refused(web, "describe endpoints nope") == 'Error from server (NotFound): endpoints "nope" not found'
 
 
 # ================================================================ 2. events and -o yaml / json
@@ -672,3 +672,38 @@ def test_describe_a_service_s_placeholder_slice_says_it_has_no_ports_and_no_endp
     text = cluster.kubectl("describe endpointslices empty")
     assert text.startswith("Name:         empty-")
     assert text.endswith("AddressType:  IPv4\nPorts: <unset>\nEndpoints: <none>\nEvents:  <none>")
+
+
+def test_describe_endpoints_lists_each_subset_then_a_blank_line():
+    """``describeEndpoints``: ready and not-ready addresses joined by commas, the ports as a table, a blank line
+    after each subset (which ends the tabwriter's block, so ``Events:`` aligns on its own)."""
+    cluster = Cluster(seed=1)
+    cluster.kubectl("create deployment web --image=nginx --replicas=2")
+    cluster.kubectl("expose deployment web --port=80")
+    cluster.kubectl("create service clusterip empty --tcp=80:8080")
+    cluster.advance(10)
+    ips = ",".join(sorted(p.status.pod_ip for p in cluster.list("Pod", selector={"app": "web"})))
+    trigger = cluster.get("Endpoints", "web").metadata.annotations["endpoints.kubernetes.io/last-change-trigger-time"]
+    assert cluster.kubectl("describe endpoints web") == (
+        "Name:         web\n"
+        "Namespace:    default\n"
+        "Labels:       app=web\n"
+        f"Annotations:  endpoints.kubernetes.io/last-change-trigger-time: {trigger}\n"
+        "Subsets:\n"
+        f"  Addresses:          {ips}\n"
+        "  NotReadyAddresses:  <none>\n"
+        "  Ports:\n"
+        "    Name     Port  Protocol\n"
+        "    ----     ----  --------\n"
+        "    <unset>  80    TCP\n"
+        "\n"
+        "Events:  <none>")
+    assert cluster.kubectl("describe endpoints empty").endswith("\nSubsets:\nEvents:  <none>")
+
+
+def test_a_kind_the_model_cannot_describe_is_refused_by_name(web, monkeypatch):
+    """Every kind the model stores has a describer today; a kind added without one is refused in words, not with a
+    KeyError (the guard in run_describe)."""
+    monkeypatch.setattr(describe, "DESCRIBERS", {k: v for k, v in describe.DESCRIBERS.items() if k != "Endpoints"})
+    assert refused(web, "describe endpoints web").startswith('error: k8sedu does not model "kubectl describe endpoints" '
+                                                             "yet; it describes: configmaps, daemonsets")

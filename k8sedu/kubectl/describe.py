@@ -3,7 +3,7 @@
 ``DESCRIBERS`` has one row per kind: the function that writes the lines
 ``describe.go`` writes for it, as ``Label:\\tvalue`` text (``describe_workloads``
 for Pod, Deployment, ReplicaSet, Node and Namespace; ``describe_network`` for
-Service, EndpointSlice, Ingress and IngressClass), and whether an ``Events:`` section
+Service, EndpointSlice, Endpoints, Ingress and IngressClass), and whether an ``Events:`` section
 follows. ``tabwrite`` then aligns the text the way kubectl's tabwriter does
 (minwidth 0, padding 2): each run of consecutive labelled lines is aligned on
 its own, which is why ``IP:`` under ``IPs:`` lines up with ``Controlled By:``
@@ -25,8 +25,8 @@ from k8sedu.errors import KubectlError
 from k8sedu.kubectl import events, resources
 from k8sedu.kubectl.command import Command, namespace_of
 from k8sedu.kubectl.describe_configmap import describe_configmap
-from k8sedu.kubectl.describe_network import (describe_endpointslice, describe_ingress, describe_ingressclass,
-                                             describe_service)
+from k8sedu.kubectl.describe_network import (describe_endpoints, describe_endpointslice, describe_ingress,
+                                             describe_ingressclass, describe_service)
 from k8sedu.kubectl.describe_workloads import (describe_deployment, describe_namespace, describe_node, describe_pod,
                                                describe_replicaset)
 from k8sedu.kubectl.describe_workloads import describe_daemonset
@@ -54,6 +54,7 @@ DESCRIBERS: Mapping[str, Describer] = MappingProxyType({
     "DaemonSet": Describer(describe_daemonset),
     "Service": Describer(describe_service),
     "EndpointSlice": Describer(describe_endpointslice),
+    "Endpoints": Describer(describe_endpoints),
     "Ingress": Describer(describe_ingress),
     "IngressClass": Describer(describe_ingressclass),
     "ConfigMap": Describer(describe_configmap),

@@ -1,6 +1,6 @@
-"""``kubectl describe`` for what routes traffic: Service, EndpointSlice, Ingress, IngressClass.
+"""``kubectl describe`` for what routes traffic: Service, EndpointSlice, Endpoints, Ingress, IngressClass.
 
-Mirrors kubectl ``pkg/describe/describe.go``: ``describeService``, ``describeEndpointSliceV1``,
+Mirrors kubectl ``pkg/describe/describe.go``: ``describeService``, ``describeEndpointSliceV1``, ``describeEndpoints``,
 ``describeIngressV1`` (with ``describeBackendV1`` and
 ``serviceBackendStringer``) and ``describeIngressClassV1``. A Service and an
 Ingress backend both show the endpoints behind them the same way
@@ -190,4 +190,18 @@ def describe_endpointslice(cluster: "Model", eps: Any) -> list[str]:
         if e.target_ref is not None:
             lines.append(f"    TargetRef:\t{e.target_ref.kind}/{e.target_ref.name}")
         lines += [f"    NodeName:\t{e.node_name or '<unset>'}", f"    Zone:\t{e.zone or '<unset>'}"]
+    return lines
+
+
+def describe_endpoints(cluster: "Model", ep: Any) -> list[str]:
+    """The lines of ``describeEndpoints``: each subset's ready and not-ready addresses and its ports, then a blank
+    line."""
+    lines = [f"Name:\t{ep.metadata.name}", f"Namespace:\t{ep.metadata.namespace}"] + meta_block(ep) + ["Subsets:"]
+    for subset in ep.subsets:
+        lines += [f"  Addresses:\t{','.join(a.ip for a in subset.addresses) or '<none>'}",
+                  f"  NotReadyAddresses:\t{','.join(a.ip for a in subset.not_ready_addresses) or '<none>'}"]
+        if subset.ports:
+            lines += ["  Ports:", "    Name\tPort\tProtocol", "    ----\t----\t--------"]
+            lines += [f"    {p.name or '<unset>'}\t{p.port}\t{p.protocol}" for p in subset.ports]
+        lines.append("")
     return lines
